@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: MIT
+// `smartmeter decode`: hex telegram(s) from a file or stdin -> JSON (or text) on stdout.
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "commands.h"
+#include "meter/core/telegram_decoder.h"
+#include "meter/crypto/openssl_gcm_cipher.h"
+#include "meter/json/telegram_json.h"
+
+namespace meter::cli {
+namespace {
+
+struct DecodeOptions {
+  std::string key_hex;
+  std::string auth_key_hex;
+  std::string format = "json";
+  std::string input = "-";
+};
+
+std::vector<std::string> non_empty_lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream stream(text);
+  for (std::string line; std::getline(stream, line);) {
+    if (line.find_first_not_of(" \t\r") != std::string::npos) lines.push_back(line);
+  }
+  return lines;
+}
+
+std::string describe(core::DecodeFailure failure) {
+  return std::string(core::to_string(failure.code)) + " (at byte " +
+         std::to_string(failure.offset) + ")";
+}
+
+int run_decode(const DecodeOptions& options) {
+  const auto key = core::AesKey::from_hex(options.key_hex);
+  if (!key) {
+    std::cerr << "smartmeter decode: --key must be 32 hex digits (the 16-byte key from your grid "
+                 "operator)\n";
+    return kExitUsage;
+  }
+  core::MeterKeys keys{*key, std::nullopt};
+  if (!options.auth_key_hex.empty()) {
+    keys.authentication = core::AesKey::from_hex(options.auth_key_hex);
+    if (!keys.authentication) {
+      std::cerr << "smartmeter decode: --auth-key must be 32 hex digits\n";
+      return kExitUsage;
+    }
+  }
+
+  std::string text;
+  if (options.input == "-") {
+    text.assign(std::istreambuf_iterator<char>(std::cin), {});
+  } else {
+    std::ifstream file(options.input, std::ios::binary);
+    if (!file) {
+      std::cerr << "smartmeter decode: cannot read " << options.input << "\n";
+      return kExitUsage;
+    }
+    text.assign(std::istreambuf_iterator<char>(file), {});
+  }
+
+  crypto::OpenSslGcmCipher cipher;
+  core::TelegramDecoder decoder(cipher, core::KeyRing(keys));
+  auto telegram = std::make_unique<core::Telegram>();
+
+  std::vector<std::string> telegrams = non_empty_lines(text);
+  if (telegrams.empty()) {
+    std::cerr << "smartmeter decode: no input (expected a telegram as hex text)\n";
+    return kExitDecodeFailed;
+  }
+  // A telegram wrapped over several lines (a pasted hex dump) is one telegram, not many.
+  if (telegrams.size() > 1) {
+    const core::Status first = decoder.decode_hex(telegrams.front(), *telegram);
+    if (!first && (first.failure().code == core::DecodeError::kTruncated ||
+                   first.failure().code == core::DecodeError::kIncomplete)) {
+      telegrams = {text};
+    }
+  }
+
+  int status = kExitOk;
+  for (std::size_t i = 0; i < telegrams.size(); ++i) {
+    const core::Status decoded = decoder.decode_hex(telegrams[i], *telegram);
+    if (!decoded) {
+      std::cerr << "smartmeter decode: ";
+      if (telegrams.size() > 1) std::cerr << "line " << i + 1 << ": ";
+      std::cerr << describe(decoded.failure()) << "\n";
+      status = kExitDecodeFailed;
+      continue;
+    }
+    if (options.format == "text") {
+      if (i > 0) std::cout << "\n";
+      std::cout << json::telegram_to_text(*telegram);
+    } else {
+      std::cout << json::telegram_to_json_line(*telegram) << "\n";
+    }
+  }
+  return status;
+}
+
+}  // namespace
+
+void add_decode_command(CLI::App& app, int& exit_status) {
+  auto options = std::make_shared<DecodeOptions>();
+  CLI::App* command = app.add_subcommand(
+      "decode",
+      "Decode telegrams given as hex text (one per line) from FILE or stdin and print one JSON "
+      "object per telegram.");
+  command
+      ->add_option("--key", options->key_hex,
+                   "The meter's 16-byte encryption key as 32 hex digits (from your grid "
+                   "operator, e.g. EVN's customer portal)")
+      ->required();
+  command->add_option("--auth-key", options->auth_key_hex,
+                      "Authentication key (32 hex digits), for meters that send a GCM tag "
+                      "(security byte 0x30); not used by EVN");
+  command->add_option("--format", options->format, "Output: json (default) or text")
+      ->check(CLI::IsMember({"json", "text"}));
+  command->add_option("FILE", options->input, "File with hex telegrams; - or none for stdin");
+  command->footer(
+      "Exit status: 0 all telegrams decoded, 1 at least one failed (reason on stderr), 2 usage.\n"
+      "Example:\n  smartmeter decode --key 36C66639E48A8CA4D6BC8B282A793BBB telegram.hex");
+  command->callback([options, &exit_status] { exit_status = run_decode(*options); });
+}
+
+}  // namespace meter::cli

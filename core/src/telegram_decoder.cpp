@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: MIT
+#include "meter/core/telegram_decoder.h"
+
+#include <algorithm>
+#include <array>
+
+#include "meter/core/apdu.h"
+#include "meter/core/hex.h"
+
+namespace meter::core {
+namespace {
+
+constexpr Obis kClockObis = Obis::of(0, 0, 1, 0, 0);
+constexpr Obis kMeterNumberObis = Obis::of(0, 0, 96, 1, 0);
+constexpr Obis kLogicalDeviceNameObis = Obis::of(0, 0, 42, 0, 0);
+
+bool is_printable(std::span<const std::uint8_t> bytes) {
+  return !bytes.empty() && std::all_of(bytes.begin(), bytes.end(),
+                                       [](std::uint8_t b) { return b >= 0x20 && b < 0x7F; });
+}
+
+std::string_view as_text(std::span<const std::uint8_t> bytes) {
+  return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+}
+
+const QuantityInfo* find_quantity(const Obis& obis) {
+  for (const auto& quantity : kQuantities) {
+    if (quantity.obis == obis) return &quantity;
+  }
+  return nullptr;
+}
+
+// value, then optionally structure(2){ int8 scaler, enum unit }
+std::size_t read_scaler_unit(std::span<const AxdrItem> items, std::size_t at, Measurement& m) {
+  if (at + 2 >= items.size()) return 0;
+  const AxdrItem& group = items[at];
+  if (group.type != AxdrType::kStructure || group.count != 2) return 0;
+  if (items[at + 1].type != AxdrType::kInt8 || items[at + 2].type != AxdrType::kEnum) return 0;
+  m.scaler = static_cast<std::int8_t>(items[at + 1].integer);
+  m.unit = static_cast<std::uint8_t>(items[at + 2].integer);
+  m.has_scaler_unit = true;
+  return 3;
+}
+
+void take_time(Telegram& out, std::span<const std::uint8_t> bytes) {
+  if (out.has_time) return;
+  auto time = parse_cosem_datetime(bytes);
+  if (!time) return;
+  out.has_time = true;
+  out.meter_time = *time;
+  out.timestamp_utc = time->to_utc_epoch();
+}
+
+}  // namespace
+
+Status map_registers(std::span<const AxdrItem> items, Telegram& out) {
+  std::size_t i = 0;
+  while (i < items.size()) {
+    const AxdrItem& item = items[i];
+    const bool obis_led = item.type == AxdrType::kOctetString && item.bytes.size() == 6 &&
+                          i + 1 < items.size() && !items[i + 1].is_container();
+    if (!obis_led) {
+      // Strings without an OBIS code (EVN layout): the date-time first, the meter number last.
+      if (item.type == AxdrType::kOctetString || item.type == AxdrType::kVisibleString) {
+        if (is_printable(item.bytes)) {
+          if (out.meter_number.empty()) out.meter_number.assign(as_text(item.bytes));
+        } else if (item.bytes.size() == 12) {
+          take_time(out, item.bytes);
+        }
+      } else if (item.type == AxdrType::kDateTime) {
+        take_time(out, item.bytes);
+      }
+      ++i;
+      continue;
+    }
+
+    const Obis obis = Obis::from(item.bytes);
+    const AxdrItem& value = items[i + 1];
+    i += 2;
+    if (value.is_integer()) {
+      Measurement m;
+      m.present = true;
+      m.raw = value.integer;
+      i += read_scaler_unit(items, i, m);
+      if (const QuantityInfo* quantity = find_quantity(obis)) {
+        out[quantity->quantity] = m;
+      } else if (out.extra_count < kMaxExtraRegisters) {
+        out.extras[out.extra_count++] = {obis, m};
+      }
+    } else if (obis == kClockObis && value.bytes.size() == 12) {
+      take_time(out, value.bytes);
+    } else if (obis == kMeterNumberObis && is_printable(value.bytes)) {
+      out.meter_number.assign(as_text(value.bytes));
+    } else if (obis == kLogicalDeviceNameObis && is_printable(value.bytes)) {
+      out.logical_device_name.assign(as_text(value.bytes));
+    }
+  }
+  return Status::success();
+}
+
+TelegramDecoder::TelegramDecoder(GcmCipher& cipher, KeyRing keys)
+    : cipher_(cipher),
+      keys_(std::move(keys)),
+      bytes_(kMaxHexChars / 2),
+      apdu_(kMaxTelegramBytes),
+      assembler_(std::make_unique<FrameAssembler>()),
+      items_(std::make_unique<AxdrItems>()) {}
+
+Status TelegramDecoder::decode_hex(std::string_view text, Telegram& out) {
+  if (text.size() > kMaxHexChars) return failure_at(DecodeError::kTooLarge, kMaxHexChars);
+  const HexDecodeResult decoded =
+      meter::core::decode_hex(text.data(), text.size(), bytes_.data(), bytes_.size());
+  if (!decoded.ok) return failure_at(decoded.error, decoded.offset);
+  return decode_frames({bytes_.data(), decoded.size}, out);
+}
+
+Status TelegramDecoder::decode_frames(std::span<const std::uint8_t> bytes, Telegram& out) {
+  FrameAssembler& assembler = *assembler_;
+  assembler.reset();
+  if (assembler.push(bytes.data(), bytes.size()).event != FrameAssembler::Event::kTelegram) {
+    return assembler.finish();
+  }
+  const std::size_t size = assembler.copy_apdu(apdu_.data(), apdu_.size());
+  if (size == 0) return failure_at(DecodeError::kUnsupportedApdu, 0);
+  auto status = decode_apdu({apdu_.data(), size}, out);
+  out.segment_count = static_cast<std::uint8_t>(assembler.segment_count());
+  out.length_quirk = assembler.length_quirk();
+  return status;
+}
+
+Status TelegramDecoder::decode_apdu(std::span<std::uint8_t> apdu, Telegram& out) {
+  if (!apdu.empty() && apdu[0] == kDataNotification) return decode_plaintext(apdu, out);
+  out = Telegram{};
+  auto ciphered = parse_general_glo_ciphering(apdu);
+  if (!ciphered) return ciphered.failure();
+  out.system_title = ciphered->system_title;
+  out.security_control = ciphered->security_control;
+  out.frame_counter = ciphered->frame_counter;
+
+  const MeterKeys* keys = keys_.find(ciphered->system_title);
+  if (keys == nullptr) return failure_at(DecodeError::kNoKey, 2);
+
+  // AAD = SC || AK, followed by the plaintext when it is authenticated but not encrypted.
+  std::array<std::uint8_t, 1 + kAesKeyBytes> aad_head{};
+  std::span<const std::uint8_t> aad;
+  std::vector<std::uint8_t> aad_with_data;
+  if (ciphered->authenticated()) {
+    if (!keys->authentication) {
+      return failure_at(DecodeError::kNoAuthKey, ciphered->payload_offset - 5);
+    }
+    aad_head[0] = ciphered->security_control;
+    std::copy(keys->authentication->bytes.begin(), keys->authentication->bytes.end(),
+              aad_head.begin() + 1);
+    aad = aad_head;
+    if (!ciphered->encrypted()) {
+      aad_with_data.assign(aad_head.begin(), aad_head.end());
+      aad_with_data.insert(aad_with_data.end(), ciphered->payload.begin(), ciphered->payload.end());
+      aad = aad_with_data;
+    }
+  }
+  const auto iv = ciphered->iv();
+  const std::span<std::uint8_t> to_decrypt =
+      ciphered->encrypted() ? ciphered->payload : std::span<std::uint8_t>{};
+  const CipherResult result = cipher_.decrypt(keys->encryption, iv, aad, to_decrypt, ciphered->tag);
+  if (result == CipherResult::kTagMismatch) {
+    return failure_at(DecodeError::kAuthFailed,
+                      ciphered->payload_offset + ciphered->payload.size());
+  }
+  if (result != CipherResult::kOk) {
+    return failure_at(DecodeError::kUnsupportedSecurity, ciphered->payload_offset - 5);
+  }
+  out.encrypted = ciphered->encrypted();
+  out.authenticated = ciphered->authenticated();
+
+  auto status = fill_from_plaintext(ciphered->payload, out, ciphered->payload_offset);
+  if (!status && out.encrypted && !out.authenticated) {
+    // No tag to prove the key: bytes that do not parse are what a wrong key produces.
+    return failure_at(DecodeError::kWrongKey, status.failure().offset);
+  }
+  return status;
+}
+
+Status TelegramDecoder::decode_plaintext(std::span<const std::uint8_t> plaintext, Telegram& out,
+                                         std::size_t base_offset) {
+  out = Telegram{};
+  return fill_from_plaintext(plaintext, out, base_offset);
+}
+
+Status TelegramDecoder::fill_from_plaintext(std::span<const std::uint8_t> plaintext, Telegram& out,
+                                            std::size_t base_offset) {
+  auto notification = parse_data_notification(plaintext, base_offset);
+  if (!notification) return notification.failure();
+  out.invoke_id = notification->invoke_id;
+  if (notification->has_date_time) {
+    out.has_time = true;
+    out.meter_time = notification->date_time;
+    out.timestamp_utc = notification->date_time.to_utc_epoch();
+  }
+  AxdrItems& items = *items_;
+  items.size = 0;
+  ByteReader body(notification->body, notification->body_offset);
+  if (auto s = walk_axdr(body, items); !s) return s;
+  if (!body.at_end()) return body.fail(DecodeError::kTrailingBytes);
+  return map_registers(items.view(), out);
+}
+
+}  // namespace meter::core

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Installs every build, test and run dependency of evn-smartmeter from
+# Debian 12's package archive. Safe to run again: does nothing when all
+# packages are already installed. Needs root, or sudo when not root.
+set -euo pipefail
+
+packages=(
+  # toolchain and build tools
+  build-essential cmake ninja-build pkg-config git python3 ca-certificates
+  # clang for sanitizer/fuzz builds, plus formatting and static analysis
+  clang clang-14 libclang-rt-14-dev clang-format clang-tidy
+  # libraries
+  libssl-dev libcli11-dev nlohmann-json3-dev libfmt-dev libspdlog-dev
+  libsqlite3-dev libmariadb-dev libcpp-httplib-dev
+  libpaho-mqttpp-dev libpaho-mqtt-dev libmosquitto-dev
+  # tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev
+  # databases and MQTT broker/clients used by integration tests and at run time
+  sqlite3 mariadb-server mariadb-client mosquitto mosquitto-clients
+  # ESP8266 cross compiler for the firmware size check
+  gcc-xtensa-lx106 picolibc-xtensa-lx106-elf
+)
+
+missing=()
+for pkg in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
+  if [[ "$status" != "installed" ]]; then
+    missing+=("$pkg")
+  fi
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+  echo "install-deps: all ${#packages[@]} packages are already installed; nothing to do."
+  exit 0
+fi
+
+if [[ $(id -u) -eq 0 ]]; then
+  as_root=()
+elif command -v sudo >/dev/null 2>&1; then
+  # Without a terminal sudo cannot ask for a password: fail instead of hanging.
+  if [[ -t 0 ]]; then as_root=(sudo); else as_root=(sudo -n); fi
+else
+  echo "install-deps: error: not root and sudo is not available; run this script as root." >&2
+  echo "install-deps: missing packages: ${missing[*]}" >&2
+  exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+# apt prints thousands of lines on a fresh machine: keep them in a log file and
+# show only its end when something goes wrong.
+log=$(mktemp /tmp/install-deps.XXXXXX.log)
+apt_step() {
+  local what=$1
+  shift
+  echo "install-deps: $what ..."
+  if ! "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive "$@" </dev/null >>"$log" 2>&1; then
+    tail -n 40 "$log" >&2
+    echo "install-deps: error: $what failed; full output in $log" >&2
+    exit 1
+  fi
+}
+
+echo "install-deps: missing ${#missing[@]} package(s): ${missing[*]}"
+apt_step "running apt-get update" apt-get update
+apt_step "installing the missing packages" \
+  apt-get install -y --no-install-recommends "${missing[@]}"
+echo "install-deps: done; apt output is in $log"

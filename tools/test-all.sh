@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# The project's test command: installs dependencies, checks formatting, builds
+# and tests with GCC (preset dev) and with Clang + ASan/UBSan (preset asan),
+# and checks the ESP8266 firmware size. Stops at the first failure.
+#
+# Environment:
+#   SKIP_ASAN=1   skip the sanitizer build for a quicker local run
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+SKIP_ASAN=${SKIP_ASAN:-0}
+JOBS=2
+total_steps=5
+
+current_step=""
+step_number=0
+step_started=0
+summary=()
+
+begin_step() {
+  step_number=$((step_number + 1))
+  current_step=$1
+  step_started=$SECONDS
+  echo
+  echo "=================================================================="
+  echo "=== test-all [$step_number/$total_steps] $current_step"
+  echo "=================================================================="
+}
+
+end_step() {
+  local result=${1:-passed}
+  summary+=("$(printf '%-8s %-50s %5ds' "$result" "$current_step" $((SECONDS - step_started)))")
+  current_step=""
+}
+
+on_exit() {
+  local rc=$?
+  if [[ $rc -ne 0 && -n "$current_step" ]]; then
+    echo >&2
+    echo "test-all: FAILED in step [$step_number/$total_steps] '$current_step' (exit code $rc)." >&2
+    echo "test-all: see the messages above; later steps were not run." >&2
+  fi
+}
+trap on_exit EXIT
+
+# Configures, builds and tests one CMake preset.
+build_and_test() {
+  local preset=$1
+  echo "--- configure (cmake --preset $preset)"
+  cmake --preset "$preset"
+  echo "--- build (cmake --build --preset $preset -j$JOBS)"
+  cmake --build --preset "$preset" -j"$JOBS"
+  echo "--- test (ctest --preset $preset -j$JOBS)"
+  ctest --preset "$preset" -j"$JOBS"
+}
+
+# a. dependencies -------------------------------------------------------------
+begin_step "install dependencies"
+bash tools/install-deps.sh
+end_step
+
+# b. formatting -----------------------------------------------------------------
+begin_step "format check (clang-format)"
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+  # Tracked files plus new files not yet added (but not ignored ones).
+  mapfile -t cxx_files < <(git ls-files --cached --others --exclude-standard \
+    '*.cpp' '*.h' '*.hpp' '*.cc' | sort -u | while IFS= read -r f; do
+    [[ -f "$f" ]] && echo "$f"
+  done)
+  if [[ ${#cxx_files[@]} -eq 0 ]]; then
+    echo "no C++ files found; nothing to check"
+  else
+    echo "checking ${#cxx_files[@]} file(s) with $(clang-format --version)"
+    if ! format_log=$(clang-format --dry-run -Werror "${cxx_files[@]}" 2>&1); then
+      # Show the first complaints only; a badly formatted file gives thousands.
+      printf '%s\n' "$format_log" | head -n 30 >&2
+      echo "..." >&2
+      echo "test-all: these files are not formatted:" >&2
+      printf '%s\n' "$format_log" | grep -oE '^[^:]+:[0-9]+:[0-9]+: error' | cut -d: -f1 |
+        sort -u | sed 's/^/  /' >&2
+      echo "test-all: fix them with: clang-format -i FILE..." >&2
+      exit 1
+    fi
+    echo "all files are formatted"
+  fi
+  end_step
+else
+  echo "not a git checkout; skipping the format check"
+  end_step skipped
+fi
+
+# c. GCC debug build -------------------------------------------------------------
+begin_step "build and test: preset dev (GCC, Debug)"
+build_and_test dev
+end_step
+
+# d. sanitizers -----------------------------------------------------------------
+begin_step "build and test: preset asan (Clang, ASan+UBSan)"
+if [[ "$SKIP_ASAN" == 1 ]]; then
+  echo "SKIP_ASAN=1: skipping the sanitizer build"
+  end_step skipped
+else
+  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+  export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  build_and_test asan
+  end_step
+fi
+
+# e. firmware size --------------------------------------------------------------
+begin_step "ESP8266 firmware size (freestanding core)"
+bash tools/firmware-size.sh
+end_step
+
+# f. summary --------------------------------------------------------------------
+echo
+echo "=================================================================="
+echo "=== test-all summary"
+echo "=================================================================="
+printf '%s\n' "${summary[@]}"
+echo "test-all: all steps finished without errors in ${SECONDS}s."
