@@ -87,8 +87,9 @@ std::string telegram_to_text(const core::Telegram& t) {
   for (const auto& quantity : core::kQuantities) {
     const Measurement& m = t[quantity.quantity];
     if (!m.present) continue;
-    text += fmt::format("{:<14}{} {}\n", quantity.key, number(m).dump(),
-                        unit_of(m, quantity.default_unit));
+    const std::string unit = unit_of(m, quantity.default_unit);
+    text += fmt::format("{:<14}{}{}{}\n", quantity.key, number(m).dump(), unit == "1" ? "" : " ",
+                        unit == "1" ? "" : unit);
   }
   for (std::size_t i = 0; i < t.extra_count; ++i) {
     const auto& extra = t.extras[i];
