@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: MIT
+#include "meter/mqtt/paho_connection.h"
+
+#include <spdlog/spdlog.h>
+
+#include <mqtt/async_client.h>
+#include <chrono>
+
+namespace meter::mqtt_adapter {
+namespace {
+
+constexpr auto kKeepAlive = std::chrono::seconds(30);
+constexpr auto kMinBackoff = std::chrono::seconds(1);
+constexpr auto kMaxBackoff = std::chrono::seconds(30);
+constexpr int kQosAtLeastOnce = 1;
+
+}  // namespace
+
+PahoMqttConnection::PahoMqttConnection(MqttSettings settings) : settings_(std::move(settings)) {}
+
+PahoMqttConnection::~PahoMqttConnection() { stop(); }
+
+app::Outcome PahoMqttConnection::start(Handler handler) {
+  handler_ = std::move(handler);
+  try {
+    // No client-side persistence: the journal is the durable store; the broker keeps what we
+    // have not acknowledged in the persistent session.
+    client_ = std::make_unique<mqtt::async_client>(
+        settings_.uri, settings_.client_id, mqtt::create_options(MQTTVERSION_3_1_1), nullptr);
+  } catch (const mqtt::exception& error) {
+    return app::Outcome::failure("cannot create MQTT client for " + settings_.uri + ": " +
+                                 error.what());
+  }
+  client_->set_connected_handler([this](const std::string&) {
+    connected_ = true;
+    if (connects_++ > 0) ++reconnects_;
+    spdlog::info("mqtt: connected to {} as {}", settings_.uri, settings_.client_id);
+    try {
+      client_->subscribe(settings_.subscribe_topic, kQosAtLeastOnce);
+      client_->publish(settings_.status_topic, "online", kQosAtLeastOnce, true);
+    } catch (const mqtt::exception& error) {
+      spdlog::warn("mqtt: subscribing to {} failed: {}", settings_.subscribe_topic, error.what());
+    }
+  });
+  client_->set_connection_lost_handler([this](const std::string& cause) {
+    connected_ = false;
+    spdlog::warn("mqtt: connection to {} lost{}{}; reconnecting", settings_.uri,
+                 cause.empty() ? "" : ": ", cause);
+  });
+  client_->set_message_callback([this](mqtt::const_message_ptr message) {
+    handler_(app::MqttMessage{message->get_topic(), message->get_payload_str()});
+  });
+  connector_ = std::thread([this] { connect_until_up(); });
+  return app::Outcome::success();
+}
+
+void PahoMqttConnection::connect_until_up() {
+  auto options_builder =
+      mqtt::connect_options_builder()
+          .clean_session(false)
+          .keep_alive_interval(kKeepAlive)
+          .automatic_reconnect(kMinBackoff, kMaxBackoff)
+          .connect_timeout(std::chrono::seconds(10))
+          .will(mqtt::message(settings_.status_topic, "offline", kQosAtLeastOnce, true));
+  if (!settings_.user.empty()) options_builder.user_name(settings_.user);
+  if (!settings_.password.empty()) options_builder.password(settings_.password);
+  if (settings_.uri.rfind("ssl://", 0) == 0) {
+    auto ssl = mqtt::ssl_options_builder().enable_server_cert_auth(true);
+    if (!settings_.tls_ca_file.empty()) ssl.trust_store(settings_.tls_ca_file);
+    options_builder.ssl(ssl.finalize());
+  }
+  const auto options = options_builder.finalize();
+
+  auto backoff = kMinBackoff;
+  while (!stopping_) {
+    try {
+      client_->connect(options)->wait();
+      return;  // from here on Paho's automatic reconnect takes over
+    } catch (const mqtt::exception& error) {
+      spdlog::warn("mqtt: cannot connect to {}: {}; next try in {} s", settings_.uri, error.what(),
+                   backoff.count());
+    }
+    std::unique_lock lock(mutex_);
+    wake_.wait_for(lock, backoff, [this] { return stopping_.load(); });
+    backoff = std::min(backoff * 2, kMaxBackoff);
+  }
+}
+
+bool PahoMqttConnection::publish(const std::string& topic, const std::string& payload, int qos,
+                                 bool retain) {
+  if (!client_ || !connected_) return false;
+  try {
+    client_->publish(topic, payload.data(), payload.size(), qos, retain);
+    return true;
+  } catch (const mqtt::exception&) {
+    return false;
+  }
+}
+
+bool PahoMqttConnection::connected() const {
+  return connected_ && client_ && client_->is_connected();
+}
+
+void PahoMqttConnection::stop() {
+  if (stopping_.exchange(true)) return;
+  wake_.notify_all();
+  if (connector_.joinable()) connector_.join();
+  if (!client_) return;
+  try {
+    if (client_->is_connected()) {
+      client_->publish(settings_.status_topic, "offline", kQosAtLeastOnce, true)
+          ->wait_for(std::chrono::seconds(2));
+      client_->disconnect()->wait_for(std::chrono::seconds(5));
+    }
+  } catch (const mqtt::exception& error) {
+    spdlog::warn("mqtt: clean disconnect failed: {}", error.what());
+  }
+  connected_ = false;
+}
+
+}  // namespace meter::mqtt_adapter

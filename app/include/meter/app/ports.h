@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: MIT
+// The ports the service owns; adapters (SQLite, MariaDB, MQTT) implement them. No vendor types.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "meter/app/reading.h"
+
+namespace meter::app {
+
+// Outcome of a storage or network call: ok, or what went wrong in plain words.
+struct Outcome {
+  bool ok = true;
+  std::string error;
+
+  static Outcome success() { return {}; }
+  static Outcome failure(std::string message) { return {false, std::move(message)}; }
+  explicit operator bool() const { return ok; }
+};
+
+struct StoredBatch {
+  std::span<const Reading> readings;
+  std::span<const RawTelegram> raw;
+  std::span<const DebouncedRow> debounced;
+};
+
+class ReadingStore {
+ public:
+  virtual ~ReadingStore() = default;
+
+  // Connects if needed and creates or migrates the tables (never drops anything).
+  virtual Outcome open() = 0;
+  // Writes everything in one transaction. Readings are upserted on (meter, frame_counter), so
+  // redelivery and replay store a reading once (replay overwrites it with the new decoding);
+  // debounced rows are upserted on (meter, bucket_start). On failure nothing is written.
+  virtual Outcome write(const StoredBatch& batch) = 0;
+  // To resume debouncing after a restart: per meter (meter != ""), the readings with
+  // timestamp >= its newest debounced bucket_start + interval_s (all its readings when it has no
+  // debounced row), but none with timestamp < not_before; ordered by meter, then timestamp.
+  virtual Outcome readings_to_debounce(std::int64_t interval_s, std::int64_t not_before,
+                                       std::vector<Reading>& out) = 0;
+  // Raw archive, oldest first, from id > after_id; `next_id` is the last id returned.
+  virtual Outcome raw_after(std::int64_t after_id, std::size_t limit, std::vector<RawTelegram>& out,
+                            std::int64_t& next_id) = 0;
+  virtual Outcome purge_raw_before(std::int64_t received_at_ms) = 0;
+  virtual void close() = 0;
+  virtual std::string describe() const = 0;  // "sqlite data/smartmeter.db", for logs
+};
+
+struct MqttMessage {
+  std::string topic;
+  std::string payload;
+};
+
+// A connection to the broker: subscribes to the raw topic with QoS 1 on a persistent session,
+// reconnects with backoff by itself, and keeps a retained status topic ("online"/"offline",
+// the latter as last will).
+class MqttConnection {
+ public:
+  using Handler = std::function<void(const MqttMessage&)>;
+  virtual ~MqttConnection() = default;
+
+  // Starts connecting in the background; `handler` runs on the client's thread for every
+  // message on the subscribed topic, and the message is acknowledged when it returns.
+  virtual Outcome start(Handler handler) = 0;
+  // Queues a publish; never blocks on the network. False when the client is not connected.
+  virtual bool publish(const std::string& topic, const std::string& payload, int qos,
+                       bool retain) = 0;
+  virtual bool connected() const = 0;
+  virtual std::uint64_t reconnects() const = 0;
+  // Publishes "offline" to the status topic and disconnects cleanly.
+  virtual void stop() = 0;
+};
+
+}  // namespace meter::app

@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: MIT
+// `smartmeter run`: raw telegrams from MQTT -> journal -> decode -> values topic; a writer thread
+// moves journal records into the database in batches (history, raw archive, debounced table).
+//
+//   MQTT thread:   append to journal (before the ack) -> decode -> publish values JSON
+//   writer thread: journal from checkpoint -> decode -> batch -> one transaction -> checkpoint
+//   sync thread:   fdatasync the journal every 200 ms
+//
+// The MQTT thread never waits for the database. While the database is down the journal grows
+// and the writer retries with backoff; nothing is lost and, since writes are upserts keyed by
+// (meter, frame counter), nothing is stored twice.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "meter/app/config.h"
+#include "meter/app/debouncer.h"
+#include "meter/app/journal.h"
+#include "meter/app/ports.h"
+#include "meter/core/decode_error.h"
+#include "meter/core/gcm_cipher.h"
+#include "meter/core/telegram_decoder.h"
+
+namespace meter::app {
+
+struct ServiceCounters {
+  std::atomic<std::uint64_t> received{0};
+  std::atomic<std::uint64_t> decoded{0};
+  std::array<std::atomic<std::uint64_t>, core::kDecodeErrorCount> errors{};
+  std::atomic<std::uint64_t> oversized{0};
+  std::atomic<std::uint64_t> journal_failures{0};
+  std::atomic<std::uint64_t> published{0};
+  std::atomic<std::uint64_t> publish_failures{0};
+  std::atomic<std::uint64_t> stored_readings{0};
+  std::atomic<std::uint64_t> stored_debounced{0};
+  std::atomic<std::uint64_t> store_failures{0};
+  std::atomic<bool> database_up{false};
+
+  std::uint64_t total_errors() const;
+  std::string summary() const;  // one log line
+};
+
+// Makes one GcmCipher per thread (OpenSSL contexts are not shared between threads).
+using CipherFactory = std::function<std::unique_ptr<core::GcmCipher>()>;
+
+class Service {
+ public:
+  Service(Config config, ReadingStore& store, MqttConnection& mqtt, Journal& journal,
+          CipherFactory make_cipher);
+  ~Service();
+
+  // Runs until `stop` becomes true; then stops MQTT, drains the journal into the database for
+  // up to `drain_timeout`, syncs and returns. Returns the process exit status.
+  int run(const std::atomic<bool>& stop,
+          std::chrono::milliseconds drain_timeout = std::chrono::seconds(10));
+
+  const ServiceCounters& counters() const { return counters_; }
+  // For tests and replay: the message handler the MQTT connection calls.
+  void on_message(const MqttMessage& message);
+
+ private:
+  struct Batch {
+    std::vector<Reading> readings;
+    std::vector<RawTelegram> raw;
+    std::vector<DebouncedRow> debounced;
+    std::uint64_t end_offset = 0;
+    bool empty() const { return raw.empty() && debounced.empty(); }
+  };
+
+  void writer_loop();
+  void sync_loop();
+  bool resume_debouncing();
+  void build_batch(const std::vector<Journal::Record>& records, Batch& batch);
+  bool write_with_retry(Batch& batch, bool until_success);
+  void log_failure(core::DecodeError error, std::size_t offset, const std::string& payload);
+  std::chrono::steady_clock::time_point now() const { return std::chrono::steady_clock::now(); }
+
+  Config config_;
+  ReadingStore& store_;
+  MqttConnection& mqtt_;
+  Journal& journal_;
+  CipherFactory make_cipher_;
+  ServiceCounters counters_;
+
+  std::unique_ptr<core::GcmCipher> receive_cipher_;
+  std::unique_ptr<core::TelegramDecoder> receive_decoder_;
+  std::unique_ptr<core::Telegram> receive_telegram_;
+  std::unique_ptr<core::GcmCipher> writer_cipher_;
+  std::unique_ptr<core::TelegramDecoder> writer_decoder_;
+  std::unique_ptr<core::Telegram> writer_telegram_;
+
+  Debouncer debouncer_;
+  std::mutex wake_mutex_;
+  std::condition_variable writer_wake_;
+  std::mutex sync_mutex_;
+  std::condition_variable sync_wake_;
+  std::atomic<bool> writer_stop_{false};
+  std::atomic<bool> sync_stop_{false};
+  std::chrono::steady_clock::time_point drain_deadline_{};
+  std::mutex log_mutex_;
+  std::chrono::steady_clock::time_point log_window_start_{};
+  std::uint64_t logs_in_window_ = 0;
+  std::uint64_t suppressed_logs_ = 0;
+};
+
+}  // namespace meter::app

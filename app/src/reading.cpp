@@ -1,0 +1,22 @@
+// SPDX-License-Identifier: MIT
+#include "meter/app/reading.h"
+
+#include "meter/json/telegram_json.h"
+
+namespace meter::app {
+
+Reading make_reading(const core::Telegram& telegram, std::int64_t received_at_ms) {
+  Reading reading;
+  reading.meter = json::system_title_hex(telegram.system_title);
+  reading.frame_counter = telegram.frame_counter;
+  reading.timestamp = telegram.has_time ? telegram.timestamp_utc : received_at_ms / 1000;
+  if (telegram.has_time) reading.meter_time = telegram.meter_time.to_iso_local();
+  reading.meter_number = std::string(telegram.meter_number.view());
+  reading.received_at_ms = received_at_ms;
+  for (std::size_t i = 0; i < core::kQuantityCount; ++i) {
+    if (telegram.values[i].present) reading.values[i] = telegram.values[i].value();
+  }
+  return reading;
+}
+
+}  // namespace meter::app

@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: MIT
+#include "meter/app/service.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <sstream>
+
+#include "meter/json/telegram_json.h"
+
+namespace meter::app {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr auto kSyncInterval = std::chrono::milliseconds(200);
+constexpr auto kStatsInterval = std::chrono::seconds(60);
+constexpr auto kPurgeInterval = std::chrono::hours(1);
+constexpr auto kMinRetry = std::chrono::milliseconds(500);
+constexpr auto kMaxRetry = std::chrono::seconds(30);
+constexpr std::uint64_t kLogsPerMinute = 20;
+constexpr std::int64_t kDebounceLookbackS = 2 * 86400;
+
+std::int64_t wall_clock_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string payload_prefix(const std::string& payload) {
+  std::string prefix = payload.substr(0, 24);
+  for (char& c : prefix) {
+    if (c < 0x20 || c > 0x7E) c = '?';
+  }
+  return payload.size() > 24 ? prefix + "..." : prefix;
+}
+
+}  // namespace
+
+std::uint64_t ServiceCounters::total_errors() const {
+  std::uint64_t total = oversized.load();
+  for (const auto& count : errors) total += count.load();
+  return total;
+}
+
+std::string ServiceCounters::summary() const {
+  std::ostringstream out;
+  out << "received " << received << ", decoded " << decoded << ", stored " << stored_readings
+      << " readings and " << stored_debounced << " debounced rows";
+  std::string causes;
+  for (int i = 0; i < core::kDecodeErrorCount; ++i) {
+    const auto count = errors[static_cast<std::size_t>(i)].load();
+    if (count == 0) continue;
+    causes += (causes.empty() ? "" : ", ") +
+              std::string(core::error_name(static_cast<core::DecodeError>(i))) + " " +
+              std::to_string(count);
+  }
+  if (oversized > 0)
+    causes += (causes.empty() ? "" : ", ") + std::string("oversized ") + std::to_string(oversized);
+  out << "; rejected: " << (causes.empty() ? "none" : causes);
+  if (store_failures > 0) out << "; failed database writes " << store_failures;
+  out << "; database " << (database_up ? "up" : "down");
+  return out.str();
+}
+
+Service::Service(Config config, ReadingStore& store, MqttConnection& mqtt, Journal& journal,
+                 CipherFactory make_cipher)
+    : config_(std::move(config)),
+      store_(store),
+      mqtt_(mqtt),
+      journal_(journal),
+      make_cipher_(std::move(make_cipher)),
+      receive_cipher_(make_cipher_()),
+      receive_decoder_(std::make_unique<core::TelegramDecoder>(*receive_cipher_, config_.keys)),
+      receive_telegram_(std::make_unique<core::Telegram>()),
+      writer_cipher_(make_cipher_()),
+      writer_decoder_(std::make_unique<core::TelegramDecoder>(*writer_cipher_, config_.keys)),
+      writer_telegram_(std::make_unique<core::Telegram>()),
+      debouncer_(config_.debounce_seconds) {}
+
+Service::~Service() = default;
+
+void Service::log_failure(core::DecodeError error, std::size_t offset, const std::string& payload) {
+  std::lock_guard lock(log_mutex_);
+  const auto current = now();
+  if (current - log_window_start_ > std::chrono::minutes(1)) {
+    if (suppressed_logs_ > 0) {
+      spdlog::warn("{} more rejected telegrams were not logged in the last minute",
+                   suppressed_logs_);
+    }
+    log_window_start_ = current;
+    logs_in_window_ = 0;
+    suppressed_logs_ = 0;
+  }
+  if (++logs_in_window_ > kLogsPerMinute) {
+    ++suppressed_logs_;
+    return;
+  }
+  spdlog::warn("rejected telegram: {} (at byte {}; payload {} bytes, starts \"{}\")",
+               core::to_string(error), offset, payload.size(), payload_prefix(payload));
+}
+
+void Service::on_message(const MqttMessage& message) {
+  ++counters_.received;
+  const std::int64_t received_at = wall_clock_ms();
+  if (message.payload.size() > core::kMaxHexChars) {
+    ++counters_.oversized;
+    log_failure(core::DecodeError::kTooLarge, core::kMaxHexChars, message.payload);
+    return;
+  }
+  // Journal first: once this returns, the broker may drop its copy.
+  if (auto appended = journal_.append(received_at, message.payload); !appended) {
+    ++counters_.journal_failures;
+    spdlog::error("journal: {}", appended.error);
+  }
+  writer_wake_.notify_one();
+
+  const core::Status status = receive_decoder_->decode_hex(message.payload, *receive_telegram_);
+  if (!status) {
+    ++counters_.errors[static_cast<std::size_t>(status.failure().code)];
+    log_failure(status.failure().code, status.failure().offset, message.payload);
+    return;
+  }
+  ++counters_.decoded;
+  if (mqtt_.publish(config_.values_topic, json::telegram_to_json_line(*receive_telegram_), 0,
+                    false)) {
+    ++counters_.published;
+  } else {
+    ++counters_.publish_failures;
+  }
+}
+
+void Service::build_batch(const std::vector<Journal::Record>& records, Batch& batch) {
+  // The writer decodes again with its own decoder: the MQTT thread's is not shared.
+  for (const auto& record : records) {
+    RawTelegram raw{record.received_at_ms, record.payload, "", ""};
+    const core::Status status = writer_decoder_->decode_hex(record.payload, *writer_telegram_);
+    if (status) {
+      Reading reading = make_reading(*writer_telegram_, record.received_at_ms);
+      raw.meter = reading.meter;
+      if (writer_telegram_->has_time) debouncer_.add(reading, batch.debounced);
+      batch.readings.push_back(std::move(reading));
+    } else {
+      raw.error = core::error_name(status.failure().code);
+    }
+    batch.raw.push_back(std::move(raw));
+    batch.end_offset = record.end_offset;
+  }
+}
+
+bool Service::write_with_retry(Batch& batch, bool until_success) {
+  auto delay = kMinRetry;
+  for (;;) {
+    const StoredBatch stored{batch.readings, batch.raw, batch.debounced};
+    const Outcome outcome = store_.write(stored);
+    if (outcome) {
+      if (!counters_.database_up.exchange(true))
+        spdlog::info("database: writing to {}", store_.describe());
+      counters_.stored_readings += batch.readings.size();
+      counters_.stored_debounced += batch.debounced.size();
+      return true;
+    }
+    ++counters_.store_failures;
+    if (counters_.database_up.exchange(false) || delay == kMinRetry) {
+      spdlog::error("database: {}; readings wait in the journal ({} bytes) and are retried",
+                    outcome.error, journal_.pending_bytes());
+    }
+    const bool give_up = writer_stop_ && now() >= drain_deadline_;
+    if (!until_success || give_up) return false;
+    std::unique_lock lock(wake_mutex_);
+    writer_wake_.wait_for(lock, delay, [this] { return writer_stop_ && now() >= drain_deadline_; });
+    delay = std::min(delay * 2, std::chrono::duration_cast<std::chrono::milliseconds>(kMaxRetry));
+  }
+}
+
+bool Service::resume_debouncing() {
+  std::vector<Reading> readings;
+  const std::int64_t not_before = wall_clock_ms() / 1000 - kDebounceLookbackS;
+  const Outcome outcome =
+      store_.readings_to_debounce(config_.debounce_seconds, not_before, readings);
+  if (!outcome) return false;
+  Batch batch;
+  for (const auto& reading : readings) debouncer_.add(reading, batch.debounced);
+  if (!batch.debounced.empty()) {
+    spdlog::info("debounce: closing {} bucket(s) left open before the restart",
+                 batch.debounced.size());
+    return write_with_retry(batch, true);
+  }
+  return true;
+}
+
+void Service::writer_loop() {
+  // Open the store and rebuild the open debounce buckets before taking new records.
+  auto delay = kMinRetry;
+  for (;;) {
+    const Outcome opened = store_.open();
+    if (opened && resume_debouncing()) break;
+    if (!opened) spdlog::error("database: cannot open {}: {}", store_.describe(), opened.error);
+    if (writer_stop_ && now() >= drain_deadline_) return;
+    std::unique_lock lock(wake_mutex_);
+    writer_wake_.wait_for(lock, delay, [this] { return writer_stop_ && now() >= drain_deadline_; });
+    delay = std::min(delay * 2, std::chrono::duration_cast<std::chrono::milliseconds>(kMaxRetry));
+  }
+  counters_.database_up = true;
+
+  std::uint64_t offset = journal_.checkpoint();
+  auto last_purge = Clock::time_point{};
+  std::vector<Journal::Record> records;
+  for (;;) {
+    if (config_.raw_retention_days > 0 && now() - last_purge > kPurgeInterval) {
+      const std::int64_t cutoff = wall_clock_ms() - config_.raw_retention_days * 86400 * 1000;
+      if (auto purged = store_.purge_raw_before(cutoff); !purged) {
+        spdlog::warn("database: raw archive purge failed: {}", purged.error);
+      }
+      last_purge = now();
+    }
+    records.clear();
+    if (auto read = journal_.read(offset, config_.batch_max_rows, records); !read) {
+      spdlog::critical("journal: {}", read.error);
+      return;
+    }
+    if (records.empty()) {
+      if (writer_stop_) return;  // drained
+      std::unique_lock lock(wake_mutex_);
+      writer_wake_.wait_for(lock, config_.batch_max_delay);
+      continue;
+    }
+    Batch batch;
+    build_batch(records, batch);
+    if (!write_with_retry(batch, true)) return;  // stopping with the database down
+    offset = journal_.commit(batch.end_offset);
+  }
+}
+
+void Service::sync_loop() {
+  while (!sync_stop_) {
+    {
+      std::unique_lock lock(sync_mutex_);
+      sync_wake_.wait_for(lock, kSyncInterval, [this] { return sync_stop_.load(); });
+    }
+    if (auto synced = journal_.sync(); !synced) spdlog::error("journal: {}", synced.error);
+  }
+}
+
+int Service::run(const std::atomic<bool>& stop, std::chrono::milliseconds drain_timeout) {
+  std::thread writer([this] { writer_loop(); });
+  std::thread syncer([this] { sync_loop(); });
+  if (auto started = mqtt_.start([this](const MqttMessage& m) { on_message(m); }); !started) {
+    spdlog::critical("mqtt: {}", started.error);
+    writer_stop_ = true;
+    sync_stop_ = true;
+    drain_deadline_ = now();
+    writer_wake_.notify_all();
+    sync_wake_.notify_all();
+    writer.join();
+    syncer.join();
+    return 1;
+  }
+  spdlog::info("running: {} -> {} and {}", config_.subscription_topic(), config_.values_topic,
+               store_.describe());
+
+  auto last_stats = now();
+  while (!stop) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (now() - last_stats >= kStatsInterval) {
+      spdlog::info("stats: {}", counters_.summary());
+      last_stats = now();
+    }
+  }
+  spdlog::info("stopping: no new telegrams; writing what is pending");
+  mqtt_.stop();
+  drain_deadline_ = now() + drain_timeout;
+  writer_stop_ = true;
+  writer_wake_.notify_all();
+  writer.join();
+  sync_stop_ = true;
+  sync_wake_.notify_all();
+  syncer.join();
+  if (auto synced = journal_.sync(); !synced) spdlog::error("journal: {}", synced.error);
+  const auto pending = journal_.pending_bytes();
+  if (pending > 0) {
+    spdlog::warn("{} bytes of telegrams stay in the journal and are stored at the next start",
+                 pending);
+  }
+  store_.close();
+  spdlog::info("stopped: {}", counters_.summary());
+  return 0;
+}
+
+}  // namespace meter::app
