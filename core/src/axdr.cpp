@@ -13,6 +13,7 @@ std::size_t fixed_size(AxdrType type) {
     case AxdrType::kNull:
       return 0;
     case AxdrType::kBoolean:
+    case AxdrType::kBcd:  // bcd [13] IMPLICIT Integer8
     case AxdrType::kInt8:
     case AxdrType::kUint8:
     case AxdrType::kEnum:
@@ -114,7 +115,6 @@ Status walk(ByteReader& in, AxdrItems& out, std::size_t depth) {
     case AxdrType::kOctetString:
     case AxdrType::kVisibleString:
     case AxdrType::kUtf8String:
-    case AxdrType::kBcd:
     case AxdrType::kBitString: {
       auto length = in.ber_length(DecodeError::kBadValue);
       if (!length) return length.failure();
@@ -123,7 +123,6 @@ Status walk(ByteReader& in, AxdrItems& out, std::size_t depth) {
       auto data = in.take(bytes);
       if (!data) return data.failure();
       item.bytes = *data;
-      if (item.type == AxdrType::kBcd) item.integer = to_integer(AxdrType::kUint64, *data);
       return Status::success();
     }
     default:
@@ -139,7 +138,7 @@ Status walk(ByteReader& in, AxdrItems& out, std::size_t depth) {
   } else if (item.type == AxdrType::kFloat64) {
     item.real =
         std::bit_cast<double>(static_cast<std::uint64_t>(to_integer(AxdrType::kUint64, *data)));
-  } else if (item.is_integer()) {
+  } else if (item.is_integer() || item.type == AxdrType::kBcd) {
     item.integer = to_integer(item.type, *data);
   }
   return Status::success();

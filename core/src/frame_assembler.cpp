@@ -31,11 +31,18 @@ void FrameAssembler::reset() {
 }
 
 void FrameAssembler::record_error(DecodeError error, uint32_t offset) {
+  if (!is_serious(error)) {
+    // A `68` inside data that is not a frame header: resynchronisation noise, not an error of
+    // its own (it only matters for finish() when nothing else went wrong).
+    if (!has_error_) first_error_ = {error, offset};
+    has_error_ = true;
+    return;
+  }
   last_error_ = {error, offset};
   error_in_call_ = true;
   if (!has_error_) first_error_ = last_error_;
   has_error_ = true;
-  if (is_serious(error) && !has_serious_error_) {
+  if (!has_serious_error_) {
     first_serious_error_ = last_error_;
     has_serious_error_ = true;
   }
@@ -104,6 +111,7 @@ FrameAssembler::Event FrameAssembler::process() {
     pending_check_ = kNothingPending;
     if (check.status == FrameStatus::kInvalid) {
       record_error(check.error, pending_offset_ + check.offset);
+      ++stats_.skipped_bytes;
       drop_pending(1);
       continue;
     }
@@ -120,12 +128,7 @@ FrameAssembler::Event FrameAssembler::process() {
       drop_pending(segment.frame_size);
       continue;
     }
-    if (segment_count_ == kMaxSegments) {
-      record_error(DecodeError::kTooLarge, pending_offset_);
-      drop_segments();
-      drop_pending(segment.frame_size);
-      continue;
-    }
+    static_assert(kMaxSegments == kCiSequenceMask + 1, "sequence numbers bound the segments");
     segment_sizes_[segment_count_++] = static_cast<uint16_t>(segment.frame_size);
     length_quirk_ = length_quirk_ || segment.length_quirk;
     segments_end_ += segment.frame_size;
@@ -143,6 +146,7 @@ FrameAssembler::Event FrameAssembler::process() {
 FrameAssembler::PushResult FrameAssembler::push(const uint8_t* data, size_t size) {
   if (ready_) release_telegram();
   error_in_call_ = false;
+  if (data == nullptr) size = 0;
   size_t consumed = 0;
   for (;;) {
     if (process() == Event::kTelegram) return {consumed, Event::kTelegram};

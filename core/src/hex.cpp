@@ -62,7 +62,16 @@ HexDecodeResult decode_hex(const char* text, size_t length, uint8_t* out, size_t
   for (size_t i = 0; i < length; ++i) {
     const char c = text[i];
     const uint8_t value = digit(c);
-    if (value == kSeparator) continue;
+    if (value == kSeparator) {
+      // A separator inside a byte: junk before the data ("data: 68..."), else an error.
+      if (have_high) {
+        if (contains_frame_start(out, written))
+          return failure(DecodeError::kOddHexDigits, high_offset);
+        written = 0;
+        have_high = false;
+      }
+      continue;
+    }
     if (value == kInvalid) {
       // Junk before the data: forget what was read so far unless it already began a frame.
       if (contains_frame_start(out, written)) return failure(DecodeError::kNotHex, i);

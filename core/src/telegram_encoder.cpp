@@ -260,6 +260,13 @@ std::vector<std::uint8_t> encode_general_glo_ciphering(std::span<const std::uint
 
 std::vector<std::uint8_t> encode_mbus_frames(std::span<const std::uint8_t> apdu,
                                              const FramingSpec& spec) {
+  // A segment holds 1..250 APDU bytes (L <= 255); the CI field numbers at most 16 segments.
+  constexpr std::size_t kMaxFragment = 255 - kMbusSegmentHeaderBytes;
+  if (spec.max_fragment_bytes == 0 || spec.max_fragment_bytes > kMaxFragment) return {};
+  const std::size_t first =
+      spec.old_sagemcom_quirk ? 257 - kMbusSegmentHeaderBytes : spec.max_fragment_bytes;
+  const std::size_t rest = apdu.size() > first ? apdu.size() - first : 0;
+  if (1 + (rest + spec.max_fragment_bytes - 1) / spec.max_fragment_bytes > 16) return {};
   Bytes out;
   std::size_t offset = 0;
   std::uint8_t sequence = 0;

@@ -15,7 +15,9 @@ using core::Quantity;
 nlohmann::ordered_json number(const Measurement& m) {
   if (m.is_integral()) {
     std::int64_t value = m.raw;
-    for (int i = 0; i < m.scaler; ++i) value *= 10;
+    for (int i = 0; i < m.scaler; ++i) {
+      if (__builtin_mul_overflow(value, 10, &value)) return m.value();  // beyond int64: a double
+    }
     return value;
   }
   return m.value();

@@ -51,7 +51,7 @@ struct AxdrItem {
   AxdrType type = AxdrType::kNull;
   std::uint8_t depth = 0;
   std::uint16_t count = 0;              // elements, for array and structure
-  std::int64_t integer = 0;             // integers, enum, boolean, bcd
+  std::int64_t integer = 0;             // integers, enum, boolean, bcd (uint64 >= 2^63 wraps)
   double real = 0;                      // float32 / float64
   std::span<const std::uint8_t> bytes;  // strings, date-time, date, time, bit-string
   std::uint32_t offset = 0;             // of the type tag, in the layer's coordinates

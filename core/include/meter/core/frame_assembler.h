@@ -23,8 +23,8 @@ namespace meter::core {
 
 class FrameAssembler {
  public:
-  static constexpr size_t kCapacity = 1536;  // raw bytes of one telegram plus look-ahead
-  static constexpr size_t kMaxSegments = 16;
+  static constexpr size_t kCapacity = 1536;   // raw bytes of one telegram plus look-ahead
+  static constexpr size_t kMaxSegments = 16;  // the CI field numbers segments with 4 bits
 
   enum class Event : uint8_t { kNone, kTelegram, kError };
 
@@ -45,8 +45,11 @@ class FrameAssembler {
   FrameAssembler() = default;
 
   // Feeds bytes. After kTelegram, telegram()/copy_apdu() are valid until the next push or finish.
+  // A push stops right after a telegram completes, so callers loop until all is consumed:
+  //   while (size > 0) { auto r = a.push(data, size); data += r.consumed; size -= r.consumed; ... }
+  // A telegram already complete in the look-ahead comes out with consumed == 0; push(nullptr, 0)
+  // delivers such buffered telegrams without new input.
   PushResult push(const uint8_t* data, size_t size);
-  Event push(uint8_t byte) { return push(&byte, 1).event; }
 
   // End of input (one-shot decoding): returns the reason no telegram completed, choosing the
   // most telling one (a checksum error beats "incomplete"; kNoFrame when nothing looked like one).

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 // Hex text <-> bytes, as carried on the raw MQTT topic. Freestanding (firmware uses it).
 //
-// Decoding is tolerant: upper or lower case; whitespace and the separators `: - , ; . _` anywhere;
-// an optional `0x` before a byte. Text that is not hex before the data (a log prefix such as
-// "raw: ") is skipped as junk, as long as it ends before the first byte 0x68 (a frame start).
+// Decoding is tolerant: upper or lower case; whitespace and the separators `: - , ; . _` between
+// bytes; an optional `0x` before a byte. Text before the data (a log prefix such as "data: ") is
+// skipped as junk, as long as it ends before the first byte 0x68 (a frame start); after that,
+// anything else is an error.
 #pragma once
 
 #include <stddef.h>

@@ -59,6 +59,7 @@ struct FramingSpec {
   std::uint8_t address = 0xFF;
 };
 
+// Empty when max_fragment_bytes is not 1..250 or the APDU needs more than 16 segments.
 std::vector<std::uint8_t> encode_mbus_frames(std::span<const std::uint8_t> apdu,
                                              const FramingSpec& spec = {});
 

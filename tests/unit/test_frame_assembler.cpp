@@ -1,0 +1,469 @@
+// SPDX-License-Identifier: MIT
+#include "meter/core/frame_assembler.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <memory>
+#include <vector>
+
+#include "frame_builder.h"
+#include "meter/crypto/openssl_gcm_cipher.h"
+
+namespace meter::core {
+namespace {
+
+using test::Bytes;
+using test::ByteSpan;
+using Event = FrameAssembler::Event;
+
+// The brochure telegram: frame 1 is [0, 256) with its fragment at [9, 254), frame 2 is
+// [256, 282) with its fragment at [265, 280) and its checksum at 280.
+const Bytes& doc_telegram() {
+  static const Bytes telegram = test::from_hex(test::kDocTelegramHex);
+  return telegram;
+}
+
+const Bytes& doc_apdu() {
+  static const Bytes apdu = [] {
+    const Bytes& t = doc_telegram();
+    Bytes out(t.begin() + 9, t.begin() + 254);
+    out.insert(out.end(), t.begin() + 265, t.begin() + 280);
+    return out;
+  }();
+  return apdu;
+}
+
+// Same layout, next frame counter: a different telegram of the same shape.
+const Bytes& next_telegram() {
+  static const Bytes telegram = [] {
+    crypto::OpenSslGcmCipher cipher;
+    const Bytes apdu = encode_general_glo_ciphering(
+        encode_data_notification(test::doc_spec()),
+        test::doc_cipher(kSecurityEncryption, test::kDocFrameCounter + 1), cipher);
+    return encode_mbus_frames(apdu);
+  }();
+  return telegram;
+}
+
+Bytes first_frame(const Bytes& telegram) { return Bytes(telegram.begin(), telegram.begin() + 256); }
+Bytes second_frame(const Bytes& telegram) { return Bytes(telegram.begin() + 256, telegram.end()); }
+
+Bytes with_bad_checksum(Bytes frame) {
+  frame[test::checksum_offset(frame)] ^= 0xFF;
+  return frame;
+}
+
+struct Output {
+  std::vector<Bytes> telegrams;
+  std::vector<Bytes> apdus;
+  std::vector<std::size_t> segment_counts;
+  std::vector<bool> length_quirks;
+};
+
+void collect(const FrameAssembler& assembler, Output& out) {
+  out.telegrams.emplace_back(assembler.telegram(),
+                             assembler.telegram() + assembler.telegram_size());
+  Bytes apdu(FrameAssembler::kCapacity);
+  apdu.resize(assembler.copy_apdu(apdu.data(), apdu.size()));
+  out.apdus.push_back(apdu);
+  out.segment_counts.push_back(assembler.segment_count());
+  out.length_quirks.push_back(assembler.length_quirk());
+}
+
+// Feeds `stream` in chunks of `chunk_size` the way a caller must: after kTelegram it pushes the
+// rest of the chunk again. At the end, telegrams that are already buffered come out on an empty
+// push.
+Output feed(FrameAssembler& assembler, ByteSpan stream, std::size_t chunk_size) {
+  Output out;
+  for (std::size_t start = 0; start < stream.size(); start += chunk_size) {
+    const ByteSpan chunk = stream.subspan(start, std::min(chunk_size, stream.size() - start));
+    std::size_t done = 0;
+    while (done < chunk.size()) {
+      const auto result = assembler.push(chunk.data() + done, chunk.size() - done);
+      done += result.consumed;
+      if (result.event == Event::kTelegram) {
+        collect(assembler, out);
+      } else if (result.consumed == 0) {
+        ADD_FAILURE() << "push() took nothing and completed nothing";
+        return out;
+      }
+    }
+  }
+  const std::uint8_t none = 0;
+  while (assembler.push(&none, 0).event == Event::kTelegram) collect(assembler, out);
+  return out;
+}
+
+void expect_failure(const DecodeFailure& failure, DecodeError code, std::uint32_t offset) {
+  EXPECT_EQ(failure.code, code) << to_string(failure.code);
+  EXPECT_EQ(failure.offset, offset);
+}
+
+TEST(FrameAssembler, DeliversTwoSegmentTelegramFromOnePush) {
+  auto assembler = std::make_unique<FrameAssembler>();
+  const Bytes& telegram = doc_telegram();
+  const auto result = assembler->push(telegram.data(), telegram.size());
+  ASSERT_EQ(result.event, Event::kTelegram);
+  EXPECT_EQ(result.consumed, 282u);
+  ASSERT_EQ(assembler->telegram_size(), 282u);
+  EXPECT_EQ(Bytes(assembler->telegram(), assembler->telegram() + 282), telegram);
+  EXPECT_EQ(assembler->segment_count(), 2u);
+  EXPECT_FALSE(assembler->length_quirk());
+  EXPECT_EQ(assembler->stats().telegrams, 1u);
+  EXPECT_EQ(assembler->stats().frames, 2u);
+  EXPECT_EQ(assembler->stats().skipped_bytes, 0u);
+
+  Bytes apdu(300);
+  ASSERT_EQ(assembler->copy_apdu(apdu.data(), apdu.size()), 260u);
+  apdu.resize(260);
+  EXPECT_EQ(apdu, doc_apdu());
+  EXPECT_EQ(apdu[0], 0xDB);
+}
+
+TEST(FrameAssembler, DeliversTelegramFedByteByByte) {
+  auto assembler = std::make_unique<FrameAssembler>();
+  const Bytes& telegram = doc_telegram();
+  for (std::size_t i = 0; i + 1 < telegram.size(); ++i) {
+    ASSERT_EQ(assembler->push(&telegram[i], 1).event, Event::kNone) << "at byte " << i;
+  }
+  ASSERT_EQ(assembler->push(&telegram.back(), 1).event, Event::kTelegram);
+  EXPECT_EQ(Bytes(assembler->telegram(), assembler->telegram() + assembler->telegram_size()),
+            telegram);
+}
+
+// Two UART reads per telegram, as DomiStyle/esphome-dlms-meter#12 reports.
+TEST(FrameAssembler, DeliversTelegramInUartChunksOf150And132) {
+  auto assembler = std::make_unique<FrameAssembler>();
+  const Bytes& telegram = doc_telegram();
+  const auto first = assembler->push(telegram.data(), 150);
+  EXPECT_EQ(first.event, Event::kNone);
+  EXPECT_EQ(first.consumed, 150u);
+  EXPECT_EQ(assembler->telegram_size(), 0u);
+  const auto second = assembler->push(telegram.data() + 150, 132);
+  ASSERT_EQ(second.event, Event::kTelegram);
+  EXPECT_EQ(second.consumed, 132u);
+  Bytes apdu(300);
+  apdu.resize(assembler->copy_apdu(apdu.data(), apdu.size()));
+  EXPECT_EQ(apdu, doc_apdu());
+}
+
+TEST(FrameAssembler, EveryChunkSizeGivesTheSameTelegrams) {
+  const Bytes stream = test::join({doc_telegram(), next_telegram(), doc_telegram()});
+  for (const std::size_t chunk : {1u, 2u, 7u, 26u, 150u, 255u, 256u, 281u, 282u, 1000u}) {
+    auto assembler = std::make_unique<FrameAssembler>();
+    const Output out = feed(*assembler, stream, chunk);
+    ASSERT_EQ(out.telegrams.size(), 3u) << "chunk " << chunk;
+    EXPECT_EQ(out.telegrams[0], doc_telegram()) << "chunk " << chunk;
+    EXPECT_EQ(out.telegrams[1], next_telegram()) << "chunk " << chunk;
+    EXPECT_EQ(out.telegrams[2], doc_telegram()) << "chunk " << chunk;
+    EXPECT_EQ(assembler->stats().checksum_errors + assembler->stats().sequence_errors +
+                  assembler->stats().other_errors,
+              0u);
+  }
+}
+
+TEST(FrameAssembler, StopsConsumingRightAfterATelegram) {
+  auto assembler = std::make_unique<FrameAssembler>();
+  const Bytes stream = test::join({doc_telegram(), next_telegram()});
+  const auto first = assembler->push(stream.data(), stream.size());
+  ASSERT_EQ(first.event, Event::kTelegram);
+  EXPECT_EQ(first.consumed, 282u);
+  const auto second = assembler->push(stream.data() + first.consumed, stream.size() - 282);
+  ASSERT_EQ(second.event, Event::kTelegram);
+  EXPECT_EQ(second.consumed, 282u);
+  EXPECT_EQ(Bytes(assembler->telegram(), assembler->telegram() + assembler->telegram_size()),
+            next_telegram());
+}
+
+TEST(FrameAssembler, ResyncsOverGarbageBeforeAndBetweenTelegrams) {
+  auto assembler = std::make_unique<FrameAssembler>();
+  const Bytes junk_before = {0x00, 0xFF, 0x16, 0x01, 0x02, 0x03, 0x04};
+  const Bytes junk_between = {0xE5, 0x10, 0x5B, 0xFE, 0x16};
+  const Bytes stream = test::join({junk_before, doc_telegram(), junk_between, next_telegram()});
+  const Output out = feed(*assembler, stream, stream.size());
+  ASSERT_EQ(out.telegrams.size(), 2u);
+  EXPECT_EQ(out.telegrams[0], doc_telegram());
+  EXPECT_EQ(out.telegrams[1], next_telegram());
+  EXPECT_EQ(assembler->stats().skipped_bytes, 12u);
+  EXPECT_EQ(assembler->stats().telegrams, 2u);
+  EXPECT_EQ(assembler->stats().other_errors, 0u);
+}
+
+TEST(FrameAssembler, ResyncsOverAFalseFrameStart) {
+  auto assembler = std::make_unique<FrameAssembler>();
+  const Bytes junk = {0x01, 0x68, 0x05, 0x06, 0x07};  // 68 05 06: the L bytes differ
+  const Bytes stream = test::join({junk, doc_telegram()});
+  const Output out = feed(*assembler, stream, 1);
+  ASSERT_EQ(out.telegrams.size(), 1u);
+  EXPECT_EQ(out.telegrams[0], doc_telegram());
+  // A false start in junk is resynchronisation, not an error: its bytes count as skipped.
+  EXPECT_EQ(assembler->stats().other_errors, 0u);
+  EXPECT_EQ(assembler->stats().skipped_bytes, junk.size());
+}
+
+TEST(FrameAssembler, ChecksumErrorInSecondSegmentIsCountedAndNextTelegramDelivered) {
+  const Bytes damaged =
+      test::join({first_frame(doc_telegram()), with_bad_checksum(second_frame(doc_telegram()))});
+  const Bytes stream = test::join({damaged, next_telegram()});
+  for (const std::size_t chunk : {std::size_t{1}, std::size_t{150}, stream.size()}) {
+    auto assembler = std::make_unique<FrameAssembler>();
+    const Output out = feed(*assembler, stream, chunk);
+    ASSERT_EQ(out.telegrams.size(), 1u) << "chunk " << chunk;
+    EXPECT_EQ(out.telegrams[0], next_telegram()) << "chunk " << chunk;
+    EXPECT_EQ(assembler->stats().checksum_errors, 1u) << "chunk " << chunk;
+    EXPECT_EQ(assembler->stats().telegrams, 1u);
+  }
+}
+
+TEST(FrameAssembler, MissingLastSegmentThenNewTelegram) {
+  auto assembler = std::make_unique<FrameAssembler>();
+  const Bytes stream = test::join({first_frame(doc_telegram()), next_telegram()});
+  const auto result = assembler->push(stream.data(), stream.size());
+  ASSERT_EQ(result.event, Event::kTelegram);  // kTelegram wins over the kIncomplete error
+  EXPECT_EQ(result.consumed, stream.size());
+  EXPECT_EQ(Bytes(assembler->telegram(), assembler->telegram() + assembler->telegram_size()),
+            next_telegram());
+  EXPECT_EQ(assembler->segment_count(), 2u);
+  EXPECT_EQ(assembler->stats().sequence_errors, 1u);
+  expect_failure(assembler->last_error(), DecodeError::kIncomplete, 256);
+}
+
+TEST(FrameAssembler, SecondSegmentWithoutFirstIsOutOfSequence) {
+  auto assembler = std::make_unique<FrameAssembler>();
+  const Bytes orphan = second_frame(doc_telegram());
+  const auto result = assembler->push(orphan.data(), orphan.size());
+  EXPECT_EQ(result.event, Event::kError);
+  EXPECT_EQ(assembler->stats().sequence_errors, 1u);
+  expect_failure(assembler->last_error(), DecodeError::kBadSegmentSequence, 6);
+  expect_failure(assembler->finish(), DecodeError::kBadSegmentSequence, 6);
+
+  const Output out = feed(*assembler, next_telegram(), 282);
+  ASSERT_EQ(out.telegrams.size(), 1u);
+  EXPECT_EQ(out.telegrams[0], next_telegram());
+}
+
+TEST(FrameAssembler, SegmentNumberGapIsOutOfSequence) {
+  auto assembler = std::make_unique<FrameAssembler>();
+  const auto frames = test::mbus_segment_frames(doc_apdu(), {100, 100, 60});
+  const Bytes stream = test::join({frames[0], frames[2]});  // segment 1 lost
+  EXPECT_EQ(assembler->push(stream.data(), stream.size()).event, Event::kError);
+  expect_failure(assembler->last_error(), DecodeError::kBadSegmentSequence,
+                 static_cast<std::uint32_t>(frames[0].size() + 6));
+}
+
+TEST(FrameAssembler, FinishReportsNoFrameForPureJunk) {
+  auto assembler = std::make_unique<FrameAssembler>();
+  const Bytes junk(100, 0x55);
+  EXPECT_EQ(assembler->push(junk.data(), junk.size()).event, Event::kNone);
+  expect_failure(assembler->finish(), DecodeError::kNoFrame, 0);
+  EXPECT_EQ(assembler->stats().skipped_bytes, 100u);
+}
+
+TEST(FrameAssembler, FinishReportsTruncatedInsideAFrame) {
+  auto assembler = std::make_unique<FrameAssembler>();
+  const Bytes stream = test::join({Bytes{0x00, 0x00, 0x00}, doc_telegram()});
+  EXPECT_EQ(assembler->push(stream.data(), 103).event, Event::kNone);
+  expect_failure(assembler->finish(), DecodeError::kTruncated, 103);
+}
+
+TEST(FrameAssembler, FinishReportsIncompleteWhenTheLastSegmentIsMissing) {
+  auto assembler = std::make_unique<FrameAssembler>();
+  const Bytes frame = first_frame(doc_telegram());
+  EXPECT_EQ(assembler->push(frame.data(), frame.size()).event, Event::kNone);
+  expect_failure(assembler->finish(), DecodeError::kIncomplete, 256);
+}
+
+TEST(FrameAssembler, FinishPrefersTheChecksumErrorOverIncomplete) {
+  auto assembler = std::make_unique<FrameAssembler>();
+  // The damaged frame waits for its L + 256 reading when the input ends.
+  const Bytes stream =
+      test::join({first_frame(doc_telegram()), with_bad_checksum(second_frame(doc_telegram()))});
+  EXPECT_EQ(assembler->push(stream.data(), stream.size()).event, Event::kNone);
+  expect_failure(assembler->finish(), DecodeError::kBadChecksum, 280);
+}
+
+TEST(FrameAssembler, FinishPrefersARecordedChecksumErrorOverLaterTruncation) {
+  auto assembler = std::make_unique<FrameAssembler>();
+  // Enough bytes after the damaged frame to rule out L + 256, then half of a new telegram.
+  const Bytes stream =
+      test::join({first_frame(doc_telegram()), with_bad_checksum(second_frame(doc_telegram())),
+                  Bytes(next_telegram().begin(), next_telegram().begin() + 270)});
+  EXPECT_EQ(assembler->push(stream.data(), stream.size()).event, Event::kError);
+  EXPECT_EQ(assembler->stats().checksum_errors, 1u);
+  expect_failure(assembler->finish(), DecodeError::kBadChecksum, 280);
+}
+
+TEST(FrameAssembler, ErrorOffsetsCountFromTheStreamStart) {
+  auto assembler = std::make_unique<FrameAssembler>();
+  const Bytes junk = {0x01, 0x02, 0x03, 0x04, 0x05};
+  const Bytes not_dlms = test::mbus_frame(Bytes(20, 0x33), 0x72);
+  const Bytes stream = test::join({junk, doc_telegram(), junk, not_dlms});
+  const Output out = feed(*assembler, stream, 64);
+  ASSERT_EQ(out.telegrams.size(), 1u);
+  EXPECT_EQ(out.telegrams[0], doc_telegram());
+  // The CI byte of the frame that starts after 5 + 282 + 5 bytes.
+  expect_failure(assembler->finish(), DecodeError::kNotDlms, 5 + 282 + 5 + 6);
+  EXPECT_GE(assembler->stats().other_errors, 1u);
+}
+
+TEST(FrameAssembler, ChecksumErrorOffsetCountsFromTheStreamStart) {
+  auto assembler = std::make_unique<FrameAssembler>();
+  const Bytes junk = {0x01, 0x02, 0x03};
+  const Bytes stream =
+      test::join({junk, first_frame(doc_telegram()),
+                  with_bad_checksum(second_frame(doc_telegram())), Bytes(300, 0x00)});
+  EXPECT_EQ(assembler->push(stream.data(), stream.size()).event, Event::kError);
+  EXPECT_EQ(assembler->stats().checksum_errors, 1u);
+  expect_failure(assembler->finish(), DecodeError::kBadChecksum, 3 + 280);
+}
+
+TEST(FrameAssembler, JoinsThreeSegments) {
+  auto assembler = std::make_unique<FrameAssembler>();
+  const auto frames = test::mbus_segment_frames(doc_apdu(), {100, 100, 60});
+  ASSERT_EQ(frames[0][test::kCiOffset], 0x00);
+  ASSERT_EQ(frames[1][test::kCiOffset], 0x01);
+  ASSERT_EQ(frames[2][test::kCiOffset], 0x12);
+  const Output out = feed(*assembler, test::join_frames(frames), 13);
+  ASSERT_EQ(out.telegrams.size(), 1u);
+  EXPECT_EQ(out.segment_counts[0], 3u);
+  EXPECT_EQ(out.apdus[0], doc_apdu());
+}
+
+TEST(FrameAssembler, SixteenSegmentsFit) {
+  auto assembler = std::make_unique<FrameAssembler>();
+  const Bytes apdu(Bytes(doc_apdu().begin(), doc_apdu().begin() + 160));
+  const auto frames = test::mbus_segment_frames(apdu, std::vector<std::size_t>(16, 10));
+  ASSERT_EQ(frames[15][test::kCiOffset], 0x1F);
+  const Output out = feed(*assembler, test::join_frames(frames), 1000);
+  ASSERT_EQ(out.telegrams.size(), 1u);
+  EXPECT_EQ(out.segment_counts[0], 16u);
+  EXPECT_EQ(out.apdus[0], apdu);
+}
+
+// Segment numbers have 4 bits: a frame with CI 0x10 after sixteen segments without FIN is, on
+// the wire, a complete one-frame telegram. The sixteen before it never finished: kIncomplete.
+// (The encoder refuses to write more than sixteen segments.)
+TEST(FrameAssembler, SeventeenthSegmentIsANewOneFrameTelegram) {
+  auto assembler = std::make_unique<FrameAssembler>();
+  const Bytes apdu(Bytes(doc_apdu().begin(), doc_apdu().begin() + 170));
+  const auto frames = test::mbus_segment_frames(apdu, std::vector<std::size_t>(17, 10));
+  ASSERT_EQ(frames[16][test::kCiOffset], 0x10);
+  const Output out = feed(*assembler, test::join_frames(frames), 1000);
+  ASSERT_EQ(out.telegrams.size(), 1u);
+  EXPECT_EQ(out.segment_counts[0], 1u);
+  EXPECT_EQ(out.telegrams[0], frames[16]);
+  EXPECT_EQ(assembler->stats().sequence_errors, 1u);
+  EXPECT_EQ(assembler->last_error().code, DecodeError::kIncomplete);
+}
+
+TEST(FrameAssembler, TelegramBeyondTheBufferIsTooLargeAndTheNextOneStillComes) {
+  auto assembler = std::make_unique<FrameAssembler>();
+  // 8 frames of 256 bytes: 2048 raw bytes do not fit into kCapacity (1536).
+  Bytes apdu;
+  for (int i = 0; i < 8; ++i) apdu.insert(apdu.end(), doc_apdu().begin(), doc_apdu().begin() + 245);
+  const auto frames = test::mbus_segment_frames(apdu, std::vector<std::size_t>(8, 245));
+  const Bytes big = test::join_frames(frames);
+  EXPECT_EQ(assembler->push(big.data(), big.size()).event, Event::kError);
+  EXPECT_EQ(assembler->stats().telegrams, 0u);
+  expect_failure(assembler->finish(), DecodeError::kTooLarge, 1536);
+
+  const Output out = feed(*assembler, next_telegram(), 282);
+  ASSERT_EQ(out.telegrams.size(), 1u);
+  EXPECT_EQ(out.telegrams[0], next_telegram());
+}
+
+TEST(FrameAssembler, CopyApduNeedsAReadyTelegramAndRoom) {
+  auto assembler = std::make_unique<FrameAssembler>();
+  Bytes out(300, 0xEE);
+  EXPECT_EQ(assembler->copy_apdu(out.data(), out.size()), 0u);
+  const Bytes& telegram = doc_telegram();
+  ASSERT_EQ(assembler->push(telegram.data(), telegram.size()).event, Event::kTelegram);
+  EXPECT_EQ(assembler->copy_apdu(out.data(), 259), 0u);
+  EXPECT_EQ(out[0], 0xEE);  // nothing written when it does not fit
+  EXPECT_EQ(assembler->copy_apdu(out.data(), 260), 260u);
+  EXPECT_EQ(Bytes(out.begin(), out.begin() + 260), doc_apdu());
+  EXPECT_EQ(out[260], 0xEE);
+}
+
+TEST(FrameAssembler, TelegramIsReleasedByTheNextPush) {
+  auto assembler = std::make_unique<FrameAssembler>();
+  const Bytes& telegram = doc_telegram();
+  ASSERT_EQ(assembler->push(telegram.data(), telegram.size()).event, Event::kTelegram);
+  const std::uint8_t zero = 0x00;
+  EXPECT_EQ(assembler->push(&zero, 1).event, Event::kNone);
+  EXPECT_EQ(assembler->telegram_size(), 0u);
+  Bytes out(300);
+  EXPECT_EQ(assembler->copy_apdu(out.data(), out.size()), 0u);
+}
+
+TEST(FrameAssembler, OldSagemcomQuirkTelegramByteByByte) {
+  auto assembler = std::make_unique<FrameAssembler>();
+  FramingSpec framing;
+  framing.old_sagemcom_quirk = true;
+  const Bytes telegram = encode_mbus_frames(doc_apdu(), framing);
+  ASSERT_EQ(telegram.size(), 282u);
+  ASSERT_EQ(test::to_hex(ByteSpan(telegram).first(4)), "68010168");
+  ASSERT_EQ(test::to_hex(ByteSpan(telegram).subspan(263, 4)), "680D0D68");
+  const Output out = feed(*assembler, telegram, 1);
+  ASSERT_EQ(out.telegrams.size(), 1u);
+  EXPECT_TRUE(out.length_quirks[0]);
+  EXPECT_EQ(out.apdus[0], doc_apdu());
+  EXPECT_EQ(assembler->stats().checksum_errors, 0u);
+}
+
+TEST(FrameAssembler, ResetForgetsBufferedBytesButKeepsStats) {
+  auto assembler = std::make_unique<FrameAssembler>();
+  const Bytes& telegram = doc_telegram();
+  EXPECT_EQ(assembler->push(telegram.data(), 200).event, Event::kNone);
+  assembler->reset();
+  expect_failure(assembler->finish(), DecodeError::kNoFrame, 0);
+  // The tail of the old telegram is junk now; the next telegram still comes out whole.
+  const Bytes stream = test::join({Bytes(telegram.begin() + 200, telegram.end()), telegram});
+  const Output out = feed(*assembler, stream, stream.size());
+  ASSERT_EQ(out.telegrams.size(), 1u);
+  EXPECT_EQ(out.telegrams[0], telegram);
+}
+
+// After a checksum error the L + 256 look-ahead can hold several complete telegrams. Each must
+// come out, and the byte being pushed when a buffered one completes must not be dropped.
+TEST(FrameAssembler, TelegramsInTheLookAheadAreAllDelivered) {
+  const auto t1 = test::mbus_segment_frames(Bytes(40, 0x21), {20, 20});
+  std::vector<Bytes> singles;
+  for (std::uint8_t i = 0; i < 8; ++i) {
+    singles.push_back(test::mbus_frame(Bytes(40, static_cast<std::uint8_t>(0x30 + i)), 0x10));
+  }
+  Bytes damaged_second = with_bad_checksum(t1[1]);
+  ASSERT_NE(damaged_second[test::checksum_offset(damaged_second)], 0x68);
+  const Bytes stream = test::join({t1[0], damaged_second, test::join_frames(singles)});
+
+  // The span interface, pushing again after each telegram: all eight arrive.
+  {
+    auto assembler = std::make_unique<FrameAssembler>();
+    const Output out = feed(*assembler, stream, 1);
+    ASSERT_EQ(out.telegrams.size(), 8u);
+    for (std::size_t i = 0; i < 8; ++i) EXPECT_EQ(out.telegrams[i], singles[i]) << i;
+  }
+
+  // One byte at a time, as a UART loop feeds it: a push that returns a buffered telegram
+  // without taking the byte (consumed == 0) is repeated, so no byte is lost.
+  auto assembler = std::make_unique<FrameAssembler>();
+  std::vector<Bytes> telegrams;
+  for (std::size_t i = 0; i < stream.size();) {
+    const auto result = assembler->push(&stream[i], 1);
+    i += result.consumed;
+    if (result.event == Event::kTelegram) {
+      telegrams.emplace_back(assembler->telegram(),
+                             assembler->telegram() + assembler->telegram_size());
+    }
+  }
+  while (assembler->push(nullptr, 0).event == Event::kTelegram) {
+    telegrams.emplace_back(assembler->telegram(),
+                           assembler->telegram() + assembler->telegram_size());
+  }
+  ASSERT_EQ(telegrams.size(), 8u);
+  for (std::size_t i = 0; i < 8; ++i) EXPECT_EQ(telegrams[i], singles[i]) << i;
+}
+
+}  // namespace
+}  // namespace meter::core
