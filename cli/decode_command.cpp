@@ -33,7 +33,8 @@ std::vector<std::string> non_empty_lines(const std::string& text) {
 }
 
 std::string describe(core::DecodeFailure failure) {
-  return std::string(core::to_string(failure.code)) + " (at byte " +
+  return std::string(core::to_string(failure.code)) + " (at " +
+         (core::is_text_error(failure.code) ? "character " : "byte ") +
          std::to_string(failure.offset) + ")";
 }
 

@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "smartmeter 0.1.0");
   int exit_status = meter::cli::kExitOk;
   meter::cli::add_decode_command(app, exit_status);
+  meter::cli::add_run_command(app, exit_status);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

@@ -7,9 +7,16 @@ namespace meter::app {
 
 Reading make_reading(const core::Telegram& telegram, std::int64_t received_at_ms) {
   Reading reading;
-  reading.meter = json::system_title_hex(telegram.system_title);
-  reading.frame_counter = telegram.frame_counter;
   reading.timestamp = telegram.has_time ? telegram.timestamp_utc : received_at_ms / 1000;
+  if (telegram.encrypted || telegram.authenticated) {
+    reading.meter = json::system_title_hex(telegram.system_title);
+    reading.frame_counter = telegram.frame_counter;
+  } else {
+    // A plaintext telegram has no system title or frame counter: the meter number and the
+    // meter time identify the reading instead.
+    reading.meter = std::string(telegram.meter_number.view().substr(0, 16));
+    reading.frame_counter = static_cast<std::uint32_t>(reading.timestamp);
+  }
   if (telegram.has_time) reading.meter_time = telegram.meter_time.to_iso_local();
   reading.meter_number = std::string(telegram.meter_number.view());
   reading.received_at_ms = received_at_ms;

@@ -96,8 +96,9 @@ void Service::log_failure(core::DecodeError error, std::size_t offset, const std
     ++suppressed_logs_;
     return;
   }
-  spdlog::warn("rejected telegram: {} (at byte {}; payload {} bytes, starts \"{}\")",
-               core::to_string(error), offset, payload.size(), payload_prefix(payload));
+  spdlog::warn("rejected telegram: {} (at {} {}; payload {} bytes, starts \"{}\")",
+               core::to_string(error), core::is_text_error(error) ? "character" : "byte", offset,
+               payload.size(), payload_prefix(payload));
 }
 
 void Service::on_message(const MqttMessage& message) {

@@ -57,6 +57,7 @@ HexDecodeResult decode_hex(const char* text, size_t length, uint8_t* out, size_t
   if (decode_strict(text, length, out, capacity, &written)) return {written, true, {}, 0};
 
   bool have_high = false;
+  bool saw_junk = false;
   uint8_t high = 0;
   size_t high_offset = 0;
   for (size_t i = 0; i < length; ++i) {
@@ -77,6 +78,7 @@ HexDecodeResult decode_hex(const char* text, size_t length, uint8_t* out, size_t
       if (contains_frame_start(out, written)) return failure(DecodeError::kNotHex, i);
       written = 0;
       have_high = false;
+      saw_junk = true;
       continue;
     }
     if (!have_high && c == '0' && i + 1 < length && (text[i + 1] == 'x' || text[i + 1] == 'X')) {
@@ -93,6 +95,8 @@ HexDecodeResult decode_hex(const char* text, size_t length, uint8_t* out, size_t
     out[written++] = static_cast<uint8_t>(high << 4 | value);
     have_high = false;
   }
+  // Text that never reached a frame start and had other characters in it is not hex at all.
+  if (saw_junk && !contains_frame_start(out, written)) return failure(DecodeError::kNotHex, 0);
   if (have_high) return failure(DecodeError::kOddHexDigits, high_offset);
   return {written, true, {}, 0};
 }

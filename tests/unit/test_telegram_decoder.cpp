@@ -356,7 +356,7 @@ TEST_F(TelegramDecoderTest, FramingErrorsPointIntoTheRawBytes) {
   // Frame 2 of the brochure telegram is missing.
   const std::string_view first_frame = test::kDocTelegramHex.substr(0, 512);
   expect_failure(decoder.decode_hex(first_frame, *telegram_), DecodeError::kIncomplete, 256);
-  expect_failure(decoder.decode_hex("not a telegram", *telegram_), DecodeError::kNoFrame, 0);
+  expect_failure(decoder.decode_hex("not a telegram", *telegram_), DecodeError::kNotHex, 0);
   expect_failure(decoder.decode_hex("68FAFA6853FF0001670", *telegram_), DecodeError::kOddHexDigits,
                  18);
 }

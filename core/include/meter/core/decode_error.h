@@ -155,6 +155,11 @@ constexpr const char* error_name(DecodeError error) {
 
 inline constexpr int kDecodeErrorCount = static_cast<int>(DecodeError::kBadDateTime) + 1;
 
+// Hex-text errors count characters; all others count bytes.
+constexpr bool is_text_error(DecodeError error) {
+  return error == DecodeError::kNotHex || error == DecodeError::kOddHexDigits;
+}
+
 // What went wrong and where: `offset` counts bytes from the start of the layer's input
 // (raw telegram bytes for framing errors, APDU bytes from the APDU on, characters for hex).
 struct DecodeFailure {

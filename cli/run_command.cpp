@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: MIT
+// `smartmeter run` (the service) and `smartmeter replay` (re-decode the raw archive).
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+
+#include "commands.h"
+#include "meter/app/config.h"
+#include "meter/app/debouncer.h"
+#include "meter/app/journal.h"
+#include "meter/app/service.h"
+#include "meter/core/telegram_decoder.h"
+#include "meter/crypto/openssl_gcm_cipher.h"
+#include "meter/mqtt/paho_connection.h"
+#include "meter/storage/mysql_reading_store.h"
+#include "meter/storage/sqlite_reading_store.h"
+
+namespace meter::cli {
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+extern "C" void request_stop(int /*signal*/) { g_stop = true; }
+
+// SMARTMETER_ENV_FILE names the default settings file (the container sets /server.env).
+std::string default_env_file() {
+  const char* file = std::getenv("SMARTMETER_ENV_FILE");
+  return file != nullptr && *file != '\0' ? file : "server.env";
+}
+
+struct ServiceOptions {
+  std::string env_file = default_env_file();
+  bool env_file_given = false;
+  bool print_config = false;
+};
+
+std::string host_name() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0) return "host";
+  return name;
+}
+
+// Loads the configuration or explains why not; nullopt after printing the reason.
+std::optional<app::Config> load(const ServiceOptions& options, const char* command) {
+  try {
+    const app::EnvMap file = app::read_env_file(options.env_file, options.env_file_given);
+    struct stat info {};
+    if (!file.empty() && ::stat(options.env_file.c_str(), &info) == 0 &&
+        (info.st_mode & (S_IRGRP | S_IROTH)) != 0) {
+      spdlog::warn("{} can be read by other users and holds your meter key; chmod 600 {}",
+                   options.env_file, options.env_file);
+    }
+    app::Config config = app::load_config({file, app::process_environment()}, host_name());
+    spdlog::set_level(spdlog::level::from_str(config.log_level));
+    return config;
+  } catch (const app::ConfigError& error) {
+    std::cerr << "smartmeter " << command << ": " << error.what() << "\n";
+    return std::nullopt;
+  }
+}
+
+std::unique_ptr<app::ReadingStore> make_store(const app::Config& config) {
+  if (config.storage == app::StorageKind::kSqlite) {
+    return std::make_unique<storage::SqliteReadingStore>(config.sqlite_file, config.db_table,
+                                                         config.debounce_seconds);
+  }
+  storage::MysqlSettings settings;
+  settings.host = config.db_host;
+  settings.port = config.db_port;
+  settings.user = config.db_user;
+  settings.password = config.db_password;
+  settings.schema = config.db_schema;
+  settings.table = config.db_table;
+  settings.tls = config.db_tls;
+  settings.tls_ca_file = config.db_tls_ca_file;
+  return std::make_unique<storage::MysqlReadingStore>(settings);
+}
+
+app::CipherFactory cipher_factory() {
+  return [] { return std::make_unique<crypto::OpenSslGcmCipher>(); };
+}
+
+int run_service(const ServiceOptions& options) {
+  auto config = load(options, "run");
+  if (!config) return kExitUsage;
+  if (options.print_config) {
+    std::cout << app::describe_config(*config);
+    return kExitOk;
+  }
+  struct sigaction action {};
+  action.sa_handler = request_stop;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGTERM, &action, nullptr);
+  sigaction(SIGINT, &action, nullptr);
+
+  app::Journal journal(config->data_dir / "journal");
+  if (auto opened = journal.open(); !opened) {
+    spdlog::critical("journal: {}", opened.error);
+    return 1;
+  }
+  auto store = make_store(*config);
+  mqtt_adapter::PahoMqttConnection mqtt(
+      {config->mqtt_uri(), config->mqtt_client_id, config->mqtt_user, config->mqtt_password,
+       config->mqtt_tls_ca_file, config->subscription_topic(), config->status_topic});
+  spdlog::info("smartmeter run: broker {}, topic {}, storage {}, journal {}", config->mqtt_uri(),
+               config->subscription_topic(), store->describe(),
+               (config->data_dir / "journal").string());
+  app::Service service(*config, *store, mqtt, journal, cipher_factory());
+  return service.run(g_stop);
+}
+
+int run_replay(const ServiceOptions& options) {
+  auto config = load(options, "replay");
+  if (!config) return kExitUsage;
+  auto store = make_store(*config);
+  if (auto opened = store->open(); !opened) {
+    std::cerr << "smartmeter replay: cannot open " << store->describe() << ": " << opened.error
+              << "\n";
+    return 1;
+  }
+  crypto::OpenSslGcmCipher cipher;
+  core::TelegramDecoder decoder(cipher, config->keys);
+  auto telegram = std::make_unique<core::Telegram>();
+  app::Debouncer debouncer(config->debounce_seconds);
+  std::int64_t after = 0;
+  std::uint64_t total = 0;
+  std::uint64_t readings_written = 0;
+  std::uint64_t buckets_written = 0;
+  std::array<std::uint64_t, core::kDecodeErrorCount> failures{};
+  for (;;) {
+    std::vector<app::RawTelegram> raw;
+    std::int64_t next = after;
+    if (auto got = store->raw_after(after, 1000, raw, next); !got) {
+      std::cerr << "smartmeter replay: " << got.error << "\n";
+      return 1;
+    }
+    if (raw.empty()) break;
+    std::vector<app::Reading> readings;
+    std::vector<app::DebouncedRow> debounced;
+    for (const auto& item : raw) {
+      const core::Status status = decoder.decode_hex(item.payload, *telegram);
+      if (!status) {
+        ++failures[static_cast<std::size_t>(status.failure().code)];
+        continue;
+      }
+      readings.push_back(app::make_reading(*telegram, item.received_at_ms));
+      if (telegram->has_time) debouncer.add(readings.back(), debounced);
+    }
+    if (auto written = store->write({readings, {}, debounced}); !written) {
+      std::cerr << "smartmeter replay: " << written.error << "\n";
+      return 1;
+    }
+    total += raw.size();
+    readings_written += readings.size();
+    buckets_written += debounced.size();
+    after = next;
+    std::cerr << "\rreplayed " << total << " raw telegrams" << std::flush;
+  }
+  std::cerr << "\rreplayed " << total << " raw telegrams: " << readings_written << " readings and "
+            << buckets_written << " debounced rows written";
+  for (int i = 0; i < core::kDecodeErrorCount; ++i) {
+    if (failures[static_cast<std::size_t>(i)] == 0) continue;
+    std::cerr << ", " << failures[static_cast<std::size_t>(i)] << " not decoded ("
+              << core::to_string(static_cast<core::DecodeError>(i)) << ")";
+  }
+  std::cerr << "\n";
+  store->close();
+  return kExitOk;
+}
+
+void add_env_option(CLI::App* command, ServiceOptions& options) {
+  command
+      ->add_option_function<std::string>(
+          "--env",
+          [&options](const std::string& file) {
+            options.env_file = file;
+            options.env_file_given = true;
+          },
+          "Settings file (KEY=VALUE lines, as the original server.env); default ./server.env. "
+          "The process environment overrides it.")
+      ->type_name("FILE");
+}
+
+}  // namespace
+
+void add_run_command(CLI::App& app, int& exit_status) {
+  auto options = std::make_shared<ServiceOptions>();
+  CLI::App* command = app.add_subcommand(
+      "run",
+      "Run the decoder service: raw telegrams from MQTT -> values on MQTT + history in SQLite "
+      "or MySQL/MariaDB. Stops cleanly on Ctrl-C / SIGTERM.");
+  add_env_option(command, *options);
+  command->add_flag("--print-config", options->print_config,
+                    "Print the effective settings (secrets masked) and exit");
+  command->footer("Settings are listed in the README (section \"Settings\").");
+  command->callback([options, &exit_status] { exit_status = run_service(*options); });
+
+  auto replay_options = std::make_shared<ServiceOptions>();
+  CLI::App* replay = app.add_subcommand(
+      "replay",
+      "Decode the raw telegram archive again and rewrite history and the debounced table "
+      "(after a decoder fix). Safe while the service runs.");
+  add_env_option(replay, *replay_options);
+  replay->callback([replay_options, &exit_status] { exit_status = run_replay(*replay_options); });
+}
+
+}  // namespace meter::cli
