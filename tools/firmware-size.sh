@@ -13,7 +13,7 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-FREESTANDING_SOURCES=${FREESTANDING_SOURCES:-core/src/mbus_frame.cpp core/src/frame_assembler.cpp}
+FREESTANDING_SOURCES=${FREESTANDING_SOURCES:-core/src/hex.cpp core/src/mbus_frame.cpp core/src/frame_assembler.cpp tools/firmware/assembler_instance.cpp}
 EXTRA_INCLUDE=${EXTRA_INCLUDE:-}
 PICOLIBC_SPECS=${PICOLIBC_SPECS:-/usr/lib/xtensa-lx106-elf/picolibc.specs}
 CXX=xtensa-lx106-elf-g++
