@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: MIT
+// How many EVN telegrams per second one core decodes, end to end and per stage.
+// The telegrams are made by the core encoder: EVN flat layout, new framing (250 + 20 byte
+// frames), SC 0x20, the public Netz NÖ example key, realistic three-phase values. A few hundred
+// distinct telegrams (frame counter, time and values all differ) are cycled so the branch
+// predictor and caches see a realistic stream, not one telegram over and over.
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "meter/core/apdu.h"
+#include "meter/core/hex.h"
+#include "meter/core/telegram.h"
+#include "meter/core/telegram_decoder.h"
+#include "meter/core/telegram_encoder.h"
+#include "meter/crypto/openssl_gcm_cipher.h"
+#include "meter/json/telegram_json.h"
+
+namespace {
+
+using meter::core::Quantity;
+using Bytes = std::vector<std::uint8_t>;
+
+// Netz NÖ brochure "Smart Meter Kundenschnittstelle P1" worked example (public).
+constexpr std::string_view kDocKey = "36C66639E48A8CA4D6BC8B282A793BBB";
+constexpr std::size_t kTelegramCount = 384;
+
+struct Sample {
+  std::string hex;  // uppercase, as on the MQTT topic
+  Bytes frames;
+  Bytes apdu;
+  Bytes plaintext;
+  std::array<std::uint8_t, 12> iv{};
+};
+
+meter::core::AesKey doc_key() { return *meter::core::AesKey::from_hex(kDocKey); }
+
+// Deterministic pseudo-random numbers (a 64-bit LCG): the same telegrams on every run.
+struct Random {
+  std::uint64_t state = 0x9E3779B97F4A7C15;
+  std::int64_t between(std::int64_t low, std::int64_t high) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return low +
+           static_cast<std::int64_t>((state >> 33) % static_cast<std::uint64_t>(high - low + 1));
+  }
+};
+
+std::vector<Sample> make_samples() {
+  meter::crypto::OpenSslGcmCipher cipher;
+  meter::core::CipherSpec cipher_spec;
+  cipher_spec.system_title = {0x4B, 0x46, 0x4D, 0x67, 0x50, 0x00, 0x00, 0x09};  // "KFMg"...
+  cipher_spec.keys.encryption = doc_key();
+
+  Random random;
+  std::int64_t energy_import_wh = 12345678;
+  std::int64_t energy_export_wh = 1234567;
+  std::vector<Sample> samples;
+  for (std::size_t i = 0; i < kTelegramCount; ++i) {
+    meter::core::TelegramSpec spec;
+    spec.layout = meter::core::Layout::kEvn;
+    // One telegram every 5 s from 2024-06-15 12:00:00 CEST.
+    const auto seconds = static_cast<std::uint32_t>(5 * i);
+    spec.time = {2024,
+                 6,
+                 15,
+                 6,
+                 static_cast<std::uint8_t>(12 + seconds / 3600),
+                 static_cast<std::uint8_t>(seconds / 60 % 60),
+                 static_cast<std::uint8_t>(seconds % 60),
+                 0,
+                 -120,
+                 0x80};
+    spec.invoke_id = 0x80000000U | static_cast<std::uint32_t>(0x12345 + i);
+    spec.meter_number = "181220000009";
+    const std::int64_t power_import_w = random.between(0, 6500);
+    const std::int64_t power_export_w = power_import_w < 300 ? random.between(0, 4000) : 0;
+    energy_import_wh += power_import_w * 5 / 3600;
+    energy_export_wh += power_export_w * 5 / 3600;
+    auto set = [&](Quantity q, std::int64_t raw) { spec.raw[static_cast<std::size_t>(q)] = raw; };
+    set(Quantity::kEnergyImport, energy_import_wh);
+    set(Quantity::kEnergyExport, energy_export_wh);
+    set(Quantity::kPowerImport, power_import_w);
+    set(Quantity::kPowerExport, power_export_w);
+    set(Quantity::kVoltageL1, random.between(2270, 2350));
+    set(Quantity::kVoltageL2, random.between(2270, 2350));
+    set(Quantity::kVoltageL3, random.between(2270, 2350));
+    set(Quantity::kCurrentL1, random.between(5, 1800));
+    set(Quantity::kCurrentL2, random.between(5, 1800));
+    set(Quantity::kCurrentL3, random.between(5, 1800));
+    set(Quantity::kPowerFactor, random.between(850, 1000));
+
+    cipher_spec.frame_counter = static_cast<std::uint32_t>(0x0001CA1D + i);
+    Sample sample;
+    sample.plaintext = meter::core::encode_data_notification(spec);
+    sample.apdu = meter::core::encode_general_glo_ciphering(sample.plaintext, cipher_spec, cipher);
+    sample.frames = meter::core::encode_mbus_frames(sample.apdu);
+    sample.hex.resize(2 * sample.frames.size());
+    meter::core::encode_hex_upper(sample.frames.data(), sample.frames.size(), sample.hex.data());
+    meter::core::CipheredApdu header;
+    header.system_title = cipher_spec.system_title;
+    header.frame_counter = cipher_spec.frame_counter;
+    sample.iv = header.iv();
+    samples.push_back(std::move(sample));
+  }
+  return samples;
+}
+
+const std::vector<Sample>& samples() {
+  static const std::vector<Sample> kAll = make_samples();
+  return kAll;
+}
+
+// The decoder as the service holds it: one per thread, reused for every telegram.
+struct Decoding {
+  meter::crypto::OpenSslGcmCipher cipher;
+  meter::core::TelegramDecoder decoder{cipher, meter::core::KeyRing({doc_key(), std::nullopt})};
+  std::unique_ptr<meter::core::Telegram> telegram = std::make_unique<meter::core::Telegram>();
+};
+
+void finish(benchmark::State& state, std::int64_t bytes) {
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+  state.SetBytesProcessed(bytes);
+}
+
+void BM_HexToValues(benchmark::State& state) {  // NOLINT(readability-identifier-naming)
+  const auto& all = samples();
+  Decoding d;
+  std::size_t i = 0;
+  std::int64_t bytes = 0;
+  for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores)
+    const Sample& sample = all[i];
+    if (!d.decoder.decode_hex(sample.hex, *d.telegram)) {
+      state.SkipWithError("decode_hex failed");
+      break;
+    }
+    benchmark::DoNotOptimize(d.telegram->values[0].raw);
+    bytes += static_cast<std::int64_t>(sample.hex.size());
+    i = i + 1 == all.size() ? 0 : i + 1;
+  }
+  finish(state, bytes);
+}
+BENCHMARK(BM_HexToValues);
+
+void BM_HexToJson(benchmark::State& state) {  // NOLINT(readability-identifier-naming)
+  const auto& all = samples();
+  Decoding d;
+  std::size_t i = 0;
+  std::int64_t bytes = 0;
+  for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores)
+    const Sample& sample = all[i];
+    if (!d.decoder.decode_hex(sample.hex, *d.telegram)) {
+      state.SkipWithError("decode_hex failed");
+      break;
+    }
+    const std::string json = meter::json::telegram_to_json_line(*d.telegram);
+    benchmark::DoNotOptimize(json.data());
+    bytes += static_cast<std::int64_t>(sample.hex.size());
+    i = i + 1 == all.size() ? 0 : i + 1;
+  }
+  finish(state, bytes);
+}
+BENCHMARK(BM_HexToJson);
+
+void BM_FramesToValues(benchmark::State& state) {  // NOLINT(readability-identifier-naming)
+  const auto& all = samples();
+  Decoding d;
+  std::size_t i = 0;
+  std::int64_t bytes = 0;
+  for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores)
+    const Sample& sample = all[i];
+    if (!d.decoder.decode_frames(sample.frames, *d.telegram)) {
+      state.SkipWithError("decode_frames failed");
+      break;
+    }
+    benchmark::DoNotOptimize(d.telegram->values[0].raw);
+    bytes += static_cast<std::int64_t>(sample.frames.size());
+    i = i + 1 == all.size() ? 0 : i + 1;
+  }
+  finish(state, bytes);
+}
+BENCHMARK(BM_FramesToValues);
+
+// Stage: APDU -> values (decrypt, parse, walk, map). The APDU is copied back first because
+// decryption works in place; the copy (260 bytes) is part of the measured time.
+void BM_ApduToValues(benchmark::State& state) {  // NOLINT(readability-identifier-naming)
+  const auto& all = samples();
+  Decoding d;
+  Bytes buffer(all[0].apdu.size() + 64);
+  std::size_t i = 0;
+  std::int64_t bytes = 0;
+  for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores)
+    const Sample& sample = all[i];
+    std::copy(sample.apdu.begin(), sample.apdu.end(), buffer.begin());
+    if (!d.decoder.decode_apdu({buffer.data(), sample.apdu.size()}, *d.telegram)) {
+      state.SkipWithError("decode_apdu failed");
+      break;
+    }
+    benchmark::DoNotOptimize(d.telegram->values[0].raw);
+    bytes += static_cast<std::int64_t>(sample.apdu.size());
+    i = i + 1 == all.size() ? 0 : i + 1;
+  }
+  finish(state, bytes);
+}
+BENCHMARK(BM_ApduToValues);
+
+// Stage: plaintext data-notification -> values (parse, A-XDR walk, OBIS mapping).
+void BM_PlaintextToValues(benchmark::State& state) {  // NOLINT(readability-identifier-naming)
+  const auto& all = samples();
+  Decoding d;
+  std::size_t i = 0;
+  std::int64_t bytes = 0;
+  for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores)
+    const Sample& sample = all[i];
+    if (!d.decoder.decode_plaintext(sample.plaintext, *d.telegram)) {
+      state.SkipWithError("decode_plaintext failed");
+      break;
+    }
+    benchmark::DoNotOptimize(d.telegram->values[0].raw);
+    bytes += static_cast<std::int64_t>(sample.plaintext.size());
+    i = i + 1 == all.size() ? 0 : i + 1;
+  }
+  finish(state, bytes);
+}
+BENCHMARK(BM_PlaintextToValues);
+
+// Stage: AES-128-CTR (GCM without tag, as EVN sends it) over the 243-byte ciphertext.
+void BM_DecryptOnly(benchmark::State& state) {  // NOLINT(readability-identifier-naming)
+  const auto& all = samples();
+  meter::crypto::OpenSslGcmCipher cipher;
+  const meter::core::AesKey key = doc_key();
+  constexpr std::size_t kCiphertextBytes = 243;
+  const std::size_t payload_offset = all[0].apdu.size() - kCiphertextBytes;
+  Bytes data(all[0].apdu.begin() + static_cast<std::ptrdiff_t>(payload_offset), all[0].apdu.end());
+  std::size_t i = 0;
+  for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores)
+    const auto result = cipher.decrypt(key, all[i].iv, {}, data, {});
+    if (result != meter::core::CipherResult::kOk) {
+      state.SkipWithError("decrypt failed");
+      break;
+    }
+    benchmark::DoNotOptimize(data.data());
+    i = i + 1 == all.size() ? 0 : i + 1;
+  }
+  finish(state, static_cast<std::int64_t>(state.iterations()) *
+                    static_cast<std::int64_t>(kCiphertextBytes));
+}
+BENCHMARK(BM_DecryptOnly);
+
+// Stage: hex text -> bytes.
+void BM_HexDecode(benchmark::State& state) {  // NOLINT(readability-identifier-naming)
+  const auto& all = samples();
+  Bytes out(meter::core::kMaxHexChars / 2);
+  std::size_t i = 0;
+  std::int64_t bytes = 0;
+  for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores)
+    const std::string& hex = all[i].hex;
+    const auto result = meter::core::decode_hex(hex.data(), hex.size(), out.data(), out.size());
+    if (!result.ok) {
+      state.SkipWithError("decode_hex failed");
+      break;
+    }
+    benchmark::DoNotOptimize(out.data());
+    bytes += static_cast<std::int64_t>(hex.size());
+    i = i + 1 == all.size() ? 0 : i + 1;
+  }
+  finish(state, bytes);
+}
+BENCHMARK(BM_HexDecode);
+
+}  // namespace
+
+BENCHMARK_MAIN();

@@ -1,0 +1,311 @@
+// SPDX-License-Identifier: MIT
+// Writes the fuzz seed corpora: telegrams made by the core encoder with the public Netz NÖ
+// example key, in the variants the meters send, each cut to what one target reads.
+//
+//   fuzz_make_corpus [OUTPUT_DIR]     (default: the source tree's fuzz/corpus)
+//
+// Output is deterministic, so re-running it changes nothing unless the encoder changed. Files
+// it does not write (minimised crash inputs added by hand) are left alone.
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <initializer_list>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "meter/core/apdu.h"
+#include "meter/core/hex.h"
+#include "meter/core/telegram_encoder.h"
+#include "meter/crypto/openssl_gcm_cipher.h"
+
+#ifndef METER_FUZZ_CORPUS_DIR
+#define METER_FUZZ_CORPUS_DIR "fuzz/corpus"
+#endif
+
+namespace {
+
+namespace fs = std::filesystem;
+using meter::core::Quantity;
+using Bytes = std::vector<std::uint8_t>;
+
+// Netz NÖ brochure "Smart Meter Kundenschnittstelle P1" worked example (public).
+constexpr std::string_view kDocKey = "36C66639E48A8CA4D6BC8B282A793BBB";
+// Authentication key for the SC 0x30 variant: the Gurux default, also public. fuzz_telegram
+// configures the same one.
+constexpr std::string_view kAuthKey = "D0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF";
+
+struct Variant {
+  std::string name;
+  Bytes plaintext;
+  Bytes apdu;  // general-glo-ciphering, or the plaintext itself when not ciphered
+  Bytes frames;
+};
+
+struct Writer {
+  fs::path root;
+  std::size_t files = 0;
+  std::size_t bytes = 0;
+
+  void write(const std::string& target, const std::string& name,
+             std::span<const std::uint8_t> content) {
+    const fs::path dir = root / target;
+    fs::create_directories(dir);
+    std::ofstream file(dir / name, std::ios::binary | std::ios::trunc);
+    file.write(reinterpret_cast<const char*>(content.data()),
+               static_cast<std::streamsize>(content.size()));
+    if (!file) {
+      (void)std::fprintf(stderr, "fuzz_make_corpus: cannot write %s\n", (dir / name).c_str());
+      std::exit(1);
+    }
+    ++files;
+    bytes += content.size();
+  }
+
+  void write_text(const std::string& target, const std::string& name, std::string_view text) {
+    write(target, name, {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()});
+  }
+};
+
+std::string to_hex(std::span<const std::uint8_t> bytes) {
+  std::string text(2 * bytes.size(), '0');
+  meter::core::encode_hex_upper(bytes.data(), bytes.size(), text.data());
+  return text;
+}
+
+meter::core::AesKey key(std::string_view hex) { return *meter::core::AesKey::from_hex(hex); }
+
+meter::core::SystemTitle title(std::string_view prefix, std::uint32_t serial) {
+  meter::core::SystemTitle out{};
+  for (std::size_t i = 0; i < 3; ++i) out[i] = static_cast<std::uint8_t>(prefix[i]);
+  out[3] = 0x67;
+  for (std::size_t i = 0; i < 4; ++i)
+    out[4 + i] = static_cast<std::uint8_t>(serial >> (24 - 8 * i));
+  return out;
+}
+
+// A three-phase household at midday in June: 231 V, a few amperes, some export.
+meter::core::TelegramSpec evn_spec() {
+  meter::core::TelegramSpec spec;
+  spec.layout = meter::core::Layout::kEvn;
+  spec.time = {2024, 6, 15, 6, 12, 30, 5, 0, -120, 0x80};
+  spec.invoke_id = 0x80012345;
+  spec.meter_number = "181220000009";
+  auto set = [&](Quantity q, std::int64_t raw) { spec.raw[static_cast<std::size_t>(q)] = raw; };
+  set(Quantity::kEnergyImport, 12345678);
+  set(Quantity::kEnergyExport, 1234567);
+  set(Quantity::kPowerImport, 1520);
+  set(Quantity::kPowerExport, 0);
+  set(Quantity::kVoltageL1, 2312);
+  set(Quantity::kVoltageL2, 2298);
+  set(Quantity::kVoltageL3, 2325);
+  set(Quantity::kCurrentL1, 312);
+  set(Quantity::kCurrentL2, 145);
+  set(Quantity::kCurrentL3, 287);
+  set(Quantity::kPowerFactor, 954);
+  return spec;
+}
+
+Variant make(std::string name, const meter::core::TelegramSpec& spec,
+             const meter::core::CipherSpec* cipher_spec, const meter::core::FramingSpec& framing,
+             meter::core::GcmCipher& cipher) {
+  Variant v;
+  v.name = std::move(name);
+  v.plaintext = meter::core::encode_data_notification(spec);
+  v.apdu = cipher_spec != nullptr
+               ? meter::core::encode_general_glo_ciphering(v.plaintext, *cipher_spec, cipher)
+               : v.plaintext;
+  if (v.apdu.empty()) {
+    (void)std::fprintf(stderr, "fuzz_make_corpus: encoding %s failed\n", v.name.c_str());
+    std::exit(1);
+  }
+  v.frames = meter::core::encode_mbus_frames(v.apdu, framing);
+  return v;
+}
+
+std::vector<Variant> make_variants(meter::core::GcmCipher& cipher) {
+  std::vector<Variant> out;
+  meter::core::CipherSpec evn_cipher;
+  evn_cipher.system_title = title("KFM", 0x50000009);
+  evn_cipher.frame_counter = 0x0001CA1D;
+  evn_cipher.keys.encryption = key(kDocKey);
+
+  // Kaifa MA309 / Sagemcom >= V0450: 250 + 20 byte frames (245 + 15 APDU bytes).
+  out.push_back(make("evn-kaifa", evn_spec(), &evn_cipher, {}, cipher));
+
+  // Sagemcom T210-D before V0450: first frame 257 bytes with L = 0x01, PF as int16.
+  {
+    auto spec = evn_spec();
+    spec.meter_number = "178200000123";
+    spec.power_factor_signed = true;
+    spec.raw[static_cast<std::size_t>(Quantity::kPowerFactor)] = -870;
+    spec.time.clock_status = 0x82;
+    auto cipher_spec = evn_cipher;
+    cipher_spec.system_title = title("SAG", 0x05E6DBE2);
+    cipher_spec.frame_counter = 0x00006005;
+    meter::core::FramingSpec framing;
+    framing.old_sagemcom_quirk = true;
+    out.push_back(make("evn-sagemcom-old-framing", spec, &cipher_spec, framing, cipher));
+  }
+
+  // The same APDU in three segments (CI 00, 01, 12).
+  {
+    meter::core::FramingSpec framing;
+    framing.max_fragment_bytes = 100;
+    out.push_back(make("evn-three-segments", evn_spec(), &evn_cipher, framing, cipher));
+  }
+
+  // Single-phase without the L2/L3 registers: fits one frame (CI 0x10).
+  {
+    auto spec = evn_spec();
+    for (const Quantity q :
+         {Quantity::kVoltageL2, Quantity::kVoltageL3, Quantity::kCurrentL2, Quantity::kCurrentL3}) {
+      spec.raw[static_cast<std::size_t>(q)].reset();
+    }
+    out.push_back(make("evn-single-frame", spec, &evn_cipher, {}, cipher));
+  }
+
+  // KSM West (TINETZ and others): nested layout with all 15 registers, SC 0x21 (suite 1).
+  {
+    auto spec = evn_spec();
+    spec.layout = meter::core::Layout::kKsmWest;
+    spec.invoke_id = 0x00000F12;
+    spec.logical_device_name = "KFM1200200003841";
+    spec.raw[static_cast<std::size_t>(Quantity::kReactiveEnergyImport)] = 456789;
+    spec.raw[static_cast<std::size_t>(Quantity::kReactiveEnergyExport)] = 98765;
+    spec.raw[static_cast<std::size_t>(Quantity::kReactivePowerImport)] = 120;
+    spec.raw[static_cast<std::size_t>(Quantity::kReactivePowerExport)] = 35;
+    auto cipher_spec = evn_cipher;
+    cipher_spec.security_control = 0x21;
+    cipher_spec.frame_counter = 0x00000A3C;
+    out.push_back(make("ksm-west-sc21", spec, &cipher_spec, {}, cipher));
+  }
+
+  // Burgenland / Steiermark style: encryption and a 12-byte GCM tag (SC 0x30).
+  {
+    auto cipher_spec = evn_cipher;
+    cipher_spec.security_control = 0x30;
+    cipher_spec.system_title = title("LGZ", 0x12345678);
+    cipher_spec.keys.authentication = key(kAuthKey);
+    out.push_back(make("sc30-with-tag", evn_spec(), &cipher_spec, {}, cipher));
+  }
+
+  // A data-notification sent in the clear (no general-glo-ciphering wrapper).
+  out.push_back(make("plain-data-notification", evn_spec(), nullptr, {}, cipher));
+  return out;
+}
+
+// The A-XDR body of a data-notification: what follows 0F, invoke-id and the date-time.
+std::span<const std::uint8_t> body_of(const Bytes& plaintext) {
+  const std::size_t header = 1 + 4 + 1 + (plaintext[5] == 12 ? 12 : 0);
+  return std::span<const std::uint8_t>(plaintext).subspan(header);
+}
+
+Bytes with_chunking(std::initializer_list<std::uint8_t> sizes, std::span<const std::uint8_t> s) {
+  Bytes out;
+  out.push_back(static_cast<std::uint8_t>(sizes.size()));
+  out.insert(out.end(), sizes.begin(), sizes.end());
+  out.insert(out.end(), s.begin(), s.end());
+  return out;
+}
+
+Bytes concat(std::initializer_list<std::span<const std::uint8_t>> parts) {
+  Bytes out;
+  for (const auto part : parts) out.insert(out.end(), part.begin(), part.end());
+  return out;
+}
+
+Bytes flipped(Bytes bytes, std::size_t at) {
+  bytes[at] ^= 0x01;
+  return bytes;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc > 2) {
+    (void)std::fprintf(stderr, "usage: %s [OUTPUT_DIR]\n", argv[0]);
+    return 2;
+  }
+  Writer out{argc == 2 ? fs::path(argv[1]) : fs::path(METER_FUZZ_CORPUS_DIR)};
+  meter::crypto::OpenSslGcmCipher cipher;
+  const std::vector<Variant> variants = make_variants(cipher);
+
+  for (const Variant& v : variants) {
+    const std::string hex = to_hex(v.frames);
+    out.write_text("fuzz_telegram", v.name + ".hex", hex + "\n");
+    out.write("fuzz_telegram", v.name + ".bin", v.frames);
+
+    out.write("fuzz_frame_assembler", v.name + "-whole.bin", with_chunking({}, v.frames));
+    out.write("fuzz_mbus_frame", v.name + ".bin", v.frames);
+    out.write("fuzz_apdu", v.name + "-apdu.bin", v.apdu);
+    if (v.apdu != v.plaintext) out.write("fuzz_apdu", v.name + "-plaintext.bin", v.plaintext);
+    out.write("fuzz_axdr", v.name + "-body.bin", body_of(v.plaintext));
+  }
+
+  const Variant& evn = variants[0];
+  const Variant& old = variants[1];
+  const Variant& three = variants[2];
+  const Variant& tagged = variants[5];
+
+  // Hex as people paste it: lower case, spaced, behind a log prefix.
+  {
+    std::string spaced = "raw: ";
+    const std::string hex = to_hex(evn.frames);
+    for (std::size_t i = 0; i < hex.size(); i += 2) {
+      spaced += static_cast<char>(hex[i] | 0x20);
+      spaced += static_cast<char>(hex[i + 1] | 0x20);
+      spaced += ' ';
+    }
+    out.write_text("fuzz_telegram", "evn-kaifa-spaced-lowercase.hex", spaced + "\n");
+  }
+
+  // Stream feeding: byte by byte, odd chunk sizes, two telegrams with line noise between them.
+  out.write("fuzz_frame_assembler", "evn-kaifa-bytewise.bin", with_chunking({1}, evn.frames));
+  out.write("fuzz_frame_assembler", "evn-sagemcom-old-framing-chunks.bin",
+            with_chunking({7, 64, 3, 200}, old.frames));
+  {
+    const Bytes noise = {0x00, 0x68, 0x68, 0xFF, 0x16, 0x68, 0x05};
+    const Bytes stream = concat({noise, evn.frames, noise, three.frames, old.frames});
+    out.write("fuzz_frame_assembler", "two-telegrams-with-noise.bin",
+              with_chunking({13, 100}, stream));
+  }
+
+  // Broken: a flipped bit in the checksummed area, a flipped ciphertext bit inside valid frames,
+  // a flipped tag bit, a telegram cut inside its last frame, an odd number of hex digits.
+  const std::size_t ciphertext_at = 2 + 8 + 2 + 1 + 4;  // DB 08 title(8) 81 nn SC FC(4)
+  const Bytes bad_checksum = flipped(evn.frames, 40);
+  const Bytes bad_ciphertext =
+      meter::core::encode_mbus_frames(flipped(evn.apdu, ciphertext_at + 5));
+  const Bytes bad_tag =
+      meter::core::encode_mbus_frames(flipped(tagged.apdu, tagged.apdu.size() - 1));
+  const Bytes truncated(evn.frames.begin(), evn.frames.end() - 9);
+  for (const auto& [name, bytes] :
+       {std::pair<std::string, const Bytes&>{"broken-checksum", bad_checksum},
+        {"broken-ciphertext", bad_ciphertext},
+        {"broken-tag", bad_tag},
+        {"broken-truncated", truncated}}) {
+    out.write_text("fuzz_telegram", name + ".hex", to_hex(bytes) + "\n");
+    out.write("fuzz_frame_assembler", name + ".bin", with_chunking({}, bytes));
+  }
+  out.write("fuzz_mbus_frame", "broken-checksum.bin", bad_checksum);
+  out.write("fuzz_mbus_frame", "broken-truncated.bin", truncated);
+  out.write("fuzz_apdu", "broken-truncated-apdu.bin",
+            std::span<const std::uint8_t>(evn.apdu).first(evn.apdu.size() - 1));
+  out.write("fuzz_axdr", "broken-truncated-body.bin",
+            body_of(evn.plaintext).first(body_of(evn.plaintext).size() - 3));
+  {
+    const std::string hex = to_hex(evn.frames);
+    out.write_text("fuzz_telegram", "broken-odd-digits.hex", hex.substr(0, hex.size() - 1) + "\n");
+  }
+
+  (void)std::printf("fuzz_make_corpus: wrote %zu files, %zu bytes to %s\n", out.files, out.bytes,
+                    out.root.c_str());
+  return 0;
+}
