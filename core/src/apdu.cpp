@@ -17,6 +17,12 @@ std::array<std::uint8_t, 12> CipheredApdu::iv() const {
 }
 
 Result<CipheredApdu> parse_general_glo_ciphering(std::span<std::uint8_t> apdu) {
+  CipheredApdu out;
+  if (auto status = parse_general_glo_ciphering(apdu, out); !status) return status.failure();
+  return out;
+}
+
+Status parse_general_glo_ciphering(std::span<std::uint8_t> apdu, CipheredApdu& out) {
   ByteReader in(apdu);
   if (auto s = in.expect(kGeneralGloCiphering, DecodeError::kUnsupportedApdu); !s) {
     return s.failure();
@@ -24,7 +30,6 @@ Result<CipheredApdu> parse_general_glo_ciphering(std::span<std::uint8_t> apdu) {
   if (auto s = in.expect(kSystemTitleBytes, DecodeError::kBadSystemTitle); !s) return s.failure();
   auto title = in.take(kSystemTitleBytes, DecodeError::kApduLengthMismatch);
   if (!title) return title.failure();
-  CipheredApdu out;
   for (std::size_t i = 0; i < kSystemTitleBytes; ++i) out.system_title[i] = (*title)[i];
 
   const std::size_t length_offset = in.offset();
@@ -51,14 +56,22 @@ Result<CipheredApdu> parse_general_glo_ciphering(std::span<std::uint8_t> apdu) {
   out.payload_offset = in.offset();
   out.payload = apdu.subspan(in.position(), in.remaining() - tag_size);
   out.tag = apdu.subspan(in.position() + out.payload.size(), tag_size);
-  return out;
+  return Status::success();
 }
 
 Result<DataNotification> parse_data_notification(std::span<const std::uint8_t> plaintext,
                                                  std::size_t base_offset) {
+  DataNotification out;
+  if (auto status = parse_data_notification(plaintext, base_offset, out); !status) {
+    return status.failure();
+  }
+  return out;
+}
+
+Status parse_data_notification(std::span<const std::uint8_t> plaintext, std::size_t base_offset,
+                               DataNotification& out) {
   ByteReader in(plaintext, base_offset);
   if (auto s = in.expect(kDataNotification, DecodeError::kUnsupportedApdu); !s) return s.failure();
-  DataNotification out;
   auto invoke_id = in.u32_be();
   if (!invoke_id) return invoke_id.failure();
   out.invoke_id = *invoke_id;
@@ -79,7 +92,7 @@ Result<DataNotification> parse_data_notification(std::span<const std::uint8_t> p
   if (in.at_end()) return in.fail(DecodeError::kBadValue);
   out.body_offset = in.offset();
   out.body = in.rest();
-  return out;
+  return Status::success();
 }
 
 }  // namespace meter::core

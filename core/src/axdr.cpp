@@ -1,169 +1,143 @@
 // SPDX-License-Identifier: MIT
 #include "meter/core/axdr.h"
 
+#include <array>
 #include <bit>
-#include <cstring>
 
 namespace meter::core {
 namespace {
 
-// Fixed-size types: how many bytes follow the tag. 0 = variable or container.
-std::size_t fixed_size(AxdrType type) {
-  switch (type) {
-    case AxdrType::kNull:
-      return 0;
-    case AxdrType::kBoolean:
-    case AxdrType::kBcd:  // bcd [13] IMPLICIT Integer8
-    case AxdrType::kInt8:
-    case AxdrType::kUint8:
-    case AxdrType::kEnum:
-      return 1;
-    case AxdrType::kInt16:
-    case AxdrType::kUint16:
-      return 2;
-    case AxdrType::kInt32:
-    case AxdrType::kUint32:
-    case AxdrType::kFloat32:
-    case AxdrType::kTime:
-      return 4;
-    case AxdrType::kDate:
-      return 5;
-    case AxdrType::kInt64:
-    case AxdrType::kUint64:
-    case AxdrType::kFloat64:
-      return 8;
-    case AxdrType::kDateTime:
-      return 12;
-    default:
-      return 0;
+// What the walker needs to know of each tag, looked up once per item.
+struct TypeInfo {
+  bool known = false;
+  bool container = false;
+  bool length_prefixed = false;
+  bool integer = false;
+  bool is_signed = false;
+  std::uint8_t size = 0;  // bytes after the tag for fixed-size types
+};
+
+constexpr std::array<TypeInfo, 256> kTypes = [] {
+  std::array<TypeInfo, 256> types{};
+  auto fixed = [&](AxdrType t, std::uint8_t size, bool integer, bool is_signed) {
+    types[static_cast<std::uint8_t>(t)] = {true, false, false, integer, is_signed, size};
+  };
+  types[0x00] = {true, false, false, false, false, 0};
+  types[0x01] = {true, true, false, false, false, 0};
+  types[0x02] = {true, true, false, false, false, 0};
+  for (const AxdrType t : {AxdrType::kBitString, AxdrType::kOctetString, AxdrType::kVisibleString,
+                           AxdrType::kUtf8String}) {
+    types[static_cast<std::uint8_t>(t)] = {true, false, true, false, false, 0};
   }
+  fixed(AxdrType::kBoolean, 1, true, false);
+  fixed(AxdrType::kInt32, 4, true, true);
+  fixed(AxdrType::kUint32, 4, true, false);
+  fixed(AxdrType::kBcd, 1, true, false);  // bcd [13] IMPLICIT Integer8
+  fixed(AxdrType::kInt8, 1, true, true);
+  fixed(AxdrType::kInt16, 2, true, true);
+  fixed(AxdrType::kUint8, 1, true, false);
+  fixed(AxdrType::kUint16, 2, true, false);
+  fixed(AxdrType::kInt64, 8, true, true);
+  fixed(AxdrType::kUint64, 8, true, false);
+  fixed(AxdrType::kEnum, 1, true, false);
+  fixed(AxdrType::kFloat32, 4, false, false);
+  fixed(AxdrType::kFloat64, 8, false, false);
+  fixed(AxdrType::kDateTime, 12, false, false);
+  fixed(AxdrType::kDate, 5, false, false);
+  fixed(AxdrType::kTime, 4, false, false);
+  return types;
+}();
+
+std::uint64_t big_endian(std::span<const std::uint8_t> bytes) {
+  std::uint64_t value = 0;
+  for (const std::uint8_t byte : bytes) value = value << 8 | byte;
+  return value;
 }
 
-bool is_known(std::uint8_t tag) {
-  switch (static_cast<AxdrType>(tag)) {
-    case AxdrType::kNull:
-    case AxdrType::kArray:
-    case AxdrType::kStructure:
-    case AxdrType::kBoolean:
-    case AxdrType::kBitString:
-    case AxdrType::kInt32:
-    case AxdrType::kUint32:
-    case AxdrType::kOctetString:
-    case AxdrType::kVisibleString:
-    case AxdrType::kUtf8String:
-    case AxdrType::kBcd:
-    case AxdrType::kInt8:
-    case AxdrType::kInt16:
-    case AxdrType::kUint8:
-    case AxdrType::kUint16:
-    case AxdrType::kInt64:
-    case AxdrType::kUint64:
-    case AxdrType::kEnum:
-    case AxdrType::kFloat32:
-    case AxdrType::kFloat64:
-    case AxdrType::kDateTime:
-    case AxdrType::kDate:
-    case AxdrType::kTime:
-      return true;
-  }
-  return false;
+// Sign-extends the low `size` bytes.
+std::int64_t sign_extend(std::uint64_t value, std::size_t size) {
+  const unsigned shift = static_cast<unsigned>(64 - 8 * size);
+  return static_cast<std::int64_t>(value << shift) >> shift;
 }
 
-std::int64_t to_integer(AxdrType type, std::span<const std::uint8_t> b) {
-  std::uint64_t u = 0;
-  for (const std::uint8_t byte : b) u = u << 8 | byte;
-  switch (type) {
-    case AxdrType::kInt8:
-      return static_cast<std::int8_t>(u);
-    case AxdrType::kInt16:
-      return static_cast<std::int16_t>(u);
-    case AxdrType::kInt32:
-      return static_cast<std::int32_t>(u);
-    default:
-      return static_cast<std::int64_t>(u);
-  }
-}
-
-Status walk(ByteReader& in, AxdrItems& out, std::size_t depth) {
+Status read_item(ByteReader& in, AxdrItem* items, std::size_t& used, std::size_t depth,
+                 std::size_t& children) {
+  children = 0;
   if (depth >= kMaxAxdrDepth) return in.fail(DecodeError::kTooDeep);
-  if (out.size == kMaxAxdrItems) return in.fail(DecodeError::kTooManyValues);
+  if (used == kMaxAxdrItems) return in.fail(DecodeError::kTooManyValues);
   const std::size_t tag_offset = in.offset();
   auto tag = in.u8();
   if (!tag) return tag.failure();
-  if (!is_known(*tag)) return failure_at(DecodeError::kBadValue, tag_offset);
+  const TypeInfo& info = kTypes[*tag];
+  if (!info.known) return failure_at(DecodeError::kBadValue, tag_offset);
 
-  AxdrItem& item = out.items[out.size++];
-  item = AxdrItem{};
+  AxdrItem& item = items[used++];
   item.type = static_cast<AxdrType>(*tag);
   item.depth = static_cast<std::uint8_t>(depth);
+  item.count = 0;
+  item.integer = 0;
   item.offset = static_cast<std::uint32_t>(tag_offset);
 
-  switch (item.type) {
-    case AxdrType::kArray:
-    case AxdrType::kStructure: {
-      auto count = in.ber_length(DecodeError::kBadValue);
-      if (!count) return count.failure();
-      // Each element takes at least one byte: a count beyond what is left is malformed.
-      if (*count > in.remaining()) return failure_at(DecodeError::kBadValue, tag_offset);
-      if (*count > kMaxAxdrItems) return failure_at(DecodeError::kTooManyValues, tag_offset);
-      item.count = static_cast<std::uint16_t>(*count);
-      for (std::size_t i = 0; i < *count; ++i) {
-        if (auto s = walk(in, out, depth + 1); !s) return s;
-      }
-      return Status::success();
-    }
-    case AxdrType::kOctetString:
-    case AxdrType::kVisibleString:
-    case AxdrType::kUtf8String:
-    case AxdrType::kBitString: {
-      auto length = in.ber_length(DecodeError::kBadValue);
-      if (!length) return length.failure();
-      // A bit-string's length counts bits.
-      const std::size_t bytes = item.type == AxdrType::kBitString ? (*length + 7) / 8 : *length;
-      auto data = in.take(bytes);
-      if (!data) return data.failure();
-      item.bytes = *data;
-      return Status::success();
-    }
-    default:
-      break;
+  if (info.container) {
+    auto count = in.ber_length(DecodeError::kBadValue);
+    if (!count) return count.failure();
+    // Each element takes at least one byte: a count beyond what is left is malformed.
+    if (*count > in.remaining()) return failure_at(DecodeError::kBadValue, tag_offset);
+    if (*count > kMaxAxdrItems) return failure_at(DecodeError::kTooManyValues, tag_offset);
+    item.count = static_cast<std::uint16_t>(*count);
+    item.bytes = {};
+    children = *count;
+    return Status::success();
   }
-
-  auto data = in.take(fixed_size(item.type));
+  std::size_t size = info.size;
+  if (info.length_prefixed) {
+    auto length = in.ber_length(DecodeError::kBadValue);
+    if (!length) return length.failure();
+    // A bit-string's length counts bits.
+    size = item.type == AxdrType::kBitString ? (*length + 7) / 8 : *length;
+  }
+  auto data = in.take(size);
   if (!data) return data.failure();
   item.bytes = *data;
-  if (item.type == AxdrType::kFloat32) {
-    item.real = static_cast<double>(
-        std::bit_cast<float>(static_cast<std::uint32_t>(to_integer(AxdrType::kUint32, *data))));
-  } else if (item.type == AxdrType::kFloat64) {
-    item.real =
-        std::bit_cast<double>(static_cast<std::uint64_t>(to_integer(AxdrType::kUint64, *data)));
-  } else if (item.is_integer() || item.type == AxdrType::kBcd) {
-    item.integer = to_integer(item.type, *data);
+  if (info.integer) {
+    const std::uint64_t raw = big_endian(*data);
+    item.integer = info.is_signed ? sign_extend(raw, size) : static_cast<std::int64_t>(raw);
   }
   return Status::success();
 }
 
 }  // namespace
 
-bool AxdrItem::is_integer() const {
-  switch (type) {
-    case AxdrType::kBoolean:
-    case AxdrType::kInt8:
-    case AxdrType::kInt16:
-    case AxdrType::kInt32:
-    case AxdrType::kInt64:
-    case AxdrType::kUint8:
-    case AxdrType::kUint16:
-    case AxdrType::kUint32:
-    case AxdrType::kUint64:
-    case AxdrType::kEnum:
-      return true;
-    default:
-      return false;
+double AxdrItem::real() const {
+  if (type == AxdrType::kFloat32) {
+    return static_cast<double>(std::bit_cast<float>(static_cast<std::uint32_t>(big_endian(bytes))));
   }
+  if (type == AxdrType::kFloat64) return std::bit_cast<double>(big_endian(bytes));
+  return 0;
 }
 
-Status walk_axdr(ByteReader& in, AxdrItems& out) { return walk(in, out, 0); }
+Status walk_axdr(ByteReader& in, AxdrItems& out) {
+  // Local copies of the cursor and the count: item stores might alias them, which would keep
+  // both in memory for every item.
+  ByteReader reader = in;
+  std::size_t size = out.size;
+  const auto done = [&](Status status) {
+    in = reader;
+    out.size = size;
+    return status;
+  };
+  std::array<std::size_t, kMaxAxdrDepth> pending{};  // elements still to read per open container
+  std::size_t depth = 0;
+  for (;;) {
+    std::size_t children = 0;
+    if (auto s = read_item(reader, out.items.data(), size, depth, children); !s) return done(s);
+    if (children > 0) {
+      pending[depth++] = children;
+      continue;
+    }
+    while (depth > 0 && --pending[depth - 1] == 0) --depth;
+    if (depth == 0) return done(Status::success());
+  }
+}
 
 }  // namespace meter::core

@@ -23,9 +23,22 @@ std::string_view as_text(std::span<const std::uint8_t> bytes) {
   return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
 }
 
+constexpr std::uint64_t obis_key(const Obis& obis) {
+  std::uint64_t key = 0;
+  for (const std::uint8_t byte : obis.bytes) key = key << 8 | byte;
+  return key;
+}
+
+constexpr auto kQuantityKeys = [] {
+  std::array<std::uint64_t, kQuantityCount> keys{};
+  for (std::size_t i = 0; i < kQuantityCount; ++i) keys[i] = obis_key(kQuantities[i].obis);
+  return keys;
+}();
+
 const QuantityInfo* find_quantity(const Obis& obis) {
-  for (const auto& quantity : kQuantities) {
-    if (quantity.obis == obis) return &quantity;
+  const std::uint64_t key = obis_key(obis);
+  for (std::size_t i = 0; i < kQuantityCount; ++i) {
+    if (kQuantityKeys[i] == key) return &kQuantities[i];
   }
   return nullptr;
 }
@@ -115,6 +128,39 @@ Status TelegramDecoder::decode_hex(std::string_view text, Telegram& out) {
 }
 
 Status TelegramDecoder::decode_frames(std::span<const std::uint8_t> bytes, Telegram& out) {
+  {
+    std::size_t offset = 0;
+    std::size_t apdu_size = 0;
+    std::size_t segments = 0;
+    bool quirk = false;
+    bool complete = false;
+    while (offset < bytes.size() && segments < FrameAssembler::kMaxSegments) {
+      MbusSegment segment;
+      const FrameCheck check =
+          check_mbus_frame(bytes.data() + offset, bytes.size() - offset, &segment);
+      if (check.status != FrameStatus::kComplete ||
+          segment.sequence() != (segments & kCiSequenceMask) ||
+          offset + segment.frame_size > FrameAssembler::kCapacity ||
+          segment.fragment_size > apdu_.size() - apdu_size) {
+        break;
+      }
+      std::copy_n(segment.fragment, segment.fragment_size, apdu_.data() + apdu_size);
+      apdu_size += segment.fragment_size;
+      offset += segment.frame_size;
+      quirk = quirk || segment.length_quirk;
+      ++segments;
+      if (segment.is_last()) {
+        complete = true;
+        break;
+      }
+    }
+    if (complete && apdu_size > 0) {
+      auto status = decode_apdu({apdu_.data(), apdu_size}, out);
+      out.segment_count = static_cast<std::uint8_t>(segments);
+      out.length_quirk = quirk;
+      return status;
+    }
+  }
   FrameAssembler& assembler = *assembler_;
   assembler.reset();
   if (assembler.push(bytes.data(), bytes.size()).event != FrameAssembler::Event::kTelegram) {
@@ -130,9 +176,10 @@ Status TelegramDecoder::decode_frames(std::span<const std::uint8_t> bytes, Teleg
 
 Status TelegramDecoder::decode_apdu(std::span<std::uint8_t> apdu, Telegram& out) {
   if (!apdu.empty() && apdu[0] == kDataNotification) return decode_plaintext(apdu, out);
-  out = Telegram{};
-  auto ciphered = parse_general_glo_ciphering(apdu);
-  if (!ciphered) return ciphered.failure();
+  out.clear();
+  CipheredApdu ciphered_apdu;
+  if (auto parsed = parse_general_glo_ciphering(apdu, ciphered_apdu); !parsed) return parsed;
+  CipheredApdu* ciphered = &ciphered_apdu;
   out.system_title = ciphered->system_title;
   out.security_control = ciphered->security_control;
   out.frame_counter = ciphered->frame_counter;
@@ -182,14 +229,17 @@ Status TelegramDecoder::decode_apdu(std::span<std::uint8_t> apdu, Telegram& out)
 
 Status TelegramDecoder::decode_plaintext(std::span<const std::uint8_t> plaintext, Telegram& out,
                                          std::size_t base_offset) {
-  out = Telegram{};
+  out.clear();
   return fill_from_plaintext(plaintext, out, base_offset);
 }
 
 Status TelegramDecoder::fill_from_plaintext(std::span<const std::uint8_t> plaintext, Telegram& out,
                                             std::size_t base_offset) {
-  auto notification = parse_data_notification(plaintext, base_offset);
-  if (!notification) return notification.failure();
+  DataNotification parsed;
+  if (auto status = parse_data_notification(plaintext, base_offset, parsed); !status) {
+    return status;
+  }
+  const DataNotification* notification = &parsed;
   out.invoke_id = notification->invoke_id;
   if (notification->has_date_time) {
     out.has_time = true;

@@ -95,9 +95,9 @@ TEST_F(Axdr, ReadsNullBooleanFloatsAndDateTypes) {
   EXPECT_EQ(item(2).type, AxdrType::kBoolean);
   EXPECT_EQ(item(2).integer, 1);
   EXPECT_EQ(item(3).type, AxdrType::kFloat32);
-  EXPECT_EQ(item(3).real, 1.5);
+  EXPECT_EQ(item(3).real(), 1.5);
   EXPECT_EQ(item(4).type, AxdrType::kFloat64);
-  EXPECT_EQ(item(4).real, -1.5);
+  EXPECT_EQ(item(4).real(), -1.5);
   EXPECT_EQ(item(5).type, AxdrType::kDateTime);
   EXPECT_EQ(test::to_hex(item(5).bytes), "07E5091B01092F0F00FF8880");
   EXPECT_EQ(item(6).bytes.size(), 5u);

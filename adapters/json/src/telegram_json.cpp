@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <iterator>
+
 #include "meter/core/hex.h"
 
 namespace meter::json {
@@ -10,17 +12,33 @@ namespace {
 
 using core::Measurement;
 using core::Quantity;
+using Buffer = fmt::memory_buffer;
 
-// Scaled values with a non-negative scaler stay integers (12937, not 12937.0).
-nlohmann::ordered_json number(const Measurement& m) {
+// Scaled values with a non-negative scaler stay integers (12937, not 12937.0); the rest are
+// reals in their shortest round-trip form, a whole number keeping ".0" (1.0, 234.0).
+void append_number(Buffer& out, const Measurement& m) {
   if (m.is_integral()) {
     std::int64_t value = m.raw;
-    for (int i = 0; i < m.scaler; ++i) {
-      if (__builtin_mul_overflow(value, 10, &value)) return m.value();  // beyond int64: a double
+    bool fits = true;
+    for (int i = 0; i < m.scaler && fits; ++i) fits = !__builtin_mul_overflow(value, 10, &value);
+    if (fits) {
+      fmt::format_to(std::back_inserter(out), "{}", value);
+      return;
     }
-    return value;
   }
-  return m.value();
+  const std::size_t start = out.size();
+  fmt::format_to(std::back_inserter(out), "{}", m.value());
+  const std::string_view written(out.data() + start, out.size() - start);
+  if (written.find_first_of(".eEn") == std::string_view::npos) {
+    out.push_back('.');
+    out.push_back('0');
+  }
+}
+
+std::string format_number(const Measurement& m) {
+  Buffer out;
+  append_number(out, m);
+  return fmt::to_string(out);
 }
 
 std::string unit_of(const Measurement& m, const char* fallback) {
@@ -29,11 +47,34 @@ std::string unit_of(const Measurement& m, const char* fallback) {
   return symbol != nullptr ? symbol : fmt::format("unit {}", m.unit);
 }
 
-nlohmann::ordered_json entry(nlohmann::ordered_json value, std::string unit) {
-  nlohmann::ordered_json out;
-  out["value"] = std::move(value);
-  out["unit"] = std::move(unit);
-  return out;
+void append_text(Buffer& out, std::string_view text) {
+  out.push_back('"');
+  for (const char c : text) {
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(c);
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      fmt::format_to(std::back_inserter(out), "\\u{:04x}", static_cast<unsigned>(c));
+    } else {
+      out.push_back(c);
+    }
+  }
+  out.push_back('"');
+}
+
+void append_key(Buffer& out, std::string_view key) {
+  if (out.size() > 1) out.push_back(',');
+  append_text(out, key);
+  out.push_back(':');
+}
+
+// {"value":<number>,"unit":"<unit>"}
+void append_value(Buffer& out, const Measurement& m, std::string_view unit) {
+  out.append(std::string_view("{\"value\":"));
+  append_number(out, m);
+  out.append(std::string_view(",\"unit\":"));
+  append_text(out, unit);
+  out.push_back('}');
 }
 
 }  // namespace
@@ -44,44 +85,68 @@ std::string system_title_hex(const core::SystemTitle& system_title) {
   return text;
 }
 
-nlohmann::ordered_json telegram_to_json(const core::Telegram& t) {
-  nlohmann::ordered_json out = nlohmann::ordered_json::object();
+// The one serialisation of a telegram; telegram_to_json() parses it back for callers that want
+// an object, so the two can never disagree.
+std::string telegram_to_json_line(const core::Telegram& t) {
+  Buffer out;
+  out.push_back('{');
   // The original's keys (WIn .. PF), its timestamp, then what it did not know.
   constexpr std::size_t kOriginalKeys = static_cast<std::size_t>(Quantity::kPowerFactor) + 1;
   for (std::size_t i = 0; i < core::kQuantities.size(); ++i) {
-    if (i == kOriginalKeys && t.has_time) out["timestamp"] = entry(t.timestamp_utc, "s");
+    if (i == kOriginalKeys && t.has_time) {
+      append_key(out, "timestamp");
+      fmt::format_to(std::back_inserter(out), "{{\"value\":{},\"unit\":\"s\"}}", t.timestamp_utc);
+    }
     const auto& quantity = core::kQuantities[i];
     const Measurement& m = t[quantity.quantity];
-    if (m.present) out[quantity.key] = entry(number(m), unit_of(m, quantity.default_unit));
+    if (!m.present) continue;
+    append_key(out, quantity.key);
+    append_value(out, m, unit_of(m, quantity.default_unit));
   }
-  if (!t.meter_number.empty()) out["meterNumber"] = t.meter_number.view();
-  if (!t.logical_device_name.empty()) out["deviceName"] = t.logical_device_name.view();
+  if (!t.meter_number.empty()) {
+    append_key(out, "meterNumber");
+    append_text(out, t.meter_number.view());
+  }
+  if (!t.logical_device_name.empty()) {
+    append_key(out, "deviceName");
+    append_text(out, t.logical_device_name.view());
+  }
   if (t.encrypted || t.authenticated) {
-    out["systemTitle"] = system_title_hex(t.system_title);
-    out["frameCounter"] = t.frame_counter;
+    append_key(out, "systemTitle");
+    append_text(out, system_title_hex(t.system_title));
+    append_key(out, "frameCounter");
+    fmt::format_to(std::back_inserter(out), "{}", t.frame_counter);
   }
-  if (t.has_time) out["meterTime"] = t.meter_time.to_iso_local();
+  if (t.has_time) {
+    append_key(out, "meterTime");
+    append_text(out, t.meter_time.to_iso_local());
+  }
   if (t.extra_count > 0) {
-    nlohmann::ordered_json registers = nlohmann::ordered_json::object();
+    append_key(out, "registers");
+    out.push_back('{');
     for (std::size_t i = 0; i < t.extra_count; ++i) {
       const auto& extra = t.extras[i];
-      registers[extra.obis.to_string()] =
-          entry(number(extra.measurement), unit_of(extra.measurement, ""));
+      if (i > 0) out.push_back(',');
+      append_text(out, extra.obis.to_string());
+      out.push_back(':');
+      append_value(out, extra.measurement, unit_of(extra.measurement, ""));
     }
-    out["registers"] = std::move(registers);
+    out.push_back('}');
   }
-  return out;
+  out.push_back('}');
+  return fmt::to_string(out);
 }
 
-std::string telegram_to_json_line(const core::Telegram& telegram) {
-  return telegram_to_json(telegram).dump();
+nlohmann::ordered_json telegram_to_json(const core::Telegram& telegram) {
+  return nlohmann::ordered_json::parse(telegram_to_json_line(telegram));
 }
 
 std::string telegram_to_text(const core::Telegram& t) {
   std::string text;
   if (t.has_time) text += fmt::format("{:<14}{}\n", "meter time", t.meter_time.to_iso_local());
-  if (!t.meter_number.empty())
+  if (!t.meter_number.empty()) {
     text += fmt::format("{:<14}{}\n", "meter number", t.meter_number.view());
+  }
   if (t.encrypted || t.authenticated) {
     text += fmt::format("{:<14}{} (frame counter {})\n", "system title",
                         system_title_hex(t.system_title), t.frame_counter);
@@ -90,12 +155,12 @@ std::string telegram_to_text(const core::Telegram& t) {
     const Measurement& m = t[quantity.quantity];
     if (!m.present) continue;
     const std::string unit = unit_of(m, quantity.default_unit);
-    text += fmt::format("{:<14}{}{}{}\n", quantity.key, number(m).dump(), unit == "1" ? "" : " ",
+    text += fmt::format("{:<14}{}{}{}\n", quantity.key, format_number(m), unit == "1" ? "" : " ",
                         unit == "1" ? "" : unit);
   }
   for (std::size_t i = 0; i < t.extra_count; ++i) {
     const auto& extra = t.extras[i];
-    text += fmt::format("{:<14}{} {}\n", extra.obis.to_string(), number(extra.measurement).dump(),
+    text += fmt::format("{:<14}{} {}\n", extra.obis.to_string(), format_number(extra.measurement),
                         unit_of(extra.measurement, ""));
   }
   return text;

@@ -19,7 +19,7 @@ bool fits_int(std::size_t size) { return size <= static_cast<std::size_t>(INT_MA
 }  // namespace
 
 OpenSslGcmCipher::OpenSslGcmCipher()
-    : ctr_cipher_(EVP_CIPHER_fetch(nullptr, "AES-128-CTR", nullptr)),
+    : ctr_cipher_(EVP_CIPHER_fetch(nullptr, "AES-128-ECB", nullptr)),
       gcm_cipher_(EVP_CIPHER_fetch(nullptr, "AES-128-GCM", nullptr)),
       ctr_context_(EVP_CIPHER_CTX_new()),
       gcm_context_(EVP_CIPHER_CTX_new()) {
@@ -39,21 +39,39 @@ OpenSslGcmCipher::~OpenSslGcmCipher() {
 CipherResult OpenSslGcmCipher::decrypt_without_tag(
     const core::AesKey& key, std::span<const std::uint8_t, core::kGcmIvBytes> iv,
     std::span<std::uint8_t> data) {
-  // GCM's keystream is AES-CTR starting at counter block IV || 00000002.
-  std::array<std::uint8_t, 16> counter{};
-  std::copy(iv.begin(), iv.end(), counter.begin());
-  counter[15] = 2;
+  // GCM's keystream is AES-CTR starting at counter block IV || 00000002: encrypt the counter
+  // blocks with a once-keyed AES-ECB context and XOR them in (no per-call IV set-up).
   const bool rekey = !ctr_key_ || !(*ctr_key_ == key);
-  if (EVP_EncryptInit_ex2(ctr_context_, rekey ? ctr_cipher_ : nullptr,
-                          rekey ? key.bytes.data() : nullptr, counter.data(), nullptr) != 1) {
-    ctr_key_.reset();
-    return CipherResult::kFailed;
+  if (rekey) {
+    if (EVP_EncryptInit_ex2(ctr_context_, ctr_cipher_, key.bytes.data(), nullptr, nullptr) != 1) {
+      ctr_key_.reset();
+      return CipherResult::kFailed;
+    }
+    EVP_CIPHER_CTX_set_padding(ctr_context_, 0);
+    ctr_key_ = key;
   }
-  ctr_key_ = key;
-  int written = 0;
-  if (!data.empty() && EVP_EncryptUpdate(ctr_context_, data.data(), &written, data.data(),
-                                         static_cast<int>(data.size())) != 1) {
-    return CipherResult::kFailed;
+  constexpr std::size_t kChunkBlocks = 32;
+  std::array<std::uint8_t, 16 * kChunkBlocks> blocks;
+  std::uint32_t counter = 2;
+  std::size_t done = 0;
+  while (done < data.size()) {
+    const std::size_t n = std::min(data.size() - done, blocks.size());
+    const std::size_t count = (n + 15) / 16;
+    for (std::size_t b = 0; b < count; ++b, ++counter) {
+      std::uint8_t* block = blocks.data() + 16 * b;
+      std::copy(iv.begin(), iv.end(), block);
+      block[12] = static_cast<std::uint8_t>(counter >> 24);
+      block[13] = static_cast<std::uint8_t>(counter >> 16);
+      block[14] = static_cast<std::uint8_t>(counter >> 8);
+      block[15] = static_cast<std::uint8_t>(counter);
+    }
+    int written = 0;
+    if (EVP_EncryptUpdate(ctr_context_, blocks.data(), &written, blocks.data(),
+                          static_cast<int>(16 * count)) != 1) {
+      return CipherResult::kFailed;
+    }
+    for (std::size_t i = 0; i < n; ++i) data[done + i] ^= blocks[i];
+    done += n;
   }
   return CipherResult::kOk;
 }

@@ -45,6 +45,8 @@ struct CipheredApdu {
 // Parses the wrapper; the payload view is mutable so decryption can work in place.
 // Errors: kUnsupportedApdu, kBadSystemTitle, kBadLength, kApduLengthMismatch, kUnsupportedSecurity.
 Result<CipheredApdu> parse_general_glo_ciphering(std::span<std::uint8_t> apdu);
+// The same, filling `out` (the decoder's hot path: no copy of the result).
+Status parse_general_glo_ciphering(std::span<std::uint8_t> apdu, CipheredApdu& out);
 
 struct DataNotification {
   std::uint32_t invoke_id = 0;
@@ -57,5 +59,7 @@ struct DataNotification {
 // `base_offset` is where `plaintext` starts in the APDU, so errors point into the APDU.
 Result<DataNotification> parse_data_notification(std::span<const std::uint8_t> plaintext,
                                                  std::size_t base_offset = 0);
+Status parse_data_notification(std::span<const std::uint8_t> plaintext, std::size_t base_offset,
+                               DataNotification& out);
 
 }  // namespace meter::core

@@ -52,11 +52,27 @@ struct AxdrItem {
   std::uint8_t depth = 0;
   std::uint16_t count = 0;              // elements, for array and structure
   std::int64_t integer = 0;             // integers, enum, boolean, bcd (uint64 >= 2^63 wraps)
-  double real = 0;                      // float32 / float64
   std::span<const std::uint8_t> bytes;  // strings, date-time, date, time, bit-string
   std::uint32_t offset = 0;             // of the type tag, in the layer's coordinates
 
-  bool is_integer() const;
+  bool is_integer() const {
+    switch (type) {
+      case AxdrType::kBoolean:
+      case AxdrType::kInt8:
+      case AxdrType::kInt16:
+      case AxdrType::kInt32:
+      case AxdrType::kInt64:
+      case AxdrType::kUint8:
+      case AxdrType::kUint16:
+      case AxdrType::kUint32:
+      case AxdrType::kUint64:
+      case AxdrType::kEnum:
+        return true;
+      default:
+        return false;
+    }
+  }
+  double real() const;  // float32 / float64 (0 for other types)
   bool is_container() const { return type == AxdrType::kArray || type == AxdrType::kStructure; }
   bool is_string() const {
     return type == AxdrType::kOctetString || type == AxdrType::kVisibleString ||

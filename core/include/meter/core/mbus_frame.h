@@ -48,7 +48,8 @@ struct FrameCheck {
   // has at L while the L + 256 reading still waits for bytes (reported if the input ends).
   DecodeError error;
   uint16_t offset;
-  uint16_t needed;  // kNeedMore: check again once this many bytes are there
+  uint16_t needed;      // kNeedMore: check again once this many bytes are there
+  uint16_t unused = 0;  // pads to 8 bytes: returned in one register
 };
 
 // Checks the frame that starts at data[0]. Fills `segment` when kComplete.

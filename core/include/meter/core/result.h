@@ -57,7 +57,8 @@ class [[nodiscard]] Result {
 class [[nodiscard]] Status {
  public:
   Status() = default;
-  Status(DecodeFailure failure) : failure_(failure), ok_(false) {}  // NOLINT
+  Status(DecodeFailure failure)  // NOLINT
+      : offset_(failure.offset), code_(static_cast<std::uint8_t>(failure.code)), ok_(false) {}
 
   static Status success() { return {}; }
 
@@ -65,11 +66,12 @@ class [[nodiscard]] Status {
   bool ok() const { return ok_; }
   DecodeFailure failure() const {
     METER_ASSERT(!ok_);
-    return failure_;
+    return {static_cast<DecodeError>(code_), offset_};
   }
 
  private:
-  DecodeFailure failure_{DecodeError::kNoFrame, 0};
+  std::uint32_t offset_ = 0;
+  std::uint8_t code_ = 0;
   bool ok_ = true;
 };
 

@@ -128,6 +128,19 @@ struct Telegram {
   const Measurement& operator[](Quantity quantity) const {
     return values[static_cast<std::size_t>(quantity)];
   }
+
+  // Back to the empty state without rewriting the unused extra slots (decoding hot path).
+  void clear() {
+    system_title = {};
+    encrypted = authenticated = length_quirk = has_time = false;
+    security_control = segment_count = 0;
+    frame_counter = invoke_id = 0;
+    meter_time = {};
+    timestamp_utc = 0;
+    meter_number.size = logical_device_name.size = 0;
+    values = {};
+    extra_count = 0;
+  }
   Measurement& operator[](Quantity quantity) { return values[static_cast<std::size_t>(quantity)]; }
 };
 
