@@ -82,6 +82,13 @@ while [[ ${#queue[@]} -gt 0 ]]; do
     if [[ "$ALLOWED_SYSTEM_HEADERS" == *" $name "* ]]; then
       continue
     fi
+    # A host-only SIMD header directly under an x86 feature guard never reaches
+    # the microcontroller build (the guard is false there).
+    previous=$(sed -n "$((lineno - 1))p" "$file")
+    if [[ "$name" == *intrin.h && "$previous" =~ ^[[:space:]]*#[[:space:]]*if[[:space:]]+defined\(__SSE2__\) ]]; then
+      echo "  $file:$lineno: <$name> is host-only (under #if defined(__SSE2__)), not part of the firmware"
+      continue
+    fi
     if header=$(resolve_project_header "$name"); then
       queue+=("$header")
     elif [[ "$name" == meter/core/* ]]; then
