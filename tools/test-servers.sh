@@ -226,6 +226,7 @@ mosquitto_start() {
 # Written by tools/test-servers.sh
 listener $port 127.0.0.1
 allow_anonymous true
+max_queued_messages 100000
 persistence true
 persistence_location $dir/
 autosave_interval 1
