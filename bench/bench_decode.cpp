@@ -24,10 +24,10 @@
 #include "meter/core/telegram_encoder.h"
 #include "meter/crypto/openssl_gcm_cipher.h"
 #include "meter/json/telegram_json.h"
+#include "support/household_values.h"
 
 namespace {
 
-using meter::core::Quantity;
 using Bytes = std::vector<std::uint8_t>;
 
 // Netz NÖ brochure "Smart Meter Kundenschnittstelle P1" worked example (public).
@@ -44,25 +44,14 @@ struct Sample {
 
 meter::core::AesKey doc_key() { return *meter::core::AesKey::from_hex(kDocKey); }
 
-// Deterministic pseudo-random numbers (a 64-bit LCG): the same telegrams on every run.
-struct Random {
-  std::uint64_t state = 0x9E3779B97F4A7C15;
-  std::int64_t between(std::int64_t low, std::int64_t high) {
-    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
-    return low +
-           static_cast<std::int64_t>((state >> 33) % static_cast<std::uint64_t>(high - low + 1));
-  }
-};
-
 std::vector<Sample> make_samples() {
   meter::crypto::OpenSslGcmCipher cipher;
   meter::core::CipherSpec cipher_spec;
-  cipher_spec.system_title = {0x4B, 0x46, 0x4D, 0x67, 0x50, 0x00, 0x00, 0x09};  // "KFMg"...
+  cipher_spec.system_title = meter::bench::kaifa_system_title(0x50000009);
   cipher_spec.keys.encryption = doc_key();
 
-  Random random;
-  std::int64_t energy_import_wh = 12345678;
-  std::int64_t energy_export_wh = 1234567;
+  meter::bench::Random random;  // the same telegrams on every run
+  meter::bench::EnergyCounters counters;
   std::vector<Sample> samples;
   for (std::size_t i = 0; i < kTelegramCount; ++i) {
     meter::core::TelegramSpec spec;
@@ -81,22 +70,7 @@ std::vector<Sample> make_samples() {
                  0x80};
     spec.invoke_id = 0x80000000U | static_cast<std::uint32_t>(0x12345 + i);
     spec.meter_number = "181220000009";
-    const std::int64_t power_import_w = random.between(0, 6500);
-    const std::int64_t power_export_w = power_import_w < 300 ? random.between(0, 4000) : 0;
-    energy_import_wh += power_import_w * 5 / 3600;
-    energy_export_wh += power_export_w * 5 / 3600;
-    auto set = [&](Quantity q, std::int64_t raw) { spec.raw[static_cast<std::size_t>(q)] = raw; };
-    set(Quantity::kEnergyImport, energy_import_wh);
-    set(Quantity::kEnergyExport, energy_export_wh);
-    set(Quantity::kPowerImport, power_import_w);
-    set(Quantity::kPowerExport, power_export_w);
-    set(Quantity::kVoltageL1, random.between(2270, 2350));
-    set(Quantity::kVoltageL2, random.between(2270, 2350));
-    set(Quantity::kVoltageL3, random.between(2270, 2350));
-    set(Quantity::kCurrentL1, random.between(5, 1800));
-    set(Quantity::kCurrentL2, random.between(5, 1800));
-    set(Quantity::kCurrentL3, random.between(5, 1800));
-    set(Quantity::kPowerFactor, random.between(850, 1000));
+    meter::bench::set_household_values(spec, random, counters);
 
     cipher_spec.frame_counter = static_cast<std::uint32_t>(0x0001CA1D + i);
     Sample sample;

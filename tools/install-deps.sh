@@ -14,7 +14,7 @@ packages=(
   libsqlite3-dev libmariadb-dev libcpp-httplib-dev
   libpaho-mqttpp-dev libpaho-mqtt-dev libmosquitto-dev
   # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev libbenchmark-dev python3-cryptography
   # databases and MQTT broker/clients used by integration tests and at run time
   sqlite3 mariadb-server mariadb-client mosquitto mosquitto-clients
   # ESP8266 cross compiler for the firmware size check

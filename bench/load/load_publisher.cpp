@@ -22,6 +22,7 @@
 #include "meter/core/hex.h"
 #include "meter/core/telegram_encoder.h"
 #include "meter/crypto/openssl_gcm_cipher.h"
+#include "support/household_values.h"
 
 namespace {
 
@@ -90,15 +91,8 @@ std::vector<std::string> encode_all(const Options& o) {
                                 12 + j % 20,     780 + j % 200};
     for (std::size_t q = 0; q < 11; ++q) spec.raw[q] = raw[q];
     meter::core::CipherSpec cipher_spec;
-    const auto m = static_cast<std::uint32_t>(meter + 1);
-    cipher_spec.system_title = {0x4B,
-                                0x46,
-                                0x4D,
-                                0x67,
-                                static_cast<std::uint8_t>(m >> 24),
-                                static_cast<std::uint8_t>(m >> 16),
-                                static_cast<std::uint8_t>(m >> 8),
-                                static_cast<std::uint8_t>(m)};
+    cipher_spec.system_title =
+        meter::bench::kaifa_system_title(static_cast<std::uint32_t>(meter + 1));
     cipher_spec.frame_counter = static_cast<std::uint32_t>(j + 1);
     cipher_spec.keys = {*key, std::nullopt};
     const auto frames = meter::core::encode_mbus_frames(meter::core::encode_general_glo_ciphering(
