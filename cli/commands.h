@@ -13,5 +13,6 @@ inline constexpr int kExitUsage = 2;
 
 void add_decode_command(CLI::App& app, int& exit_status);
 void add_run_command(CLI::App& app, int& exit_status);
+void add_simulate_command(CLI::App& app, int& exit_status);
 
 }  // namespace meter::cli

@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: MIT
+// A meter twin for `smartmeter simulate`, tests and load benchmarks: a household in Lower Austria
+// with a daily load curve (base load, morning and evening peaks, appliance spikes, noise) and a
+// PV system whose output follows the sun (sunrise and sunset by season, clouds per day).
+//
+// Everything is a pure function of (seed, meter index, meter time): the same seed gives the same
+// system titles, keys and values, whatever the step between telegrams. No I/O, no clock; the
+// caller decides the meter time of each telegram and does the publishing.
+//
+//   power(t)   = load(t) - pv(t)          net > 0: import (PIn), net < 0: export (POut)
+//   WIn, WOut  = start counters + integral of PIn, POut (over fixed 10-s cells)
+//   U1..U3     ~ 230 V +- a few volts; I1..I3 = |per-phase power| / (U * PF)
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "meter/core/gcm_cipher.h"
+#include "meter/core/key_ring.h"
+#include "meter/core/telegram_encoder.h"
+
+namespace meter::app {
+
+// Who a simulated meter is: derived from (seed, index) only.
+struct SimulatedIdentity {
+  core::SystemTitle system_title{};  // "SAG" manufacturer prefix + 5 bytes from the seed
+  core::AesKey key;                  // the meter's encryption key (GUEK)
+  std::string meter_number;          // 12 digits, as printed on EVN meters
+
+  std::string system_title_hex() const;  // 16 upper-case hex digits
+  std::string key_hex() const;           // 32 upper-case hex digits
+};
+
+SimulatedIdentity simulated_identity(std::uint64_t seed, std::size_t index);
+
+// The household behind a meter; defaults vary a little per meter (see household_profile()).
+struct HouseholdProfile {
+  double base_load_w = 180;      // fridge, standby, router
+  double morning_peak_w = 1100;  // around 07:00 local time
+  double midday_peak_w = 500;    // around 12:30
+  double evening_peak_w = 1700;  // around 19:00
+  double pv_peak_w = 5000;       // 0: no PV system
+  double start_energy_in_wh = 4'000'000;
+  double start_energy_out_wh = 250'000;
+  std::array<double, 3> phase_share{0.45, 0.32, 0.23};  // how the load spreads over L1..L3
+};
+
+// The profile of meter `index`: the defaults scaled by a few per cent from the seed.
+HouseholdProfile household_profile(std::uint64_t seed, std::size_t index, bool with_pv);
+
+// Europe/Vienna local time of a UTC instant, as hours since local midnight (0 <= h < 24), and
+// the day of the year (1..366).
+struct LocalClock {
+  double hour = 0;
+  int day_of_year = 1;
+  std::int64_t local_day = 0;  // days since 1970-01-01 of the local date
+};
+LocalClock vienna_clock(double utc_seconds);
+
+// Sunrise and sunset in local clock hours for a day of the year (Vienna, 48.2 N, 16.4 E).
+struct SunTimes {
+  double sunrise_hour = 6;
+  double sunset_hour = 18;
+};
+SunTimes vienna_sun_times(int day_of_year, bool summer_time);
+
+// The model's outputs at one instant.
+struct MeterSample {
+  double utc_seconds = 0;
+  double load_w = 0;
+  double pv_w = 0;
+  double power_in_w = 0;
+  double power_out_w = 0;
+  double energy_in_wh = 0;
+  double energy_out_wh = 0;
+  std::array<double, 3> voltage_v{};
+  std::array<double, 3> current_a{};
+  double power_factor = 1;
+};
+
+class MeterTwin {
+ public:
+  MeterTwin(std::uint64_t seed, std::size_t index, HouseholdProfile profile,
+            double start_utc_seconds);
+
+  // Moves the meter's clock forward to `utc_seconds` (never backwards: an earlier time is
+  // treated as the current one), integrating the power into the counters.
+  const MeterSample& advance_to(double utc_seconds);
+  const MeterSample& sample() const { return sample_; }
+
+  // Household load, PV output and power factor at an instant: pure functions of the profile.
+  double load_w(double utc_seconds) const;
+  double pv_w(double utc_seconds) const;
+
+  const HouseholdProfile& profile() const { return profile_; }
+
+ private:
+  void fill_instant(MeterSample& sample, double utc_seconds) const;
+
+  std::uint64_t seed_;
+  std::size_t index_;
+  HouseholdProfile profile_;
+  MeterSample sample_;
+};
+
+enum class SimulatedFraming : std::uint8_t {
+  kEvn,          // 250 + 20 bytes in two M-Bus frames (current EVN meters)
+  kOldSagemcom,  // first frame with L = 0x01 (257 bytes), the old Sagemcom firmware
+};
+
+core::FramingSpec framing_spec(SimulatedFraming framing);
+
+// The register values of a sample in EVN scaling (Wh, W, 0.1 V, 0.01 A, 0.001), with the
+// meter's local time (deviation -60 or -120) at the sample's whole second.
+core::TelegramSpec telegram_spec(const MeterSample& sample, const SimulatedIdentity& identity,
+                                 std::uint32_t invoke_id);
+
+// The complete encrypted telegram as the firmware publishes it: upper-case hex of the M-Bus
+// frames. Empty when encryption fails.
+std::string encode_telegram_hex(const MeterSample& sample, const SimulatedIdentity& identity,
+                                std::uint32_t frame_counter, SimulatedFraming framing,
+                                core::GcmCipher& cipher);
+
+}  // namespace meter::app

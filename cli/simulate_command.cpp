@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: MIT
+// `smartmeter simulate`: N meter twins publishing encrypted telegrams to the raw topic, paced in
+// real time (or faster: --interval, --time-scale), with the MQTT settings the service uses.
+#include <unistd.h>
+
+#include <atomic>
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "commands.h"
+#include "meter/app/config.h"
+#include "meter/app/local_time.h"
+#include "meter/app/simulator.h"
+#include "meter/crypto/openssl_gcm_cipher.h"
+#include "meter/mqtt/paho_publisher.h"
+
+namespace meter::cli {
+namespace {
+
+std::atomic<bool> g_stop_simulation{false};
+
+extern "C" void stop_simulation(int /*signal*/) { g_stop_simulation = true; }
+
+// Seconds since 2020-01-01 UTC per 5 s: the first frame counter, so that a restarted simulation
+// continues above the counters it sent before instead of overwriting stored readings.
+constexpr std::int64_t kFrameCounterEpoch = 1577836800;
+
+struct SimulateOptions {
+  std::string env_file;
+  bool env_file_given = false;
+  std::string host;
+  unsigned port = 0;
+  std::string user;
+  std::string password;
+  std::string topic;
+  std::string client_id;
+  std::size_t meters = 1;
+  std::uint64_t seed = 1;
+  double interval_s = 5;
+  std::uint64_t count = 0;
+  double time_scale = 1;
+  std::string start;
+  std::string framing = "evn";
+  bool no_pv = false;
+  int qos = 1;
+  bool quiet = false;
+};
+
+std::optional<std::int64_t> parse_int(const std::string& text) {
+  std::int64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+// "@1790000000" (UTC epoch seconds) or Vienna local "YYYY-MM-DD[THH:MM[:SS]]".
+std::optional<std::int64_t> parse_start(const std::string& text) {
+  if (!text.empty() && text[0] == '@') return parse_int(text.substr(1));
+  if (text.size() < 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
+  const auto year = parse_int(text.substr(0, 4));
+  const auto month = parse_int(text.substr(5, 2));
+  const auto day = parse_int(text.substr(8, 2));
+  std::optional<std::int64_t> hour = 0, minute = 0, second = 0;
+  if (text.size() > 10) {
+    if ((text[10] != 'T' && text[10] != ' ') || text.size() < 16 || text[13] != ':') {
+      return std::nullopt;
+    }
+    hour = parse_int(text.substr(11, 2));
+    minute = parse_int(text.substr(14, 2));
+    if (text.size() > 16) {
+      if (text.size() != 19 || text[16] != ':') return std::nullopt;
+      second = parse_int(text.substr(17, 2));
+    }
+  }
+  if (!year || !month || !day || !hour || !minute || !second || *month < 1 || *month > 12 ||
+      *day < 1 || *day > 31 || *hour > 23 || *minute > 59 || *second > 59) {
+    return std::nullopt;
+  }
+  const std::int64_t days =
+      app::days_from_date({*year, static_cast<unsigned>(*month), static_cast<unsigned>(*day)});
+  return app::vienna_local_to_utc(days * 86400 + *hour * 3600 + *minute * 60 + *second);
+}
+
+std::string default_env_file() {
+  const char* file = std::getenv("SMARTMETER_ENV_FILE");
+  return file != nullptr && *file != '\0' ? file : "server.env";
+}
+
+// The service's MQTT settings (server.env < environment < flags). The simulator needs no key of
+// its own, so a placeholder key lets the service's loader check everything else.
+std::optional<app::Config> load_mqtt_settings(const SimulateOptions& options) {
+  try {
+    const app::EnvMap placeholder = {{"SMARTMETER_KEY", std::string(32, '0')}};
+    const std::string file = options.env_file_given ? options.env_file : default_env_file();
+    app::Config config = app::load_config(
+        {placeholder, app::read_env_file(file, options.env_file_given), app::process_environment()},
+        "host");
+    if (!options.host.empty()) config.mqtt_host = options.host;
+    if (options.port != 0) config.mqtt_port = options.port;
+    if (!options.user.empty()) config.mqtt_user = options.user;
+    if (!options.password.empty()) config.mqtt_password = options.password;
+    if (!options.topic.empty()) config.raw_topic = options.topic;
+    return config;
+  } catch (const app::ConfigError& error) {
+    std::cerr << "smartmeter simulate: " << error.what() << "\n";
+    return std::nullopt;
+  }
+}
+
+struct SimulatedMeter {
+  app::SimulatedIdentity identity;
+  std::unique_ptr<app::MeterTwin> twin;
+  std::uint32_t frame_counter = 0;
+};
+
+int run_simulate(const SimulateOptions& options) {
+  auto config = load_mqtt_settings(options);
+  if (!config) return kExitUsage;
+  if (options.interval_s <= 0 || !std::isfinite(options.interval_s) || options.time_scale <= 0 ||
+      !std::isfinite(options.time_scale)) {
+    std::cerr << "smartmeter simulate: --interval and --time-scale must be positive\n";
+    return kExitUsage;
+  }
+  const auto start =
+      options.start.empty()
+          ? std::optional<std::int64_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                            std::chrono::system_clock::now().time_since_epoch())
+                                            .count())
+          : parse_start(options.start);
+  if (!start) {
+    std::cerr << "smartmeter simulate: --start '" << options.start
+              << "' is not YYYY-MM-DD[THH:MM[:SS]] (Vienna time) or @EPOCHSECONDS\n";
+    return kExitUsage;
+  }
+  const app::SimulatedFraming framing = options.framing == "sagemcom-old"
+                                            ? app::SimulatedFraming::kOldSagemcom
+                                            : app::SimulatedFraming::kEvn;
+
+  std::vector<SimulatedMeter> meters(options.meters);
+  std::string keys_setting;
+  for (std::size_t i = 0; i < meters.size(); ++i) {
+    meters[i].identity = app::simulated_identity(options.seed, i);
+    meters[i].twin = std::make_unique<app::MeterTwin>(
+        options.seed, i, app::household_profile(options.seed, i, !options.no_pv),
+        static_cast<double>(*start));
+    meters[i].frame_counter =
+        static_cast<std::uint32_t>(std::max<std::int64_t>(1, (*start - kFrameCounterEpoch) / 5));
+    const auto& id = meters[i].identity;
+    std::cout << "meter " << i + 1 << ": system title " << id.system_title_hex() << "  key "
+              << id.key_hex() << "  meter number " << id.meter_number << "\n";
+    keys_setting += (i == 0 ? "" : ",") + id.system_title_hex() + "=" + id.key_hex();
+  }
+  std::cout << "SMARTMETER_KEYS=" << keys_setting << "\n" << std::flush;
+
+  mqtt_adapter::PublisherSettings settings;
+  settings.uri = config->mqtt_uri();
+  settings.client_id = options.client_id.empty()
+                           ? "smartmeter-simulate-" + std::to_string(::getpid())
+                           : options.client_id;
+  settings.user = config->mqtt_user;
+  settings.password = config->mqtt_password;
+  settings.tls_ca_file = config->mqtt_tls_ca_file;
+  mqtt_adapter::PahoPublisher publisher(settings);
+  if (auto connected = publisher.connect(); !connected) {
+    std::cerr << "smartmeter simulate: " << connected.error << "\n";
+    return 1;
+  }
+  if (!options.quiet) {
+    std::cerr << "publishing " << meters.size() << " meter(s) to " << config->raw_topic << " on "
+              << settings.uri << " every " << options.interval_s << " s";
+    if (options.time_scale != 1) std::cerr << " (meter time x" << options.time_scale << ")";
+    std::cerr << "; Ctrl-C stops\n";
+  }
+
+  struct sigaction action {};
+  action.sa_handler = stop_simulation;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGTERM, &action, nullptr);
+  sigaction(SIGINT, &action, nullptr);
+
+  crypto::OpenSslGcmCipher cipher;
+  const auto begin = std::chrono::steady_clock::now();
+  std::uint64_t published = 0;
+  int status = kExitOk;
+  for (std::uint64_t n = 0; (options.count == 0 || n < options.count) && !g_stop_simulation; ++n) {
+    const double elapsed_s = static_cast<double>(n) * options.interval_s;
+    std::this_thread::sleep_until(begin +
+                                  std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                      std::chrono::duration<double>(elapsed_s)));
+    const double meter_time = static_cast<double>(*start) + elapsed_s * options.time_scale;
+    for (auto& meter : meters) {
+      const app::MeterSample& sample = meter.twin->advance_to(meter_time);
+      const std::string hex =
+          app::encode_telegram_hex(sample, meter.identity, meter.frame_counter++, framing, cipher);
+      if (hex.empty()) {
+        std::cerr << "smartmeter simulate: encryption failed\n";
+        return 1;
+      }
+      if (auto sent = publisher.publish(config->raw_topic, hex, options.qos, false); !sent) {
+        std::cerr << "smartmeter simulate: " << sent.error << "\n";
+        status = 1;
+        break;
+      }
+      ++published;
+    }
+    if (status != kExitOk) break;
+  }
+  if (auto flushed = publisher.flush(); !flushed) {
+    std::cerr << "smartmeter simulate: " << flushed.error << "\n";
+    status = 1;
+  }
+  publisher.disconnect();
+  if (!options.quiet) std::cerr << "published " << published << " telegram(s)\n";
+  return status;
+}
+
+}  // namespace
+
+void add_simulate_command(CLI::App& app, int& exit_status) {
+  auto options = std::make_shared<SimulateOptions>();
+  CLI::App* command = app.add_subcommand(
+      "simulate",
+      "Publish realistic encrypted telegrams of simulated meters (household load, PV export, "
+      "voltages, currents) to the raw MQTT topic, as the ESP8266 would. Prints each meter's "
+      "system title and key for SMARTMETER_KEYS.");
+  command
+      ->add_option_function<std::string>(
+          "--env",
+          [options](const std::string& file) {
+            options->env_file = file;
+            options->env_file_given = true;
+          },
+          "Settings file as for `run` (MQTT_HOST, MQTT_PORT, MQTT_USER, MQTT_PASSWORD, "
+          "SMARTMETER_RAWDATA_MQTT_TOPIC); default ./server.env")
+      ->type_name("FILE");
+  command->add_option("--host", options->host, "Broker host (default: MQTT_HOST)");
+  command->add_option("--port", options->port, "Broker port (default: MQTT_PORT)")
+      ->check(CLI::Range(1, 65535));
+  command->add_option("--user", options->user, "Broker user (default: MQTT_USER)");
+  command->add_option("--password", options->password, "Broker password (default: MQTT_PASSWORD)");
+  command->add_option("--topic", options->topic,
+                      "Raw topic (default: SMARTMETER_RAWDATA_MQTT_TOPIC)");
+  command->add_option("--client-id", options->client_id,
+                      "MQTT client id (default: smartmeter-simulate-<pid>)");
+  command->add_option("--meters", options->meters, "Number of meters (default 1)")
+      ->check(CLI::Range(1, 10000));
+  command->add_option("--seed", options->seed,
+                      "Seed: the same seed gives the same meters, keys and values (default 1)");
+  command->add_option("--interval", options->interval_s,
+                      "Seconds between telegrams of a meter (default 5, as the meters send; "
+                      "e.g. 0.01 for load tests)");
+  command->add_option("--count", options->count,
+                      "Stop after this many telegrams per meter (default: run until Ctrl-C)");
+  command->add_option("--time-scale", options->time_scale,
+                      "Meter time runs this many times faster than real time (default 1; 288 "
+                      "with --interval 5 gives a day in 5 minutes)");
+  command->add_option("--start", options->start,
+                      "Meter time of the first telegram: YYYY-MM-DD[THH:MM[:SS]] in Vienna "
+                      "local time, or @EPOCHSECONDS (default: now)");
+  command
+      ->add_option("--framing", options->framing,
+                   "evn (250 + 20 byte M-Bus frames, default) or sagemcom-old (L + 256 quirk)")
+      ->check(CLI::IsMember({"evn", "sagemcom-old"}));
+  command->add_flag("--no-pv", options->no_pv, "Households without a PV system (no export)");
+  command->add_option("--qos", options->qos, "MQTT QoS of the telegrams (default 1)")
+      ->check(CLI::Range(0, 2));
+  command->add_flag("--quiet", options->quiet, "Only print the meters' keys");
+  command->callback([options, &exit_status] { exit_status = run_simulate(*options); });
+}
+
+}  // namespace meter::cli
