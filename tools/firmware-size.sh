@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# Cross-compiles the freestanding frame assembler for the ESP8266 (Xtensa
-# LX106) with Debian's xtensa-lx106-elf-g++ and picolibc, checks that it only
-# includes headers that exist on a bare microcontroller, and prints its size.
+# Cross-compiles the freestanding parts of the ESP8266 firmware (the core's
+# frame assembler and hex encoder, and the firmware's own logic: telegram
+# forwarding, status JSON, backoff, config parsing, portal page) for the
+# ESP8266 (Xtensa LX106) with Debian's xtensa-lx106-elf-g++ and picolibc,
+# checks that they only include headers that exist on a bare microcontroller,
+# and prints their size.
 #
 # Environment:
 #   FREESTANDING_SOURCES  sources to compile (space separated, relative to the
-#                         repository root or absolute)
+#                         repository root or absolute); default: the list in
+#                         firmware/esp8266/freestanding_sources.txt plus
+#                         tools/firmware/firmware_instance.cpp
 #   EXTRA_INCLUDE         extra include directories (space separated), searched
 #                         after core/include
 #   PICOLIBC_SPECS        picolibc specs file for the cross compiler
@@ -13,7 +18,11 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-FREESTANDING_SOURCES=${FREESTANDING_SOURCES:-core/src/hex.cpp core/src/mbus_frame.cpp core/src/frame_assembler.cpp tools/firmware/assembler_instance.cpp}
+SOURCE_LIST=firmware/esp8266/freestanding_sources.txt
+if [[ -z "${FREESTANDING_SOURCES:-}" ]]; then
+  [[ -f "$SOURCE_LIST" ]] || { echo "firmware-size: error: $SOURCE_LIST not found" >&2; exit 1; }
+  FREESTANDING_SOURCES="$(grep -vE '^[[:space:]]*(#|$)' "$SOURCE_LIST" | tr '\n' ' ')tools/firmware/firmware_instance.cpp"
+fi
 EXTRA_INCLUDE=${EXTRA_INCLUDE:-}
 PICOLIBC_SPECS=${PICOLIBC_SPECS:-/usr/lib/xtensa-lx106-elf/picolibc.specs}
 CXX=xtensa-lx106-elf-g++
@@ -28,7 +37,9 @@ fail() {
 
 read -r -a sources <<<"$FREESTANDING_SOURCES"
 read -r -a extra_dirs <<<"$EXTRA_INCLUDE"
-include_dirs=(core/include "${extra_dirs[@]}")
+# The firmware's own headers (telegram_forwarder.h, ...) for firmware_instance.cpp.
+FIRMWARE_SRC=firmware/esp8266/smartmeter/src
+include_dirs=(core/include "$FIRMWARE_SRC" "${extra_dirs[@]}")
 
 [[ ${#sources[@]} -gt 0 ]] || fail "FREESTANDING_SOURCES is empty"
 for tool in "$CXX" "$SIZE"; do
@@ -43,8 +54,9 @@ done
 
 # --- include check ----------------------------------------------------------
 # Every #include in the sources, and recursively in the project headers they
-# pull in, must be one of ALLOWED_SYSTEM_HEADERS or a header under
-# <include dir>/meter/core/.
+# pull in, must be one of ALLOWED_SYSTEM_HEADERS, a header under
+# <include dir>/meter/core/, or a "quoted" header next to the including file
+# or in $FIRMWARE_SRC (the firmware's own headers); those follow the same rule.
 echo "== firmware-size: checking #include lines of ${#sources[@]} freestanding source(s)"
 
 # Finds meter/core/NAME in the include directories; prints the path.
@@ -91,6 +103,10 @@ while [[ ${#queue[@]} -gt 0 ]]; do
     fi
     if header=$(resolve_project_header "$name"); then
       queue+=("$header")
+    elif [[ "$directive" == *\"* && "$name" != */* && -f "$(dirname "$file")/$name" ]]; then
+      queue+=("$(dirname "$file")/$name")
+    elif [[ "$directive" == *\"* && "$name" != */* && -f "$FIRMWARE_SRC/$name" ]]; then
+      queue+=("$FIRMWARE_SRC/$name")
     elif [[ "$name" == meter/core/* ]]; then
       echo "  $file:$lineno: includes \"$name\", which was not found in: ${include_dirs[*]}" >&2
       include_errors=$((include_errors + 1))
@@ -141,4 +157,4 @@ while read -r text data bss _dec _hex path; do
   total_ram=$((total_ram + data + bss))
 done < <("$SIZE" -B "${objects[@]}" | tail -n +2)
 printf '   %-28s %8d %17s %8d\n' total "$total_code" "" "$total_ram"
-echo "frame assembler for ESP8266: code $total_code bytes, RAM $total_ram bytes (static)"
+echo "freestanding firmware parts for ESP8266: code $total_code bytes, RAM $total_ram bytes (static)"
