@@ -140,6 +140,10 @@ for i in "${!sources[@]}"; do
   obj="$tmpdir/$i-$(basename "${src%.*}").o"
   echo "   $src"
   "$CXX" "${flags[@]}" -c "$src" -o "$obj" || fail "cross-compiling $src failed (see the compiler messages above)"
+  # The ESP8266 Arduino core builds sketches and libraries as gnu++17 (Arduino IDE and
+  # PlatformIO alike), so the firmware's sources must compile that way too.
+  "$CXX" "${flags[@]/-std=gnu++20/-std=gnu++17}" -fsyntax-only "$src" ||
+    fail "$src does not compile as gnu++17, the ESP8266 Arduino core's default (see above)"
   objects+=("$obj")
 done
 
