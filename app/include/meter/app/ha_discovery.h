@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: MIT
+// Home Assistant MQTT discovery for one meter: the retained config messages that make Home
+// Assistant create a device with sensors fed from the values topic the service publishes.
+//
+//   <prefix>/sensor/smartmeter_<title>/<object>/config   (title = system title, lower-case hex)
+//
+// Sensors: energy_in / energy_out (device_class energy, state_class total_increasing, Wh: what
+// the Energy dashboard accepts for grid consumption and return), power_in / power_out (W),
+// voltage_l1..l3 (V), current_l1..l3 (A), power_factor, and a diagnostic enum sensor
+// "diagnosis" (ok / no_signal / line_noise / wrong_key / stale) read from a per-meter text topic.
+// Every sensor is available while the service's status topic says "online".
+//
+// The value templates read the values JSON ({"WIn":{"value":..,"unit":"Wh"},..,"systemTitle":..})
+// and render nothing for another meter's message or a register this meter does not send; Home
+// Assistant ignores an empty state for numeric sensors, so several meters can share one values
+// topic. Pure functions: the caller publishes (retained, QoS 1).
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace meter::app {
+
+struct HaMeter {
+  std::string system_title;  // 16 hex digits; identifies the device and its entities
+  std::string meter_number;  // as printed on the meter; part of the device name when known
+  std::string manufacturer;  // empty: from the system title's FLAG id (SAG, KFM, LGZ, ISK)
+  std::string model;         // e.g. "T210-D"; left out when empty
+};
+
+struct HaDiscoveryOptions {
+  std::string prefix = "homeassistant";
+  std::string values_topic = "sensors/smartmeter/values";  // state topic of the value sensors
+  std::string status_topic = "sensors/smartmeter/status";  // availability
+  std::string payload_online = "online";
+  std::string payload_offline = "offline";
+  // Where the diagnosis of this meter is published (plain text, retained); empty:
+  // ha_diagnosis_topic()'s default <status_topic>/<SYSTEMTITLE>.
+  std::string diagnosis_topic;
+  bool three_phase = true;  // false: no L2/L3 voltage and current sensors
+};
+
+struct HaMessage {
+  std::string topic;
+  std::string payload;  // JSON config, or empty to remove the entity
+  bool retain = true;
+};
+
+// The diagnosis states, as the diagnosis topic carries them.
+const std::vector<std::string>& ha_diagnosis_states();
+
+// The topic the diagnosis sensor of `meter` reads.
+std::string ha_diagnosis_topic(const HaMeter& meter, const HaDiscoveryOptions& options);
+
+// One config message per sensor. Empty when the system title is not 16 hex digits.
+std::vector<HaMessage> ha_discovery_messages(const HaMeter& meter,
+                                             const HaDiscoveryOptions& options);
+
+// Empty retained payloads on every topic ha_discovery_messages() may have used (all phases):
+// Home Assistant removes the entities (the device with its last one), the broker forgets them.
+std::vector<HaMessage> ha_removal_messages(const HaMeter& meter, const HaDiscoveryOptions& options);
+
+}  // namespace meter::app

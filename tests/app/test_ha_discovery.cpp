@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: MIT
+// Discovery payloads against Home Assistant's documented rules: MQTT sensor (state_topic,
+// unique_id, device with identifiers, availability) and the Energy dashboard's grid sensors
+// (device_class energy, state_class total or total_increasing, an energy unit).
+#include "meter/app/ha_discovery.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "meter/core/telegram.h"
+
+namespace meter::app {
+namespace {
+
+using nlohmann::json;
+
+const HaMeter kMeter{"53414764d2e62ae3", "174096373503", "", "T210-D"};
+
+std::map<std::string, json> configs(const HaMeter& meter, const HaDiscoveryOptions& options) {
+  std::map<std::string, json> out;
+  for (const HaMessage& message : ha_discovery_messages(meter, options)) {
+    EXPECT_TRUE(message.retain) << message.topic;
+    EXPECT_TRUE(out.emplace(message.topic, json::parse(message.payload)).second) << message.topic;
+  }
+  return out;
+}
+
+std::string topic(const std::string& object) {
+  return "homeassistant/sensor/smartmeter_53414764d2e62ae3/" + object + "/config";
+}
+
+// Units Home Assistant's Energy dashboard accepts for grid consumption and return.
+const std::set<std::string> kEnergyUnits = {"Wh", "kWh", "MWh", "GJ", "MJ"};
+
+TEST(HaDiscovery, OneConfigPerSensorUnderTheDiscoveryPrefix) {
+  const auto all = configs(kMeter, {});
+  const std::set<std::string> expected = {"energy_in",  "energy_out", "power_in",     "power_out",
+                                          "voltage_l1", "voltage_l2", "voltage_l3",   "current_l1",
+                                          "current_l2", "current_l3", "power_factor", "diagnosis"};
+  ASSERT_EQ(all.size(), expected.size());
+  for (const auto& object : expected) EXPECT_EQ(all.count(topic(object)), 1U) << object;
+}
+
+TEST(HaDiscovery, EveryConfigHasUniqueIdDeviceAndAvailability) {
+  std::set<std::string> unique_ids;
+  for (const auto& [config_topic, config] : configs(kMeter, {})) {
+    SCOPED_TRACE(config_topic);
+    ASSERT_TRUE(config.contains("unique_id"));
+    EXPECT_TRUE(unique_ids.insert(config["unique_id"].get<std::string>()).second);
+    ASSERT_TRUE(config.contains("state_topic"));
+    EXPECT_FALSE(config["state_topic"].get<std::string>().empty());
+    EXPECT_TRUE(config.contains("name"));
+    const json& device = config.at("device");
+    ASSERT_TRUE(device.at("identifiers").is_array());
+    EXPECT_EQ(device["identifiers"][0], "smartmeter_53414764d2e62ae3");
+    EXPECT_EQ(device.at("name"), "Smart meter 174096373503");
+    EXPECT_EQ(device.at("manufacturer"), "Sagemcom");  // FLAG id "SAG"
+    EXPECT_EQ(device.at("model"), "T210-D");
+    EXPECT_EQ(config.at("availability_topic"), "sensors/smartmeter/status");
+    EXPECT_EQ(config.at("payload_available"), "online");
+    EXPECT_EQ(config.at("payload_not_available"), "offline");
+  }
+}
+
+TEST(HaDiscovery, EnergySensorsQualifyForTheEnergyDashboard) {
+  const auto all = configs(kMeter, {});
+  for (const char* object : {"energy_in", "energy_out"}) {
+    SCOPED_TRACE(object);
+    const json& config = all.at(topic(object));
+    EXPECT_EQ(config.at("device_class"), "energy");
+    const std::string state_class = config.at("state_class");
+    EXPECT_TRUE(state_class == "total_increasing" || state_class == "total");
+    EXPECT_EQ(kEnergyUnits.count(config.at("unit_of_measurement").get<std::string>()), 1U);
+    // No last_reset: the counters are lifetime totals.
+    EXPECT_FALSE(config.contains("last_reset_value_template"));
+  }
+}
+
+TEST(HaDiscovery, MeasurementsHaveTheirDeviceClassesAndUnits) {
+  const auto all = configs(kMeter, {});
+  const std::map<std::string, std::pair<std::string, std::string>> expected = {
+      {"power_in", {"power", "W"}},     {"power_out", {"power", "W"}},
+      {"voltage_l1", {"voltage", "V"}}, {"voltage_l3", {"voltage", "V"}},
+      {"current_l2", {"current", "A"}}, {"power_factor", {"power_factor", ""}},
+  };
+  for (const auto& [object, want] : expected) {
+    SCOPED_TRACE(object);
+    const json& config = all.at(topic(object));
+    EXPECT_EQ(config.at("device_class"), want.first);
+    EXPECT_EQ(config.at("state_class"), "measurement");
+    if (want.second.empty()) {
+      EXPECT_FALSE(config.contains("unit_of_measurement"));  // PF 0..1: unitless
+    } else {
+      EXPECT_EQ(config.at("unit_of_measurement"), want.second);
+    }
+  }
+}
+
+TEST(HaDiscovery, TemplatesReadThisMetersKeyOfTheValuesJson) {
+  const auto all = configs(kMeter, {});
+  const std::map<std::string, std::string> keys = {
+      {"energy_in", "WIn"}, {"energy_out", "WOut"}, {"power_in", "PIn"},   {"power_out", "POut"},
+      {"voltage_l2", "U2"}, {"current_l3", "I3"},   {"power_factor", "PF"}};
+  for (const auto& [object, key] : keys) {
+    SCOPED_TRACE(object);
+    const json& config = all.at(topic(object));
+    EXPECT_EQ(config.at("state_topic"), "sensors/smartmeter/values");
+    const std::string value_template = config.at("value_template");
+    EXPECT_NE(value_template.find("value_json." + key + ".value"), std::string::npos);
+    EXPECT_NE(value_template.find("value_json.systemTitle == '53414764D2E62AE3'"),
+              std::string::npos);
+    EXPECT_NE(value_template.find("value_json." + key + " is defined"), std::string::npos);
+  }
+  // The keys are those the service's values JSON uses.
+  std::set<std::string> json_keys;
+  for (const auto& quantity : core::kQuantities) json_keys.insert(quantity.key);
+  for (const auto& [object, key] : keys) EXPECT_EQ(json_keys.count(key), 1U) << key;
+}
+
+TEST(HaDiscovery, DiagnosisIsAnEnumOnTheMetersDiagnosisTopic) {
+  const auto all = configs(kMeter, {});
+  const json& config = all.at(topic("diagnosis"));
+  EXPECT_EQ(config.at("device_class"), "enum");
+  EXPECT_EQ(config.at("entity_category"), "diagnostic");
+  EXPECT_EQ(config.at("options").get<std::vector<std::string>>(), ha_diagnosis_states());
+  EXPECT_FALSE(config.contains("state_class"));  // enum sensors must not have one
+  EXPECT_FALSE(config.contains("unit_of_measurement"));
+  EXPECT_EQ(config.at("state_topic"), "sensors/smartmeter/status/53414764D2E62AE3");
+  EXPECT_EQ(ha_diagnosis_topic(kMeter, {}), "sensors/smartmeter/status/53414764D2E62AE3");
+}
+
+TEST(HaDiscovery, OptionsChangePrefixTopicsAndPhases) {
+  HaDiscoveryOptions options;
+  options.prefix = "ha";
+  options.values_topic = "house/meter/values";
+  options.status_topic = "house/meter/status";
+  options.diagnosis_topic = "house/meter/diagnosis";
+  options.three_phase = false;
+  const auto messages = ha_discovery_messages(kMeter, options);
+  ASSERT_EQ(messages.size(), 8U);  // no L2/L3 voltage and current
+  for (const HaMessage& message : messages) {
+    SCOPED_TRACE(message.topic);
+    EXPECT_EQ(message.topic.rfind("ha/sensor/smartmeter_53414764d2e62ae3/", 0), 0U);
+    const json config = json::parse(message.payload);
+    EXPECT_EQ(config.at("availability_topic"), "house/meter/status");
+    EXPECT_TRUE(config.at("state_topic") == "house/meter/values" ||
+                config.at("state_topic") == "house/meter/diagnosis");
+  }
+}
+
+TEST(HaDiscovery, MetersGetTheirOwnDevicesAndEntities) {
+  const HaMeter other{"4B464D6750012345", "", "", ""};
+  const auto first = configs(kMeter, {});
+  const auto second = configs(other, {});
+  for (const auto& [config_topic, config] : second) {
+    EXPECT_EQ(first.count(config_topic), 0U);
+    EXPECT_EQ(config["device"]["manufacturer"], "Kaifa");
+    EXPECT_EQ(config["device"]["name"], "Smart meter 4B464D6750012345");
+    EXPECT_FALSE(config["device"].contains("model"));
+  }
+}
+
+TEST(HaDiscovery, RemovalClearsEveryTopicTheConfigsMayHaveUsed) {
+  HaDiscoveryOptions single_phase;
+  single_phase.three_phase = false;
+  const auto removal = ha_removal_messages(kMeter, single_phase);
+  const auto announced = configs(kMeter, {});  // announced earlier with three phases
+  ASSERT_EQ(removal.size(), announced.size());
+  for (const HaMessage& message : removal) {
+    EXPECT_TRUE(message.payload.empty());
+    EXPECT_TRUE(message.retain);
+    EXPECT_EQ(announced.count(message.topic), 1U) << message.topic;
+  }
+}
+
+TEST(HaDiscovery, RejectsAMalformedSystemTitle) {
+  EXPECT_TRUE(ha_discovery_messages({"53414764", "", "", ""}, {}).empty());
+  EXPECT_TRUE(ha_discovery_messages({"53414764D2E62AEZ", "", "", ""}, {}).empty());
+  EXPECT_TRUE(ha_removal_messages({"", "", "", ""}, {}).empty());
+}
+
+}  // namespace
+}  // namespace meter::app

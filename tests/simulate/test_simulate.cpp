@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: MIT
+// The real `smartmeter simulate` publishing to a real mosquitto (started by tools/test-servers.sh
+// on a free loopback port, data in a temporary directory); what arrives on the raw topic must
+// decode with `smartmeter decode --key <printed key>`.
+#include <mqtt/async_client.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kRawTopic = "test/simulate/raw";
+
+struct ProcessResult {
+  int status = -1;
+  std::string out;
+};
+
+// Runs a shell command; stdout captured, stderr to the test log.
+ProcessResult run(const std::string& command) {
+  ProcessResult result;
+  std::fflush(stdout);
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) return result;
+  char buffer[4096];
+  for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;) {
+    result.out.append(buffer, n);
+  }
+  const int raw = ::pclose(pipe);
+  result.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  return result;
+}
+
+class Broker : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    std::string pattern = (fs::temp_directory_path() / "meter-simulate-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) return;
+    dir_ = pattern;
+    started_ = control("start");
+    std::ifstream(dir_ / "port") >> port_;
+  }
+  void TearDown() override {
+    if (dir_.empty()) return;
+    control("stop");
+    std::error_code ignored;
+    fs::remove_all(dir_, ignored);
+  }
+  unsigned port() const { return started_ ? port_ : 0; }
+
+ private:
+  bool control(const std::string& action) {
+    return run("'" METER_TEST_SERVERS "' " + action + " mosquitto '" + dir_.string() + "' >&2")
+               .status == 0;
+  }
+
+  fs::path dir_;
+  bool started_ = false;
+  unsigned port_ = 0;
+};
+
+Broker* g_broker = nullptr;
+
+// A clean-session subscriber that has its SUBACK before the simulator starts.
+class Subscriber {
+ public:
+  explicit Subscriber(unsigned port)
+      : client_("tcp://127.0.0.1:" + std::to_string(port), "test-simulate-sub", nullptr) {}
+  ~Subscriber() {
+    try {
+      if (client_.is_connected()) client_.disconnect()->wait();
+    } catch (const mqtt::exception&) {
+    }
+  }
+  bool subscribe(const std::string& topic) {
+    try {
+      client_.start_consuming();
+      client_.connect(mqtt::connect_options_builder().clean_session(true).finalize())->wait();
+      client_.subscribe(topic, 1)->wait();
+      return true;
+    } catch (const mqtt::exception& error) {
+      ADD_FAILURE() << error.what();
+      return false;
+    }
+  }
+  std::vector<std::string> receive(std::size_t count) {
+    std::vector<std::string> payloads;
+    while (payloads.size() < count) {
+      mqtt::const_message_ptr message;
+      if (!client_.try_consume_message_for(&message, std::chrono::seconds(20))) break;
+      if (message) payloads.push_back(message->get_payload_str());
+    }
+    return payloads;
+  }
+
+ private:
+  mqtt::async_client client_;
+};
+
+// system title -> key, from the lines the simulator prints at start.
+std::map<std::string, std::string> printed_keys(const std::string& out) {
+  std::map<std::string, std::string> keys;
+  const std::regex line(R"(system title ([0-9A-F]{16})  key ([0-9A-F]{32}))");
+  for (std::sregex_iterator it(out.begin(), out.end(), line), end; it != end; ++it) {
+    keys[(*it)[1]] = (*it)[2];
+  }
+  return keys;
+}
+
+ProcessResult decode(const std::string& hex, const std::string& key) {
+  const fs::path file =
+      fs::temp_directory_path() / ("meter-simulate-" + std::to_string(::getpid()) + ".hex");
+  std::ofstream(file) << hex << "\n";
+  ProcessResult result = run(std::string(METER_SMARTMETER_BIN) + " decode --key " + key +
+                             " 2>/dev/null '" + file.string() + "'");
+  fs::remove(file);
+  return result;
+}
+
+std::string simulate_command(unsigned port, const std::string& extra) {
+  return std::string(METER_SMARTMETER_BIN) + " simulate --env /dev/null --host 127.0.0.1 --port " +
+         std::to_string(port) + " --topic " + kRawTopic + " --interval 0.05 " + extra;
+}
+
+TEST(Simulate, PublishesTelegramsThatDecodeWithThePrintedKey) {
+  ASSERT_NE(g_broker->port(), 0U) << "tools/test-servers.sh could not start mosquitto";
+  Subscriber subscriber(g_broker->port());
+  ASSERT_TRUE(subscriber.subscribe(kRawTopic));
+
+  const ProcessResult sim =
+      run(simulate_command(g_broker->port(), "--count 3 --start 2026-06-21T12:00"));
+  ASSERT_EQ(sim.status, 0) << sim.out;
+  const auto keys = printed_keys(sim.out);
+  ASSERT_EQ(keys.size(), 1U) << sim.out;
+  const auto& [title, key] = *keys.begin();
+  EXPECT_NE(sim.out.find("SMARTMETER_KEYS=" + title + "=" + key), std::string::npos) << sim.out;
+
+  const std::vector<std::string> telegrams = subscriber.receive(3);
+  ASSERT_EQ(telegrams.size(), 3U);
+  std::vector<std::string> times;
+  for (const std::string& hex : telegrams) {
+    const ProcessResult decoded = decode(hex, key);
+    ASSERT_EQ(decoded.status, 0) << hex;
+    EXPECT_NE(decoded.out.find("\"systemTitle\":\"" + title + "\""), std::string::npos);
+    EXPECT_NE(decoded.out.find("\"WIn\":{\"value\":"), std::string::npos);
+    std::smatch time;
+    ASSERT_TRUE(std::regex_search(decoded.out, time, std::regex(R"re("meterTime":"([^"]+)")re")));
+    times.push_back(time[1]);
+  }
+  // Meter time starts at --start and advances by the interval (0.05 s: the same second).
+  EXPECT_EQ(times.front(), "2026-06-21T12:00:00+02:00");
+
+  // A wrong key does not decode: the decode check above can fail.
+  EXPECT_NE(decode(telegrams.front(), std::string(32, '1')).status, 0);
+}
+
+TEST(Simulate, SeveralMetersWithTheOldSagemcomFraming) {
+  ASSERT_NE(g_broker->port(), 0U) << "tools/test-servers.sh could not start mosquitto";
+  Subscriber subscriber(g_broker->port());
+  ASSERT_TRUE(subscriber.subscribe(kRawTopic));
+
+  const ProcessResult sim = run(simulate_command(
+      g_broker->port(), "--count 2 --meters 3 --seed 5 --framing sagemcom-old --time-scale 600"));
+  ASSERT_EQ(sim.status, 0) << sim.out;
+  const auto keys = printed_keys(sim.out);
+  ASSERT_EQ(keys.size(), 3U) << sim.out;
+
+  const std::vector<std::string> telegrams = subscriber.receive(6);
+  ASSERT_EQ(telegrams.size(), 6U);
+  std::map<std::string, int> per_meter;
+  for (const std::string& hex : telegrams) {
+    // The old firmware's first frame: 68 01 01 68 (L + 256 = 257 bytes).
+    EXPECT_EQ(hex.substr(0, 8), "68010168");
+    int decoded_with = 0;
+    for (const auto& [title, key] : keys) {
+      const ProcessResult decoded = decode(hex, key);
+      if (decoded.status != 0) continue;
+      ++decoded_with;
+      ++per_meter[title];
+      EXPECT_NE(decoded.out.find(title), std::string::npos);
+    }
+    EXPECT_EQ(decoded_with, 1) << hex;
+  }
+  for (const auto& [title, key] : keys) EXPECT_EQ(per_meter[title], 2) << title;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  ::testing::InitGoogleTest(&argc, argv);
+  g_broker = new Broker;
+  ::testing::AddGlobalTestEnvironment(g_broker);
+  return RUN_ALL_TESTS();
+}
