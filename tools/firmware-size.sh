@@ -3,8 +3,9 @@
 # frame assembler and hex encoder, and the firmware's own logic: telegram
 # forwarding, status JSON, backoff, config parsing, portal page) for the
 # ESP8266 (Xtensa LX106) with Debian's xtensa-lx106-elf-g++ and picolibc,
-# checks that they only include headers that exist on a bare microcontroller,
-# and prints their size.
+# checks that they only include headers that exist on a bare microcontroller and
+# also compile as gnu++17 (the ESP8266 Arduino core's default), and prints
+# their size.
 #
 # Environment:
 #   FREESTANDING_SOURCES  sources to compile (space separated, relative to the
