@@ -19,7 +19,7 @@ replaces decoded a telegram (hex text from MQTT -> values JSON):
 It checks nothing (no checksum, lengths, tags), exactly as the original did, and only handles the
 EVN layout it was written for.
 
-  original_approach.py decode FILE [--passes 5] [--key HEX] [--json-out FILE]
+  original_approach.py decode FILE [--passes 5] [--key HEX] [--json-out FILE] [--values-only]
   original_approach.py compare PYTHON_JSONL CPP_JSONL [--hex FILE]
   original_approach.py vectors PUBLIC_JSON     (checks on the EVN telegrams of the test vectors)
 """
@@ -137,11 +137,15 @@ def extract_values(plain):
     return features
 
 
-def decode(aesgcm, hex_text):
+def decode_values(aesgcm, hex_text):
     system_title, frame_counter, apdu = split_telegram(hex_text)
     features = extract_values(decrypt(aesgcm, system_title, frame_counter, apdu))
     features["timestamp"] = {"value": round(time.time()), "unit": "s"}
-    return json.dumps(features)
+    return features
+
+
+def decode(aesgcm, hex_text):
+    return json.dumps(decode_values(aesgcm, hex_text))
 
 
 def read_lines(path):
@@ -154,10 +158,11 @@ def cmd_decode(args):
     aesgcm = AESGCM(binascii.unhexlify(args.key))
     wall, cpu = [], []
     out = [""] * len(lines)
+    step = decode_values if args.values_only else decode
     for p in range(args.passes):
         w0, c0 = time.perf_counter(), time.process_time()
         for i, line in enumerate(lines):
-            out[i] = decode(aesgcm, line)
+            out[i] = step(aesgcm, line)
         cpu.append(time.process_time() - c0)
         wall.append(time.perf_counter() - w0)
         print(
@@ -166,12 +171,12 @@ def cmd_decode(args):
         )
     mc, mw = statistics.median(cpu), statistics.median(wall)
     print(
-        f"summary impl=python telegrams={len(lines)} passes={args.passes} failed=0 "
+        f"summary impl=python output={'values' if args.values_only else 'json'} telegrams={len(lines)} passes={args.passes} failed=0 "
         f"median_wall_s={mw:.6f} median_cpu_s={mc:.6f} "
         f"telegrams_per_s_cpu={len(lines) / mc:.0f} telegrams_per_s_wall={len(lines) / mw:.0f} "
         f"us_per_telegram={mc * 1e6 / len(lines):.3f}"
     )
-    if args.json_out:
+    if args.json_out and not args.values_only:
         with open(args.json_out, "w", encoding="utf-8") as f:
             f.writelines(line + "\n" for line in out)
 
@@ -300,6 +305,7 @@ def main():
     d.add_argument("--passes", type=int, default=5)
     d.add_argument("--key", default=DOC_KEY)
     d.add_argument("--json-out")
+    d.add_argument("--values-only", action="store_true", help="stop before json.dumps")
     c = sub.add_parser("compare", help="compare Python and C++ JSON lines")
     c.add_argument("python_jsonl")
     c.add_argument("cpp_jsonl")
