@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: MIT
+#include <algorithm>
+
+#include "meter/app/local_time.h"
+#include "meter/app/statistics_store.h"
+
+namespace meter::app {
+
+StatsTableNames stats_table_names(const std::string& history_table) {
+  // The default table keeps the short names; another table name (a second instance in the same
+  // database) prefixes its own.
+  if (history_table == "history") return {"statsQuarterHour", "statsDaily"};
+  return {history_table + "StatsQuarterHour", history_table + "StatsDaily"};
+}
+
+StatisticsUpdater::StatisticsUpdater(StatisticsStore& store, StatsOptions options,
+                                     std::int64_t chunk_days, std::size_t max_chunks_per_update)
+    : store_(store),
+      options_(options),
+      chunk_days_(std::max<std::int64_t>(1, chunk_days)),
+      max_chunks_(std::max<std::size_t>(1, max_chunks_per_update)) {}
+
+Outcome StatisticsUpdater::update_meter(const std::string& meter, StatsInterval interval,
+                                        std::size_t& rows_written, bool& more) {
+  more = false;
+  std::optional<std::pair<std::int64_t, std::int64_t>> span;
+  if (auto got = store_.reading_span(meter, span); !got) return got;
+  if (!span) return Outcome::success();
+  std::optional<std::int64_t> newest;
+  if (auto got = store_.newest_row_start(meter, interval, newest); !got) return got;
+
+  // From the newest stored row (it may have been open), or from the first reading; past a
+  // hole without rows, from where the last pass stopped.
+  std::int64_t from = newest ? *newest : interval_of(interval, span->first).start;
+  const auto cursor = cursors_.find({meter, interval});
+  if (cursor != cursors_.end()) from = std::max(from, cursor->second);
+
+  std::vector<Reading> readings;
+  for (std::size_t chunk = 0; chunk < max_chunks_; ++chunk) {
+    if (from > span->second) return Outcome::success();
+    const std::int64_t until = vienna_day_start_utc(vienna_local_day(from) + chunk_days_);
+    if (auto got =
+            store_.readings(meter, from - options_.max_gap_s, until + options_.max_gap_s, readings);
+        !got) {
+      return got;
+    }
+    const std::vector<StatsRow> rows =
+        compute_statistics(readings, interval, options_, from, until);
+    if (!rows.empty()) {
+      if (auto written = store_.upsert(rows); !written) return written;
+      rows_written += rows.size();
+    }
+    if (until > span->second) {
+      // Caught up: the next pass starts again at the newest (open) row.
+      cursors_[{meter, interval}] = rows.empty() ? from : rows.back().start;
+      return Outcome::success();
+    }
+    from = until;
+    cursors_[{meter, interval}] = from;
+  }
+  more = true;
+  return Outcome::success();
+}
+
+Outcome StatisticsUpdater::update_once(std::size_t* rows_written) {
+  if (!opened_) {
+    if (auto opened = store_.open(); !opened) return opened;
+    opened_ = true;
+  }
+  std::vector<std::string> meters;
+  if (auto got = store_.meters(meters); !got) return got;
+  std::size_t rows = 0;
+  more_ = false;
+  for (const std::string& meter : meters) {
+    for (const StatsInterval interval : {StatsInterval::kQuarterHour, StatsInterval::kDay}) {
+      bool more = false;
+      if (auto updated = update_meter(meter, interval, rows, more); !updated) {
+        if (rows_written != nullptr) *rows_written += rows;
+        return updated;
+      }
+      more_ = more_ || more;
+    }
+  }
+  if (rows_written != nullptr) *rows_written += rows;
+  return Outcome::success();
+}
+
+Outcome StatisticsUpdater::update_all(std::size_t* rows_written) {
+  do {
+    if (auto updated = update_once(rows_written); !updated) return updated;
+  } while (more_);
+  return Outcome::success();
+}
+
+}  // namespace meter::app
