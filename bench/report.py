@@ -74,16 +74,21 @@ def all_ok(rs):
 
 
 def cpu_table(rs):
+    """Per process: mean and peak CPU, CPU time per stored telegram, peak RSS."""
     names = sorted({n for r in rs for n in r["cpu"]})
-    out = ["| process | mean CPU % (100 = one core) | peak CPU % | peak RSS MiB |", "|---|---:|---:|---:|"]
+    out = [
+        "| process | mean CPU % (100 = one core) | peak CPU % | CPU µs / telegram | peak RSS MiB |",
+        "|---|---:|---:|---:|---:|",
+    ]
     for name in names:
-        got = [r["cpu"][name] for r in rs if name in r["cpu"]]
+        got = [(r["cpu"][name], number(r.get("result", {}).get("sustained"))) for r in rs if name in r["cpu"]]
+        per_telegram = [c.get("mean_pct") * 1e4 / s for c, s in got if s and c.get("mean_pct") is not None]
         out.append(
-            f"| {name} | {rng([g.get('mean_pct') for g in got])} | "
-            f"{rng([g.get('peak_pct') for g in got])} | "
-            f"{rng([g.get('peak_rss_mib') for g in got], '{:.1f}')} |"
+            f"| {name} | {rng([c.get('mean_pct') for c, _ in got])} | "
+            f"{rng([c.get('peak_pct') for c, _ in got])} | {rng(per_telegram)} | "
+            f"{rng([c.get('peak_rss_mib') for c, _ in got], '{:.1f}')} |"
         )
-    out.append(f"| whole machine (100 = all cores) | {rng([r.get('busy') for r in rs])} | | |")
+    out.append(f"| whole machine (100 = all cores) | {rng([r.get('busy') for r in rs])} | | | |")
     return out
 
 
@@ -103,17 +108,35 @@ def bottleneck(rs):
     if keep_up >= 0.95:
         verdict = (
             f"the service stores {100 * keep_up:.0f} % of the rate the publisher gets acknowledged: "
-            "it keeps up, and the limit is the load side (publisher + broker)"
+            "it keeps up with what the publisher and broker deliver"
         )
     else:
         verdict = (
             f"the service stores {100 * keep_up:.0f} % of the rate the publisher gets acknowledged: "
             "the service and database side is behind"
         )
+    if statistics.median(busy) >= 90:
+        verdict += (
+            "; all cores are busy, so the processes compete for CPU and the rate is bounded by "
+            "the sum of their CPU time per telegram (table above)"
+        )
+    cores = os.cpu_count() or 1
+    ours = sum(v for v, _ in ranked)
+    other = max(0.0, statistics.median(busy) * cores - ours)
     return (
-        f"{verdict}; the machine was {statistics.median(busy):.0f} % busy (median), "
-        f"CPU by process (median of the means): {shares}."
+        f"{verdict}. CPU by process (median of the means, 100 % = one core): {shares}; "
+        f"together {ours:.0f} % of the {cores * 100} % the machine has. The machine was "
+        f"{statistics.median(busy):.0f} % busy (median), so about {other:.0f} % went to "
+        "other work on the machine."
     )
+
+
+def cpu_blocks(lines, groups, title, with_bottleneck):
+    for b, rs in groups.items():
+        if not rs:
+            continue
+        lines += [title.format(b=b), ""] + cpu_table(rs)
+        lines += ["", f"Bottleneck ({b}): {bottleneck(rs)}", ""] if with_bottleneck else [""]
 
 
 def section_decode(results, lines):
@@ -269,12 +292,8 @@ def section_e2e(results, lines, meta):
                 f"{rng(result_values(rs, 'rss_mib'), '{:.1f}')} | {all_ok(rs)} |"
             )
         lines.append("")
-        for b, rs in got.items():
-            if not rs:
-                continue
-            lines += [f"CPU and memory while the load ran ({b}, sampled every 0.25 s from /proc):", ""]
-            lines += cpu_table(rs)
-            lines += ["", f"Bottleneck ({b}): {bottleneck(rs)}", ""]
+        cpu_blocks(lines, got, "CPU and memory while the load ran ({b}, sampled every 0.25 s "
+                   "from /proc):", with_bottleneck=True)
     if any(lat.values()):
         rate = next((r["result"].get("rate") for rs in lat.values() for r in rs if "result" in r), "?")
         n = next((r["result"].get("n") for rs in lat.values() for r in rs if "result" in r), "?")
@@ -305,12 +324,7 @@ def section_e2e(results, lines, meta):
                 f"{rng([r.get('poll_ms') for r in rs])} |"
             )
         lines.append("")
-        for b, rs in lat.items():
-            if not rs:
-                continue
-            lines += [f"Unthrottled figures show queueing; at {rate}/s ({b}) the processes used:", ""]
-            lines += cpu_table(rs)
-            lines.append("")
+        cpu_blocks(lines, lat, "CPU and memory at " + str(rate) + "/s ({b}):", with_bottleneck=False)
 
 
 def section_scaleout(results, lines):
