@@ -14,11 +14,15 @@
 #include "meter/app/config.h"
 #include "meter/app/debouncer.h"
 #include "meter/app/journal.h"
+#include "meter/app/live_state.h"
 #include "meter/app/service.h"
 #include "meter/core/telegram_decoder.h"
 #include "meter/crypto/openssl_gcm_cipher.h"
+#include "meter/http/http_server.h"
 #include "meter/mqtt/paho_connection.h"
+#include "meter/storage/mysql_history_query.h"
 #include "meter/storage/mysql_reading_store.h"
+#include "meter/storage/sqlite_history_query.h"
 #include "meter/storage/sqlite_reading_store.h"
 
 namespace meter::cli {
@@ -65,11 +69,7 @@ std::optional<app::Config> load(const ServiceOptions& options, const char* comma
   }
 }
 
-std::unique_ptr<app::ReadingStore> make_store(const app::Config& config) {
-  if (config.storage == app::StorageKind::kSqlite) {
-    return std::make_unique<storage::SqliteReadingStore>(config.sqlite_file, config.db_table,
-                                                         config.debounce_seconds);
-  }
+storage::MysqlSettings mysql_settings(const app::Config& config) {
   storage::MysqlSettings settings;
   settings.host = config.db_host;
   settings.port = config.db_port;
@@ -79,7 +79,51 @@ std::unique_ptr<app::ReadingStore> make_store(const app::Config& config) {
   settings.table = config.db_table;
   settings.tls = config.db_tls;
   settings.tls_ca_file = config.db_tls_ca_file;
-  return std::make_unique<storage::MysqlReadingStore>(settings);
+  return settings;
+}
+
+std::unique_ptr<app::ReadingStore> make_store(const app::Config& config) {
+  if (config.storage == app::StorageKind::kSqlite) {
+    return std::make_unique<storage::SqliteReadingStore>(config.sqlite_file, config.db_table,
+                                                         config.debounce_seconds);
+  }
+  return std::make_unique<storage::MysqlReadingStore>(mysql_settings(config));
+}
+
+std::int64_t epoch_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The dashboard's read side of the database: its own connection.
+std::unique_ptr<app::HistoryQuery> make_history_query(const app::Config& config) {
+  if (config.storage == app::StorageKind::kSqlite) {
+    return std::make_unique<storage::SqliteHistoryQuery>(config.sqlite_file, config.db_table);
+  }
+  return std::make_unique<storage::MysqlHistoryQuery>(mysql_settings(config));
+}
+
+app::ServiceStatus service_status(const app::Service& service, const app::MqttConnection& mqtt,
+                                  const app::Journal& journal, const app::ReadingStore& store) {
+  const app::ServiceCounters& c = service.counters();
+  app::ServiceStatus s;
+  s.received = c.received;
+  s.decoded = c.decoded;
+  for (std::size_t i = 0; i < s.errors.size(); ++i) s.errors[i] = c.errors[i];
+  s.oversized = c.oversized;
+  s.published = c.published;
+  s.publish_failures = c.publish_failures;
+  s.stored_readings = c.stored_readings;
+  s.stored_debounced = c.stored_debounced;
+  s.store_failures = c.store_failures;
+  s.journal_failures = c.journal_failures;
+  s.database_up = c.database_up;
+  s.mqtt_connected = mqtt.connected();
+  s.mqtt_reconnects = mqtt.reconnects();
+  s.journal_pending_bytes = journal.pending_bytes();
+  s.storage = store.describe();
+  return s;
 }
 
 app::CipherFactory cipher_factory() {
@@ -112,7 +156,25 @@ int run_service(const ServiceOptions& options) {
                config->subscription_topic(), store->describe(),
                (config->data_dir / "journal").string());
   app::Service service(*config, *store, mqtt, journal, cipher_factory());
-  return service.run(g_stop);
+
+  // Dashboard, API, /metrics, /healthz. A busy port does not stop the data collection.
+  app::LiveState live(epoch_ms(), config->no_signal_seconds * 1000);
+  const auto history = make_history_query(*config);
+  http::HttpServer web({&live, [&] { return service_status(service, mqtt, journal, *store); },
+                        history.get(), epoch_ms, ""});
+  if (config->http_enabled) {
+    service.set_live_state(&live);
+    if (auto started = web.start(config->http_host, config->http_port); !started) {
+      spdlog::error("http: {}; the dashboard is off (SMARTMETER_HTTP_LISTEN)", started.error);
+    } else {
+      const bool v6 = config->http_host.find(':') != std::string::npos;
+      spdlog::info("http: dashboard at http://{}:{}/ (API /api/status, /metrics, /healthz)",
+                   v6 ? "[" + config->http_host + "]" : config->http_host, web.port());
+    }
+  }
+  const int status = service.run(g_stop);
+  web.stop();
+  return status;
 }
 
 int run_replay(const ServiceOptions& options) {

@@ -44,6 +44,8 @@ const std::vector<std::string> kSettings = {
     "SMARTMETER_BATCH_MAX_ROWS",
     "SMARTMETER_BATCH_MAX_DELAY_MS",
     "SMARTMETER_LOG_LEVEL",
+    "SMARTMETER_HTTP_LISTEN",
+    "SMARTMETER_NO_SIGNAL_SECONDS",
 };
 
 std::string trim(const std::string& text) {
@@ -140,6 +142,34 @@ void parse_meter_keys(const std::string& text, Config& config) {
   }
 }
 
+// "HOST:PORT", "[IPv6]:PORT" or "off". Port 0 takes any free port (it is logged).
+void parse_http_listen(const std::string& text, Config& config) {
+  const char* setting = "SMARTMETER_HTTP_LISTEN";
+  if (text == "off") {
+    config.http_enabled = false;
+    return;
+  }
+  const auto colon = text.rfind(':');
+  std::string host = colon == std::string::npos ? "" : text.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  const std::string port = colon == std::string::npos ? "" : text.substr(colon + 1);
+  unsigned number = 0;
+  const auto [end, error] = std::from_chars(port.data(), port.data() + port.size(), number);
+  if (host.empty() || port.empty() || error != std::errc() || end != port.data() + port.size() ||
+      number > 65535) {
+    throw ConfigError(setting, "'" + text + "' is not HOST:PORT (e.g. 127.0.0.1:8080) or off");
+  }
+  const bool host_ok = std::all_of(host.begin(), host.end(), [](unsigned char ch) {
+    return std::isalnum(ch) != 0 || ch == '.' || ch == '-' || ch == ':' || ch == '_';
+  });
+  if (!host_ok) throw ConfigError(setting, "'" + host + "' is not a host name or address");
+  config.http_enabled = true;
+  config.http_host = host;
+  config.http_port = number;
+}
+
 bool valid_identifier(const std::string& name) {
   return !name.empty() && name.size() <= 48 &&
          std::all_of(name.begin(), name.end(),
@@ -156,6 +186,12 @@ bool valid_topic(const std::string& topic, bool allow_wildcards) {
 
 std::string Config::subscription_topic() const {
   return shared_group.empty() ? raw_topic : "$share/" + shared_group + "/" + raw_topic;
+}
+
+std::string Config::http_listen() const {
+  if (!http_enabled) return "off";
+  const bool v6 = http_host.find(':') != std::string::npos;
+  return (v6 ? "[" + http_host + "]" : http_host) + ":" + std::to_string(http_port);
 }
 
 std::string Config::mqtt_uri() const {
@@ -290,6 +326,8 @@ Config load_config(const std::vector<EnvMap>& layers, const std::string& host_na
     throw ConfigError("SMARTMETER_LOG_LEVEL",
                       "'" + c.log_level + "' is not trace, debug, info, warn or error");
   }
+  parse_http_listen(s.text("SMARTMETER_HTTP_LISTEN", "127.0.0.1:8080"), c);
+  c.no_signal_seconds = s.integer("SMARTMETER_NO_SIGNAL_SECONDS", 30, 5, 86400);
   return c;
 }
 
@@ -328,6 +366,8 @@ std::string describe_config(const Config& c) {
   line("SMARTMETER_BATCH_MAX_ROWS", std::to_string(c.batch_max_rows));
   line("SMARTMETER_BATCH_MAX_DELAY_MS", std::to_string(c.batch_max_delay.count()));
   line("SMARTMETER_LOG_LEVEL", c.log_level);
+  line("SMARTMETER_HTTP_LISTEN", c.http_listen());
+  line("SMARTMETER_NO_SIGNAL_SECONDS", std::to_string(c.no_signal_seconds));
   return out.str();
 }
 

@@ -106,6 +106,7 @@ void Service::on_message(const MqttMessage& message) {
   const std::int64_t received_at = wall_clock_ms();
   if (message.payload.size() > core::kMaxHexChars) {
     ++counters_.oversized;
+    if (live_ != nullptr) live_->record_failure(core::DecodeError::kTooLarge, nullptr, received_at);
     log_failure(core::DecodeError::kTooLarge, core::kMaxHexChars, message.payload);
     return;
   }
@@ -116,7 +117,16 @@ void Service::on_message(const MqttMessage& message) {
   }
   writer_wake_.notify_one();
 
+  // Cleared so that a failure before the security header names no meter (live state).
+  receive_telegram_->system_title = {};
   const core::Status status = receive_decoder_->decode_hex(message.payload, *receive_telegram_);
+  if (live_ != nullptr) {
+    if (status) {
+      live_->record_decoded(*receive_telegram_, received_at);
+    } else {
+      live_->record_failure(status.failure().code, receive_telegram_.get(), received_at);
+    }
+  }
   if (!status) {
     ++counters_.errors[static_cast<std::size_t>(status.failure().code)];
     log_failure(status.failure().code, status.failure().offset, message.payload);

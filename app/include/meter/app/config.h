@@ -66,7 +66,14 @@ struct Config {
   std::chrono::milliseconds batch_max_delay{200};
   std::string log_level = "info";
 
+  // Dashboard, /api, /metrics, /healthz (SMARTMETER_HTTP_LISTEN; "off" disables).
+  bool http_enabled = true;
+  std::string http_host = "127.0.0.1";
+  unsigned http_port = 8080;  // 0: any free port
+  std::int64_t no_signal_seconds = 30;  // diagnosis "no signal" / "stale" after this long
+
   std::string subscription_topic() const;
+  std::string http_listen() const;  // as the setting reads
   std::string mqtt_uri() const;
 };
 

@@ -24,6 +24,7 @@
 #include "meter/app/config.h"
 #include "meter/app/debouncer.h"
 #include "meter/app/journal.h"
+#include "meter/app/live_state.h"
 #include "meter/app/ports.h"
 #include "meter/core/decode_error.h"
 #include "meter/core/gcm_cipher.h"
@@ -63,6 +64,9 @@ class Service {
           std::chrono::milliseconds drain_timeout = std::chrono::seconds(10));
 
   const ServiceCounters& counters() const { return counters_; }
+  // Optional: every received telegram is also reported to `live` (dashboard, metrics,
+  // diagnosis). Set before run(); `live` must outlive the service.
+  void set_live_state(LiveState* live) { live_ = live; }
   // For tests and replay: the message handler the MQTT connection calls.
   void on_message(const MqttMessage& message);
 
@@ -89,6 +93,7 @@ class Service {
   Journal& journal_;
   CipherFactory make_cipher_;
   ServiceCounters counters_;
+  LiveState* live_ = nullptr;
 
   std::unique_ptr<core::GcmCipher> receive_cipher_;
   std::unique_ptr<core::TelegramDecoder> receive_decoder_;

@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: MIT
+// The REST API, /metrics and /healthz as pure request -> response functions, so that tests call
+// them without a socket; HttpServer only routes HTTP requests here.
+//
+//   GET /api/status                     service: MQTT, database, journal, counters, diagnosis
+//   GET /api/meters                     meters (live and stored) with their diagnosis
+//   GET /api/meters/{id}/latest         newest reading of a meter, and today's energy
+//   GET /api/meters/{id}/health         age of the last telegram, errors by cause, gaps
+//   GET /api/meters/{id}/power          power in/out for charts (default: the last 24 h)
+//   GET /api/meters/{id}/daily          energy in/out per day (default: the last 31 days)
+//   GET /api/meters/{id}/peak           the month's highest quarter-hour of power import
+//   GET /metrics                        Prometheus text format
+//   GET /healthz                        200 when MQTT is connected and the database writable
+//
+// {id} is a system title (16 hex digits) or a meter number. Days and months are Vienna local
+// time (meter/app/local_time.h). Errors are JSON {"error": "..."} with a 4xx/5xx status.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "meter/app/history_query.h"
+#include "meter/app/live_state.h"
+
+namespace meter::http {
+
+struct Response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+};
+
+using Params = std::map<std::string, std::string>;
+using Clock = std::function<std::int64_t()>;  // wall clock, epoch milliseconds
+
+struct ApiSources {
+  const app::LiveState* live = nullptr;
+  std::function<app::ServiceStatus()> status;
+  app::HistoryQuery* history = nullptr;  // optional: without it history endpoints are empty
+  Clock now_ms;
+  std::string version;
+};
+
+// Prometheus text exposition format (version 0.0.4) of the service and the meters.
+std::string metrics_text(const app::ServiceStatus& status, const app::LiveSnapshot& live,
+                         const std::string& version);
+
+// /healthz: 200 {"status":"ok",...} or 503 {"status":"unhealthy","reasons":[...]}.
+Response health_response(const app::ServiceStatus& status, const app::LiveSnapshot& live);
+
+class Api {
+ public:
+  explicit Api(ApiSources sources);
+
+  // Any GET path above; 404 JSON for others.
+  Response get(const std::string& path, const Params& params);
+
+  static constexpr std::int64_t kMaxRangeS = 400LL * 86400;
+  static constexpr std::int64_t kMaxPoints = 2000;
+  static constexpr std::int64_t kCacheMs = 30'000;
+
+ private:
+  Response status();
+  Response meters();
+  Response latest(const std::string& id);
+  Response meter_health(const std::string& id);
+  Response power(const std::string& id, const Params& params);
+  Response daily(const std::string& id, const Params& params);
+  Response peak(const std::string& id, const Params& params);
+  // Resolves a system title or meter number to the stored meter id; empty if unknown.
+  std::string resolve(const std::string& id, const app::LiveSnapshot& live);
+  // Cached for kCacheMs: the daily and peak answers read weeks of history.
+  Response cached(const std::string& key, const std::function<Response()>& make);
+
+  ApiSources sources_;
+  std::mutex cache_mutex_;
+  std::map<std::string, std::pair<std::int64_t, Response>> cache_;
+};
+
+}  // namespace meter::http

@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: MIT
+#include "meter/http/calendar.h"
+
+#include <cstdio>
+
+#include "meter/app/local_time.h"
+
+namespace meter::http::calendar {
+
+std::int64_t day_start(std::int64_t t) {
+  return app::vienna_day_start_utc(app::vienna_local_day(t));
+}
+
+std::int64_t add_days(std::int64_t midnight, std::int64_t days) {
+  return app::vienna_day_start_utc(app::vienna_local_day(midnight) + days);
+}
+
+std::int64_t month_start(std::int64_t t) {
+  return app::vienna_month_start_utc(app::vienna_month_index(t));
+}
+
+std::optional<std::int64_t> parse_month(const std::string& text) {
+  int year = 0;
+  int month = 0;
+  char tail = 0;
+  if (text.size() != 7 || text[4] != '-' ||
+      std::sscanf(text.c_str(), "%4d-%2d%c", &year, &month, &tail) != 2 || year < 1970 ||
+      year > 9999 || month < 1 || month > 12) {
+    return std::nullopt;
+  }
+  return app::vienna_month_start_utc(std::int64_t{year} * 12 + month - 1);
+}
+
+std::string date_text(std::int64_t t) {
+  const app::CivilDate date = app::civil_from_days(app::vienna_local_day(t));
+  char text[48];
+  std::snprintf(text, sizeof text, "%04lld-%02u-%02u", static_cast<long long>(date.year),
+                date.month, date.day);
+  return text;
+}
+
+std::string month_text(std::int64_t t) { return date_text(t).substr(0, 7); }
+
+}  // namespace meter::http::calendar

@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: MIT
+#include "meter/app/live_state.h"
+
+#include <algorithm>
+
+namespace meter::app {
+namespace {
+
+bool all_zero(const core::SystemTitle& title) {
+  return std::all_of(title.begin(), title.end(), [](std::uint8_t b) { return b == 0; });
+}
+
+std::string seconds_text(std::int64_t ms) { return std::to_string(ms / 1000) + " s"; }
+
+// Higher is worse: what the overall state shows when meters disagree.
+int severity(Diagnosis diagnosis) {
+  switch (diagnosis) {
+    case Diagnosis::kOk:
+      return 0;
+    case Diagnosis::kStale:
+      return 1;
+    case Diagnosis::kLineNoise:
+      return 2;
+    case Diagnosis::kWrongKey:
+      return 3;
+    case Diagnosis::kNoSignal:
+      return 4;
+  }
+  return 4;
+}
+
+}  // namespace
+
+const char* diagnosis_name(Diagnosis diagnosis) {
+  switch (diagnosis) {
+    case Diagnosis::kOk:
+      return "ok";
+    case Diagnosis::kNoSignal:
+      return "no_signal";
+    case Diagnosis::kLineNoise:
+      return "line_noise";
+    case Diagnosis::kWrongKey:
+      return "wrong_key";
+    case Diagnosis::kStale:
+      return "stale";
+  }
+  return "unknown";
+}
+
+const char* diagnosis_advice(Diagnosis diagnosis) {
+  switch (diagnosis) {
+    case Diagnosis::kOk:
+      return "Telegrams arrive and decode.";
+    case Diagnosis::kNoSignal:
+      return "Nothing arrives: check the ESP8266, its MQTT settings, the raw topic and the broker.";
+    case Diagnosis::kLineNoise:
+      return "Most frames arrive damaged (checksum errors): check the M-Bus converter, its "
+             "wiring and power supply.";
+    case Diagnosis::kWrongKey:
+      return "Frames arrive intact but do not decrypt: check the key from your grid operator "
+             "(32 hex digits; SMARTMETER_KEY or SMARTMETER_KEYS).";
+    case Diagnosis::kStale:
+      return "Telegrams arrive but none decoded lately: see the errors by cause.";
+  }
+  return "";
+}
+
+bool is_line_error(core::DecodeError error) {
+  using core::DecodeError;
+  switch (error) {
+    case DecodeError::kNoFrame:
+    case DecodeError::kTruncated:
+    case DecodeError::kBadStartByte:
+    case DecodeError::kLengthMismatch:
+    case DecodeError::kBadChecksum:
+    case DecodeError::kBadStopByte:
+    case DecodeError::kNotDlms:
+    case DecodeError::kBadSegmentSequence:
+    case DecodeError::kIncomplete:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool is_key_error(core::DecodeError error) {
+  using core::DecodeError;
+  return error == DecodeError::kWrongKey || error == DecodeError::kAuthFailed ||
+         error == DecodeError::kNoKey || error == DecodeError::kNoAuthKey;
+}
+
+LiveState::LiveState(std::int64_t started_ms, std::int64_t no_signal_after_ms)
+    : started_ms_(started_ms), no_signal_after_ms_(no_signal_after_ms) {
+  global_.started_ms = started_ms;
+}
+
+void LiveState::push(std::deque<Event>& events, const Event& event) {
+  events.push_back(event);
+  if (events.size() > kWindowEvents) events.pop_front();
+}
+
+LiveState::MeterState* LiveState::meter_for(const std::string& id) {
+  auto it = meters_.find(id);
+  if (it != meters_.end()) return &it->second;
+  if (meters_.size() >= kMaxMeters) return nullptr;
+  MeterState& state = meters_[id];
+  state.snapshot.meter = id;
+  return &state;
+}
+
+void LiveState::record_decoded(const core::Telegram& telegram, std::int64_t now_ms) {
+  Reading reading = make_reading(telegram, now_ms);
+  const bool has_counter = telegram.encrypted || telegram.authenticated;
+  std::lock_guard lock(mutex_);
+  ++global_.received;
+  global_.last_received_ms = now_ms;
+  push(global_events_, {now_ms, Outcome::kDecoded, telegram.frame_counter, has_counter});
+  MeterState* state = meter_for(reading.meter);
+  if (state == nullptr) {
+    ++global_.unattributed;
+    return;
+  }
+  MeterSnapshot& m = state->snapshot;
+  ++m.received;
+  ++m.decoded;
+  m.last_received_ms = now_ms;
+  m.last_decoded_ms = now_ms;
+  if (!reading.meter_number.empty()) m.meter_number = reading.meter_number;
+  if (has_counter) {
+    const std::uint32_t counter = telegram.frame_counter;
+    if (m.last_frame_counter) {
+      const std::uint32_t last = *m.last_frame_counter;
+      if (counter <= last) {
+        ++m.replays;
+      } else if (counter - last > 1) {
+        ++m.frame_counter_gaps;
+        m.frames_missed += counter - last - 1;
+      }
+    }
+    if (!m.last_frame_counter || counter > *m.last_frame_counter) m.last_frame_counter = counter;
+  }
+  // A replayed (older) telegram does not replace the newest reading.
+  if (!m.latest || !has_counter || telegram.frame_counter >= m.latest->frame_counter) {
+    m.latest = std::move(reading);
+  }
+  push(state->events, {now_ms, Outcome::kDecoded, telegram.frame_counter, has_counter});
+}
+
+void LiveState::record_failure(core::DecodeError error, const core::Telegram* telegram,
+                               std::int64_t now_ms) {
+  const Outcome outcome = is_line_error(error)  ? Outcome::kLineError
+                          : is_key_error(error) ? Outcome::kKeyError
+                                                : Outcome::kOtherError;
+  const bool attributed = telegram != nullptr && !all_zero(telegram->system_title);
+  const std::uint32_t counter = attributed ? telegram->frame_counter : 0;
+  std::lock_guard lock(mutex_);
+  ++global_.received;
+  global_.last_received_ms = now_ms;
+  push(global_events_, {now_ms, outcome, counter, attributed});
+  MeterState* state = nullptr;
+  if (attributed) {
+    // Same id as make_reading() gives a decoded telegram of this meter.
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    std::string id;
+    for (const std::uint8_t b : telegram->system_title) {
+      id += kHex[b >> 4];
+      id += kHex[b & 0x0F];
+    }
+    state = meter_for(id);
+  }
+  if (state == nullptr) {
+    ++global_.unattributed;
+    ++global_.errors[static_cast<std::size_t>(error)];
+    return;
+  }
+  MeterSnapshot& m = state->snapshot;
+  ++m.received;
+  ++m.errors[static_cast<std::size_t>(error)];
+  m.last_received_ms = now_ms;
+  push(state->events, {now_ms, outcome, counter, true});
+}
+
+LiveState::Verdict LiveState::judge(std::int64_t last_received_ms, std::int64_t last_decoded_ms,
+                                    bool ever_decoded, const std::deque<Event>& events,
+                                    const std::deque<Event>* shared_line,
+                                    std::int64_t now_ms) const {
+  const std::int64_t limit = no_signal_after_ms_;
+  if (last_received_ms == 0) {
+    if (now_ms - started_ms_ > limit) {
+      return {Diagnosis::kNoSignal,
+              "nothing received since the start " + seconds_text(now_ms - started_ms_) + " ago"};
+    }
+    return {Diagnosis::kNoSignal, "waiting for the first telegram"};
+  }
+  if (now_ms - last_received_ms > limit) {
+    return {Diagnosis::kNoSignal,
+            "last telegram " + seconds_text(now_ms - last_received_ms) + " ago"};
+  }
+
+  // Newest run of key failures with strictly increasing frame counters.
+  std::size_t key_run = 0;
+  for (auto it = events.rbegin(); it != events.rend(); ++it) {
+    if (it->outcome != Outcome::kKeyError) break;
+    const auto older = std::next(it);
+    if (older != events.rend() && older->outcome == Outcome::kKeyError &&
+        older->frame_counter >= it->frame_counter) {
+      ++key_run;  // this one counts; the run ends before the non-increasing older one
+      break;
+    }
+    ++key_run;
+  }
+  if (key_run >= kWrongKeyMinFrames) {
+    return {Diagnosis::kWrongKey, std::to_string(key_run) +
+                                      " intact frames in a row with increasing frame counters "
+                                      "did not decrypt"};
+  }
+
+  std::uint64_t line_errors = 0;
+  std::uint64_t decoded = 0;
+  const auto in_window = [&](const Event& e) { return now_ms - e.at_ms <= kWindowMs; };
+  for (const Event& e : events) {
+    if (!in_window(e)) continue;
+    if (e.outcome == Outcome::kLineError) ++line_errors;
+    if (e.outcome == Outcome::kDecoded) ++decoded;
+  }
+  if (shared_line != nullptr) {
+    for (const Event& e : *shared_line) {
+      if (in_window(e) && e.outcome == Outcome::kLineError) ++line_errors;
+    }
+  }
+  if (line_errors >= kNoiseMinErrors && line_errors >= decoded) {
+    return {Diagnosis::kLineNoise, std::to_string(line_errors) + " damaged frames and " +
+                                       std::to_string(decoded) + " decoded ones lately"};
+  }
+  if (!ever_decoded) return {Diagnosis::kStale, "no telegram decoded yet"};
+  if (now_ms - last_decoded_ms > limit) {
+    return {Diagnosis::kStale,
+            "last decoded telegram " + seconds_text(now_ms - last_decoded_ms) + " ago"};
+  }
+  return {Diagnosis::kOk, "telegrams arrive and decode"};
+}
+
+LiveSnapshot LiveState::snapshot(std::int64_t now_ms) const {
+  std::lock_guard lock(mutex_);
+  LiveSnapshot out;
+  out.now_ms = now_ms;
+  out.global = global_;
+  std::int64_t global_last_decoded = 0;
+  for (const Event& e : global_events_) {
+    if (e.outcome == Outcome::kDecoded)
+      global_last_decoded = std::max(global_last_decoded, e.at_ms);
+  }
+  // The global bucket never shows a key verdict: its counters come from different meters.
+  std::deque<Event> global_events;
+  for (const Event& e : global_events_) {
+    if (e.outcome != Outcome::kKeyError) global_events.push_back(e);
+  }
+  bool ever_decoded = false;
+  for (const auto& [id, state] : meters_) ever_decoded = ever_decoded || state.snapshot.decoded > 0;
+  auto global_verdict =
+      judge(global_.last_received_ms, global_last_decoded, ever_decoded || global_last_decoded > 0,
+            global_events, nullptr, now_ms);
+  out.global.diagnosis = global_verdict.diagnosis;
+  out.global.reason = std::move(global_verdict.reason);
+
+  const std::deque<Event>* shared = meters_.size() == 1 ? &global_events_ : nullptr;
+  for (const auto& [id, state] : meters_) {
+    MeterSnapshot m = state.snapshot;
+    // A meter's own deque has no line errors (they are never attributed); with one meter the
+    // unattributed ones are its own.
+    const std::int64_t last_received = shared != nullptr
+                                           ? std::max(m.last_received_ms, global_.last_received_ms)
+                                           : m.last_received_ms;
+    auto verdict =
+        judge(last_received, m.last_decoded_ms, m.decoded > 0, state.events, shared, now_ms);
+    m.diagnosis = verdict.diagnosis;
+    m.reason = std::move(verdict.reason);
+    out.meters.push_back(std::move(m));
+  }
+  if (out.meters.empty()) {
+    out.overall = out.global.diagnosis;
+  } else {
+    out.overall = Diagnosis::kOk;
+    for (const auto& m : out.meters) {
+      if (severity(m.diagnosis) > severity(out.overall)) out.overall = m.diagnosis;
+    }
+  }
+  return out;
+}
+
+}  // namespace meter::app
