@@ -3,6 +3,11 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <memory>
+
+namespace meter::app {
+struct Config;
+}  // namespace meter::app
 
 namespace meter::cli {
 
@@ -14,5 +19,11 @@ inline constexpr int kExitUsage = 2;
 void add_decode_command(CLI::App& app, int& exit_status);
 void add_run_command(CLI::App& app, int& exit_status);
 void add_simulate_command(CLI::App& app, int& exit_status);
+void add_stats_command(CLI::App& app, int& exit_status);
+
+// Updates the statistics tables every minute in a thread until the returned object is destroyed
+// (`smartmeter run`).
+class StatisticsUpdates;
+std::shared_ptr<StatisticsUpdates> start_statistics_updates(const app::Config& config);
 
 }  // namespace meter::cli

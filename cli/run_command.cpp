@@ -156,6 +156,7 @@ int run_service(const ServiceOptions& options) {
                config->subscription_topic(), store->describe(),
                (config->data_dir / "journal").string());
   app::Service service(*config, *store, mqtt, journal, cipher_factory());
+  const auto statistics = start_statistics_updates(*config);  // every minute, own connection
 
   // Dashboard, API, /metrics, /healthz. A busy port does not stop the data collection.
   app::LiveState live(epoch_ms(), config->no_signal_seconds * 1000);

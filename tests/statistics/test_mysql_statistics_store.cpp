@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: MIT
+// The statistics store on a real MariaDB on 127.0.0.1 (tools/test-servers.sh): under ctest the
+// storage tests' fixture server (METER_TEST_MARIADB_DIR), run by hand a server of its own in a
+// temporary directory. Without mariadbd the tests skip and say so.
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "meter/storage/mysql_reading_store.h"
+#include "meter/storage/mysql_statistics_store.h"
+#include "statistics_store_behaviour.h"
+
+namespace meter::statistics_testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool servers(const std::string& action, const fs::path& dir) {
+  std::fflush(stdout);
+  return std::system(
+             ("'" METER_TEST_SERVERS "' " + action + " mariadb '" + dir.string() + "'").c_str()) ==
+         0;
+}
+
+class MariaDb : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    if (const char* shared = std::getenv("METER_TEST_MARIADB_DIR");
+        shared != nullptr && *shared != '\0' && servers("status", shared)) {
+      dir_ = shared;
+    } else if (!fs::exists("/usr/sbin/mariadbd") &&
+               std::system("command -v mariadbd >/dev/null 2>&1") != 0) {
+      skip_ = "mariadbd is not installed (Debian package mariadb-server): skipped";
+      return;
+    } else {
+      std::string pattern = (fs::temp_directory_path() / "meter-stats-mariadb-XXXXXX").string();
+      if (::mkdtemp(pattern.data()) == nullptr) return;
+      dir_ = pattern;
+      owned_ = true;
+      if (!servers("start", dir_)) return;
+    }
+    std::ifstream(dir_ / "port") >> port_;
+  }
+  void TearDown() override {
+    if (!owned_) return;
+    servers("stop", dir_);
+    std::error_code ignored;
+    fs::remove_all(dir_, ignored);
+  }
+  unsigned port() const { return port_; }
+  const std::string& skip() const { return skip_; }
+
+ private:
+  fs::path dir_;
+  bool owned_ = false;
+  unsigned port_ = 0;
+  std::string skip_;
+};
+
+MariaDb* g_server = nullptr;
+
+storage::MysqlSettings settings(const std::string& schema) {
+  storage::MysqlSettings s;
+  s.host = "127.0.0.1";
+  s.port = g_server->port();
+  s.user = "smartmeter";
+  s.password = "smartmeter-test";
+  s.schema = schema + "_" + std::to_string(::getpid());
+  return s;
+}
+
+#define REQUIRE_SERVER()                                                 \
+  do {                                                                   \
+    if (!g_server->skip().empty()) GTEST_SKIP() << g_server->skip();     \
+    ASSERT_NE(g_server->port(), 0U) << "the test MariaDB did not start"; \
+  } while (false)
+
+TEST(MysqlStatistics, RoundTripMatchesTheComputation) {
+  REQUIRE_SERVER();
+  storage::MysqlReadingStore history(settings("stats_round_trip"));
+  storage::MysqlStatisticsStore store(settings("stats_round_trip"));
+  run_round_trip(history, store);
+}
+
+TEST(MysqlStatistics, UnreachableServerIsAnOutcomeNotACrash) {
+  REQUIRE_SERVER();
+  storage::MysqlSettings unreachable = settings("stats_unreachable");
+  unreachable.port = 1;
+  storage::MysqlStatisticsStore store(unreachable);
+  const app::Outcome opened = store.open();
+  EXPECT_FALSE(opened);
+  EXPECT_NE(opened.error.find("database unreachable"), std::string::npos) << opened.error;
+  app::StatisticsUpdater updater(store);
+  EXPECT_FALSE(updater.update_once());
+}
+
+}  // namespace
+}  // namespace meter::statistics_testing
+
+int main(int argc, char** argv) {
+  ::testing::InitGoogleTest(&argc, argv);
+  meter::statistics_testing::g_server = new meter::statistics_testing::MariaDb;
+  ::testing::AddGlobalTestEnvironment(meter::statistics_testing::g_server);
+  return RUN_ALL_TESTS();
+}
