@@ -8,7 +8,7 @@
 #   python    the original decoder's approach (bench/python/original_approach.py) against the C++
 #             decoder on the same telegram file in the same run: speed ratio and value check
 #   e2e       run-e2e.sh through mosquitto into MariaDB and SQLite: sustained rate unthrottled,
-#             latency at a fixed rate below saturation, CPU and RSS per process
+#             latency at 1000/s and at half the sustained rate, CPU and RSS per process
 #   scaleout  one against two service instances on one MQTT shared subscription into MariaDB
 #   memory    service RSS with 1, 1,000 and 10,000 meters
 #
@@ -46,10 +46,10 @@ say() { echo "run-all: $*" >&2; }
 # Sizes: full / quick.
 if ((quick)); then
   bench_min_time=0.2 python_count=500 cpp_passes=5 python_passes=1
-  e2e_n=10000 latency_n=5000 latency_rate=1000 scale_n=10000 memory_n=10000
+  e2e_n=10000 latency_s=3 scale_n=10000 memory_n=10000
 else
   bench_min_time=2 python_count=5000 cpp_passes=40 python_passes=3
-  e2e_n=100000 latency_n=50000 latency_rate=5000 scale_n=100000 memory_n=100000
+  e2e_n=100000 latency_s=10 scale_n=100000 memory_n=100000
 fi
 
 results=$(mktemp -d "${TMPDIR:-/tmp}/smartmeter-bench-XXXXXX")
@@ -148,9 +148,18 @@ if wants e2e; then
       e2e "throughput-$backend-$k" "$backend" "$e2e_n" METERS=10
     done
   done
+  # Latency below saturation: at a fixed 1000/s (5,000 meters at one telegram per 5 s) and at
+  # half the median sustained rate just measured, each for about 10 s.
+  half=$(grep -h '^e2e-result backend=mariadb' "$results"/e2e/throughput-mariadb-*.txt 2>/dev/null |
+    sed -n 's/.* sustained=\([0-9]*\).*/\1/p' | sort -n |
+    awk '{ v[NR] = $1 } END { if (NR) print int(v[int((NR + 1) / 2)] / 2); else print 0 }')
+  rates=(1000)
+  ((half > 1000)) && rates+=("$half")
   for k in $(seq 1 "$repeat"); do
-    for backend in mariadb sqlite; do
-      e2e "latency-$backend-$k" "$backend" "$latency_n" METERS=100 RATE="$latency_rate"
+    for r in "${rates[@]}"; do
+      for backend in mariadb sqlite; do
+        e2e "latency-$backend-$r-$k" "$backend" $((r * latency_s)) METERS=100 RATE="$r"
+      done
     done
   done
 fi
@@ -173,6 +182,10 @@ fi
 
 echo "load_end=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$results/meta.txt"
 mkdir -p "$(dirname "$out")"
-python3 "$repo/bench/report.py" "$results" >"$out"
+if ! python3 "$repo/bench/report.py" "$results" >"$out"; then
+  trap - EXIT
+  say "writing the report failed; the raw results stay in $results"
+  exit 1
+fi
 say "report written to $out"
 echo "$out"

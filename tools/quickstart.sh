@@ -49,6 +49,7 @@ if [[ "$mqtt_host" == localhost || "$mqtt_host" == 127.0.0.1 ]] &&
   cat >data/mosquitto/mosquitto.conf <<CONF
 listener ${mqtt_port} 127.0.0.1
 allow_anonymous true
+max_queued_messages 100000
 persistence true
 persistence_location $(pwd)/data/mosquitto/
 CONF

@@ -123,21 +123,32 @@ mariadb_start() {
   if [[ ! -d "$dir/data/mysql" ]]; then
     fresh=1
     say "initialising a new data directory $dir/data"
-    rm -rf "$dir/data"
-    mkdir -p "$dir/data"
-    if ! mariadb-install-db --no-defaults --auth-root-authentication-method=normal \
-      --skip-test-db --skip-name-resolve --datadir="$dir/data" "${user_args[@]}" \
-      >"$dir/install.log" 2>&1; then
-      tail -n 20 "$dir/install.log" >&2 || true
-      die "mariadb-install-db failed (log: $dir/install.log)"
-    fi
+    # Each server gets its own tmpdir: bootstraps running side by side in one /tmp have been
+    # seen to crash (signal 11 dropping a temporary Aria table). One retry for the same reason.
+    local attempt
+    for attempt in 1 2; do
+      rm -rf "$dir/data" "$dir/tmp"
+      mkdir -p "$dir/data" "$dir/tmp"
+      if mariadb-install-db --no-defaults --auth-root-authentication-method=normal \
+        --skip-test-db --skip-name-resolve --datadir="$dir/data" --tmpdir="$dir/tmp" \
+        "${user_args[@]}" >"$dir/install.log" 2>&1; then
+        break
+      fi
+      if ((attempt == 2)); then
+        head -n 5 "$dir/install.log" >&2 || true
+        tail -n 20 "$dir/install.log" >&2 || true
+        die "mariadb-install-db failed (log: $dir/install.log)"
+      fi
+      say "mariadb-install-db failed; trying once more"
+    done
   fi
+  mkdir -p "$dir/tmp"
 
   local port
   port=$(port_of "$dir")
   say "starting mariadbd on 127.0.0.1:$port, data $dir/data, socket $socket"
   # setsid: the server must not die with the caller's terminal or process group.
-  setsid "$mariadbd" --no-defaults --datadir="$dir/data" --socket="$socket" --port="$port" \
+  setsid "$mariadbd" --no-defaults --datadir="$dir/data" --tmpdir="$dir/tmp" --socket="$socket" --port="$port" \
     --bind-address=127.0.0.1 --pid-file="$pid_file" --log-error="$dir/mysqld.err" \
     --skip-name-resolve --skip-log-bin --innodb-buffer-pool-size=64M \
     "${user_args[@]}" </dev/null >>"$dir/mysqld.out" 2>&1 &

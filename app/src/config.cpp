@@ -5,6 +5,7 @@
 #include <cctype>
 #include <charconv>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -142,6 +143,17 @@ void parse_meter_keys(const std::string& text, Config& config) {
   }
 }
 
+// A CA file that is set must be there now: a TLS handshake failing later reads like a
+// network problem.
+void check_readable_file(const char* setting, const std::string& path) {
+  if (path.empty()) return;
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    throw ConfigError(setting, "'" + path + "' is not a file");
+  }
+  if (!std::ifstream(path)) throw ConfigError(setting, "'" + path + "' cannot be read");
+}
+
 // "HOST:PORT", "[IPv6]:PORT" or "off". Port 0 takes any free port (it is logged).
 void parse_http_listen(const std::string& text, Config& config) {
   const char* setting = "SMARTMETER_HTTP_LISTEN";
@@ -259,7 +271,9 @@ Config load_config(const std::vector<EnvMap>& layers, const std::string& host_na
   if (s.has("SMARTMETER_KEYS")) parse_meter_keys(s.text("SMARTMETER_KEYS", ""), c);
 
   c.db_host = s.text("DB_HOST", "");
-  const std::string storage = s.text("SMARTMETER_STORAGE", c.db_host.empty() ? "sqlite" : "mysql");
+  std::string storage = s.text("SMARTMETER_STORAGE", c.db_host.empty() ? "sqlite" : "mysql");
+  std::transform(storage.begin(), storage.end(), storage.begin(),
+                 [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
   if (storage == "sqlite") {
     c.storage = StorageKind::kSqlite;
   } else if (storage == "mysql" || storage == "mariadb") {
@@ -269,12 +283,17 @@ Config load_config(const std::vector<EnvMap>& layers, const std::string& host_na
     throw ConfigError("SMARTMETER_STORAGE", "'" + storage + "' is not sqlite or mysql");
   }
   c.data_dir = s.text("SMARTMETER_DATA_DIR", "data");
+  if (std::error_code ec;
+      std::filesystem::exists(c.data_dir, ec) && !std::filesystem::is_directory(c.data_dir, ec)) {
+    throw ConfigError("SMARTMETER_DATA_DIR", "'" + c.data_dir.string() + "' is not a directory");
+  }
   c.sqlite_file = s.text("SMARTMETER_SQLITE_FILE", (c.data_dir / "smartmeter.db").string());
   c.db_port = static_cast<unsigned>(s.integer("DB_PORT", 3306, 1, 65535));
   c.db_user = s.text("DB_USER", "");
   c.db_password = s.text("DB_PASSWORD", "");
   c.db_tls = s.flag("DB_TLS", false);
   c.db_tls_ca_file = s.text("DB_TLS_CA_FILE", "");
+  check_readable_file("DB_TLS_CA_FILE", c.db_tls_ca_file);
   c.db_schema = s.text("SMARTMETER_DB_SCHEMA", "smartmeter");
   c.db_table = s.text("SMARTMETER_DB_TABLE", "history");
   if (!valid_identifier(c.db_schema)) {
@@ -290,6 +309,7 @@ Config load_config(const std::vector<EnvMap>& layers, const std::string& host_na
   c.mqtt_user = s.text("MQTT_USER", "");
   c.mqtt_password = s.text("MQTT_PASSWORD", "");
   c.mqtt_tls_ca_file = s.text("MQTT_TLS_CA_FILE", "");
+  check_readable_file("MQTT_TLS_CA_FILE", c.mqtt_tls_ca_file);
   c.mqtt_client_id = s.text("MQTT_CLIENT_ID", "smartmeter-" + host_name);
   if (c.mqtt_client_id.size() > 64)
     throw ConfigError("MQTT_CLIENT_ID", "longer than 64 characters");
@@ -349,6 +369,7 @@ std::string describe_config(const Config& c) {
     line("DB_USER", c.db_user);
     line("DB_PASSWORD", secret(c.db_password));
     line("DB_TLS", c.db_tls ? "1" : "0");
+    line("DB_TLS_CA_FILE", c.db_tls_ca_file);
     line("SMARTMETER_DB_SCHEMA", c.db_schema);
   }
   line("SMARTMETER_DB_TABLE", c.db_table);
@@ -357,6 +378,7 @@ std::string describe_config(const Config& c) {
   line("MQTT_USER", c.mqtt_user);
   line("MQTT_PASSWORD", secret(c.mqtt_password));
   line("MQTT_TLS", c.mqtt_tls ? "1" : "0");
+  line("MQTT_TLS_CA_FILE", c.mqtt_tls_ca_file);
   line("MQTT_CLIENT_ID", c.mqtt_client_id);
   line("SMARTMETER_RAWDATA_MQTT_TOPIC", c.subscription_topic());
   line("SMARTMETER_VALUES_MQTT_TOPIC", c.values_topic);

@@ -59,6 +59,9 @@ void Debouncer::add(const Reading& reading, std::vector<DebouncedRow>& closed) {
     it = open_.emplace(reading.meter, Accumulator{}).first;
   }
   Accumulator& a = it->second;
+  const std::pair<std::uint32_t, std::int64_t> key{reading.frame_counter, reading.timestamp};
+  if (std::find(a.seen.begin(), a.seen.end(), key) != a.seen.end()) return;
+  a.seen.push_back(key);
   a.bucket_start = bucket;
   ++a.samples;
   for (std::size_t i = 0; i < core::kQuantityCount; ++i) {

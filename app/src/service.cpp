@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <optional>
 #include <sstream>
 
 #include "meter/json/telegram_json.h"
@@ -18,6 +19,8 @@ constexpr auto kStatsInterval = std::chrono::seconds(60);
 constexpr auto kPurgeInterval = std::chrono::hours(1);
 constexpr auto kMinRetry = std::chrono::milliseconds(500);
 constexpr auto kMaxRetry = std::chrono::seconds(30);
+// How long opening an unresponsive database may block (connect and handshake timeouts).
+constexpr auto kOpenAttemptTime = std::chrono::seconds(4);
 constexpr std::uint64_t kLogsPerMinute = 20;
 constexpr std::int64_t kDebounceLookbackS = 2 * 86400;
 
@@ -59,6 +62,7 @@ std::string ServiceCounters::summary() const {
     causes += (causes.empty() ? "" : ", ") + std::string("oversized ") + std::to_string(oversized);
   out << "; rejected: " << (causes.empty() ? "none" : causes);
   if (store_failures > 0) out << "; failed database writes " << store_failures;
+  if (publish_failures > 0) out << "; values not published " << publish_failures;
   out << "; database " << (database_up ? "up" : "down");
   return out.str();
 }
@@ -80,18 +84,20 @@ Service::Service(Config config, ReadingStore& store, MqttConnection& mqtt, Journ
 
 Service::~Service() = default;
 
+void Service::roll_log_window() {
+  const auto current = now();
+  if (current - log_window_start_ <= std::chrono::minutes(1)) return;
+  if (suppressed_logs_ > 0) {
+    spdlog::warn("{} more rejected telegrams were not logged in the last minute", suppressed_logs_);
+  }
+  log_window_start_ = current;
+  logs_in_window_ = 0;
+  suppressed_logs_ = 0;
+}
+
 void Service::log_failure(core::DecodeError error, std::size_t offset, const std::string& payload) {
   std::lock_guard lock(log_mutex_);
-  const auto current = now();
-  if (current - log_window_start_ > std::chrono::minutes(1)) {
-    if (suppressed_logs_ > 0) {
-      spdlog::warn("{} more rejected telegrams were not logged in the last minute",
-                   suppressed_logs_);
-    }
-    log_window_start_ = current;
-    logs_in_window_ = 0;
-    suppressed_logs_ = 0;
-  }
+  roll_log_window();
   if (++logs_in_window_ > kLogsPerMinute) {
     ++suppressed_logs_;
     return;
@@ -110,7 +116,7 @@ void Service::on_message(const MqttMessage& message) {
     log_failure(core::DecodeError::kTooLarge, core::kMaxHexChars, message.payload);
     return;
   }
-  // Journal first: once this returns, the broker may drop its copy.
+  // Journal first: from here on the telegram survives a crash of the service.
   if (auto appended = journal_.append(received_at, message.payload); !appended) {
     ++counters_.journal_failures;
     spdlog::error("journal: {}", appended.error);
@@ -136,15 +142,17 @@ void Service::on_message(const MqttMessage& message) {
   if (mqtt_.publish(config_.values_topic, json::telegram_to_json_line(*receive_telegram_), 0,
                     false)) {
     ++counters_.published;
-  } else {
-    ++counters_.publish_failures;
+  } else if (counters_.publish_failures++ == 0) {
+    spdlog::warn(
+        "mqtt: values not published (broker not connected or client queue full); "
+        "failed publishes are counted in the stats line");
   }
 }
 
 void Service::build_batch(const std::vector<Journal::Record>& records, Batch& batch) {
   // The writer decodes again with its own decoder: the MQTT thread's is not shared.
   for (const auto& record : records) {
-    RawTelegram raw{record.received_at_ms, record.payload, "", ""};
+    RawTelegram raw{record.received_at_ms, record.payload, "", "", record.end_offset};
     const core::Status status = writer_decoder_->decode_hex(record.payload, *writer_telegram_);
     if (status) {
       Reading reading = make_reading(*writer_telegram_, record.received_at_ms);
@@ -176,11 +184,22 @@ bool Service::write_with_retry(Batch& batch, bool until_success) {
       spdlog::error("database: {}; readings wait in the journal ({} bytes) and are retried",
                     outcome.error, journal_.pending_bytes());
     }
-    const bool give_up = writer_stop_ && now() >= drain_deadline_;
-    if (!until_success || give_up) return false;
-    std::unique_lock lock(wake_mutex_);
-    writer_wake_.wait_for(lock, delay, [this] { return writer_stop_ && now() >= drain_deadline_; });
+    if (!until_success || drain_expired()) return false;
+    wait_before_retry(delay);
     delay = std::min(delay * 2, std::chrono::duration_cast<std::chrono::milliseconds>(kMaxRetry));
+  }
+}
+
+bool Service::drain_expired() const { return writer_stop_ && now() >= drain_deadline_; }
+
+void Service::wait_before_retry(std::chrono::milliseconds delay) {
+  // Sleeps `delay`, but never past the drain deadline once stopping: SIGTERM must not wait
+  // for a 30 s backoff to run out.
+  const auto wake_at = now() + delay;
+  std::unique_lock lock(wake_mutex_);
+  while (now() < wake_at && !drain_expired()) {
+    const auto until = writer_stop_ ? std::min(wake_at, drain_deadline_) : wake_at;
+    writer_wake_.wait_until(lock, until);
   }
 }
 
@@ -207,18 +226,22 @@ void Service::writer_loop() {
     const Outcome opened = store_.open();
     if (opened && resume_debouncing()) break;
     if (!opened) spdlog::error("database: cannot open {}: {}", store_.describe(), opened.error);
-    if (writer_stop_ && now() >= drain_deadline_) return;
-    std::unique_lock lock(wake_mutex_);
-    writer_wake_.wait_for(lock, delay, [this] { return writer_stop_ && now() >= drain_deadline_; });
+    // Stopping: with nothing in the journal there is nothing to drain; otherwise try while an
+    // attempt can still end before the deadline.
+    if (writer_stop_ &&
+        (journal_.pending_bytes() == 0 || now() + kOpenAttemptTime >= drain_deadline_)) {
+      return;
+    }
+    wait_before_retry(delay);
     delay = std::min(delay * 2, std::chrono::duration_cast<std::chrono::milliseconds>(kMaxRetry));
   }
   counters_.database_up = true;
 
   std::uint64_t offset = journal_.checkpoint();
-  auto last_purge = Clock::time_point{};
+  std::optional<Clock::time_point> last_purge;  // purges at start, then hourly
   std::vector<Journal::Record> records;
   for (;;) {
-    if (config_.raw_retention_days > 0 && now() - last_purge > kPurgeInterval) {
+    if (config_.raw_retention_days > 0 && (!last_purge || now() - *last_purge > kPurgeInterval)) {
       const std::int64_t cutoff = wall_clock_ms() - config_.raw_retention_days * 86400 * 1000;
       if (auto purged = store_.purge_raw_before(cutoff); !purged) {
         spdlog::warn("database: raw archive purge failed: {}", purged.error);
@@ -258,9 +281,9 @@ int Service::run(const std::atomic<bool>& stop, std::chrono::milliseconds drain_
   std::thread syncer([this] { sync_loop(); });
   if (auto started = mqtt_.start([this](const MqttMessage& m) { on_message(m); }); !started) {
     spdlog::critical("mqtt: {}", started.error);
+    drain_deadline_ = now();
     writer_stop_ = true;
     sync_stop_ = true;
-    drain_deadline_ = now();
     writer_wake_.notify_all();
     sync_wake_.notify_all();
     writer.join();
@@ -274,13 +297,20 @@ int Service::run(const std::atomic<bool>& stop, std::chrono::milliseconds drain_
   while (!stop) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     if (now() - last_stats >= kStatsInterval) {
+      {
+        // Reports suppressed rejections even when no further bad telegram arrives.
+        std::lock_guard lock(log_mutex_);
+        roll_log_window();
+      }
       spdlog::info("stats: {}", counters_.summary());
       last_stats = now();
     }
   }
   spdlog::info("stopping: no new telegrams; writing what is pending");
-  mqtt_.stop();
+  // The deadline covers the MQTT disconnect too; it is written before writer_stop_, which
+  // the writer reads first.
   drain_deadline_ = now() + drain_timeout;
+  mqtt_.stop();
   writer_stop_ = true;
   writer_wake_.notify_all();
   writer.join();

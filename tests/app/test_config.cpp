@@ -103,7 +103,14 @@ TEST(Config, EveryInvalidSettingIsNamed) {
   EXPECT_NE(with("SMARTMETER_STORAGE", "mysql").find("DB_HOST: required"), std::string::npos);
   EXPECT_NE(with("SMARTMETER_DB_TABLE", "history; DROP").find("SMARTMETER_DB_TABLE"),
             std::string::npos);
-  EXPECT_NE(with("SMARTMETER_DB_SCHEMA", "").find(""), std::string::npos);
+  EXPECT_NE(with("SMARTMETER_DB_SCHEMA", "smart meter").find("SMARTMETER_DB_SCHEMA"),
+            std::string::npos);
+  EXPECT_NE(with("MQTT_TLS_CA_FILE", "/no/such/ca.pem").find("MQTT_TLS_CA_FILE: '/no/such/ca.pem'"),
+            std::string::npos);
+  EXPECT_NE(with("DB_TLS_CA_FILE", "/").find("DB_TLS_CA_FILE: '/' is not a file"),
+            std::string::npos);
+  EXPECT_NE(with("SMARTMETER_DATA_DIR", "/etc/hostname").find("SMARTMETER_DATA_DIR"),
+            std::string::npos);
   EXPECT_NE(with("SMARTMETER_VALUES_MQTT_TOPIC", "a/#").find("SMARTMETER_VALUES_MQTT_TOPIC"),
             std::string::npos);
   EXPECT_NE(with("SMARTMETER_STATUS_MQTT_TOPIC", "a/+/b").find("SMARTMETER_STATUS_MQTT_TOPIC"),
@@ -124,6 +131,14 @@ TEST(Config, EveryInvalidSettingIsNamed) {
   EXPECT_NE(with("SMARTMETER_KEYS", "4B464D67=" + std::string(kKey)).find("16 hex digits"),
             std::string::npos);
   EXPECT_NE(with("MQTT_CLIENT_ID", std::string(65, 'x')).find("MQTT_CLIENT_ID"), std::string::npos);
+}
+
+TEST(Config, StorageNameIgnoresCase) {
+  EXPECT_EQ(load({{"SMARTMETER_KEY", kKey}, {"SMARTMETER_STORAGE", "SQLite"}}).storage,
+            StorageKind::kSqlite);
+  EXPECT_EQ(load({{"SMARTMETER_KEY", kKey}, {"SMARTMETER_STORAGE", "MariaDB"}, {"DB_HOST", "db"}})
+                .storage,
+            StorageKind::kMysql);
 }
 
 TEST(Config, TheKeyNeverAppearsInMessagesOrTheDescription) {

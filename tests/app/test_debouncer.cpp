@@ -61,6 +61,25 @@ TEST(Debouncer, LateReadingsDoNotReopenAClosedBucket) {
   EXPECT_EQ(closed[1].samples, 1);
 }
 
+TEST(Debouncer, AReadingDeliveredTwiceCountsOnce) {
+  Debouncer debouncer(300);
+  std::vector<DebouncedRow> closed;
+  Reading first = reading("A", 1200, 1000, 100);
+  first.frame_counter = 7;
+  Reading second = reading("A", 1205, 1001, 300);
+  second.frame_counter = 8;
+  debouncer.add(first, closed);
+  debouncer.add(second, closed);
+  debouncer.add(first, closed);  // redelivered: same meter, frame counter and meter time
+  debouncer.add(second, closed);
+  Reading next = reading("A", 1500, 1006, 50);
+  next.frame_counter = 9;
+  debouncer.add(next, closed);
+  ASSERT_EQ(closed.size(), 1u);
+  EXPECT_EQ(closed[0].samples, 2);
+  EXPECT_EQ(closed[0].values[static_cast<std::size_t>(Quantity::kPowerImport)], 200.0);
+}
+
 TEST(Debouncer, BucketsAlignToTheInterval) {
   Debouncer debouncer(900);
   EXPECT_EQ(debouncer.bucket_of(1632728835), 1632728700);

@@ -13,6 +13,10 @@ constexpr auto kKeepAlive = std::chrono::seconds(30);
 constexpr auto kMinBackoff = std::chrono::seconds(1);
 constexpr auto kMaxBackoff = std::chrono::seconds(30);
 constexpr int kQosAtLeastOnce = 1;
+constexpr int kMaxQueuedPublishes = 100000;
+constexpr auto kConnectPoll = std::chrono::milliseconds(100);
+constexpr auto kStopStatusWait = std::chrono::milliseconds(1000);
+constexpr auto kDisconnectTimeout = std::chrono::milliseconds(1000);
 
 }  // namespace
 
@@ -25,8 +29,14 @@ app::Outcome PahoMqttConnection::start(Handler handler) {
   try {
     // No client-side persistence: the journal is the durable store; the broker keeps what we
     // have not acknowledged in the persistent session.
-    client_ = std::make_unique<mqtt::async_client>(
-        settings_.uri, settings_.client_id, mqtt::create_options(MQTTVERSION_3_1_1), nullptr);
+    // Paho drops publishes beyond maxBufferedMessages (default 100) still queued in the client;
+    // a burst of telegrams queues one values message each, so allow a deep queue.
+    const auto create = mqtt::create_options_builder()
+                            .mqtt_version(MQTTVERSION_3_1_1)
+                            .max_buffered_messages(kMaxQueuedPublishes)
+                            .finalize();
+    client_ =
+        std::make_unique<mqtt::async_client>(settings_.uri, settings_.client_id, create, nullptr);
   } catch (const mqtt::exception& error) {
     return app::Outcome::failure("cannot create MQTT client for " + settings_.uri + ": " +
                                  error.what());
@@ -74,7 +84,11 @@ void PahoMqttConnection::connect_until_up() {
   auto backoff = kMinBackoff;
   while (!stopping_) {
     try {
-      client_->connect(options)->wait();
+      // Poll the token so that stop() is not held up by a connect attempt to a dead broker.
+      auto token = client_->connect(options);
+      while (!token->wait_for(kConnectPoll)) {
+        if (stopping_) return;
+      }
       return;  // from here on Paho's automatic reconnect takes over
     } catch (const mqtt::exception& error) {
       spdlog::warn("mqtt: cannot connect to {}: {}; next try in {} s", settings_.uri, error.what(),
@@ -109,8 +123,9 @@ void PahoMqttConnection::stop() {
   try {
     if (client_->is_connected()) {
       client_->publish(settings_.status_topic, "offline", kQosAtLeastOnce, true)
-          ->wait_for(std::chrono::seconds(2));
-      client_->disconnect()->wait_for(std::chrono::seconds(5));
+          ->wait_for(kStopStatusWait);
+      client_->disconnect(static_cast<int>(kDisconnectTimeout.count()))
+          ->wait_for(kDisconnectTimeout + std::chrono::milliseconds(500));
     }
   } catch (const mqtt::exception& error) {
     spdlog::warn("mqtt: clean disconnect failed: {}", error.what());

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <charconv>
 #include <map>
+#include <span>
 #include <utility>
 
 #include "schema.h"
@@ -494,7 +495,8 @@ Outcome MysqlReadingStore::write(const app::StoredBatch& batch) {
       [&] {
         std::lock_guard lock(mutex_);
         if (auto up = ready(); !up) return up;
-        if (batch.readings.empty() && batch.raw.empty() && batch.debounced.empty()) {
+        if (batch.readings.empty() && batch.raw.empty() && batch.debounced.empty() &&
+            batch.debounced_if_absent.empty()) {
           return Outcome::success();
         }
 
@@ -525,13 +527,17 @@ Outcome MysqlReadingStore::write(const app::StoredBatch& batch) {
           if (!error.empty()) error = "readings: " + error;
         }
 
-        if (error.empty() && !batch.debounced.empty()) {
+        // Existing rows: overwritten by `debounced`, kept for `debounced_if_absent`.
+        const auto write_debounced = [&](std::span<const app::DebouncedRow> rows,
+                                         const std::string& tail) {
+          std::string failure;
+          if (rows.empty()) return failure;
           StatementChunker chunks(
               connection_,
               insert_head(table_ref(detail::kDebouncedSuffix), detail::debounced_insert_columns()),
-              upsert_tail(detail::debounced_update_columns()));
+              tail);
           std::string row;
-          for (const auto& r : batch.debounced) {
+          for (const auto& r : rows) {
             row = "(";
             detail::append_number(row, detail::storable_timestamp(r.bucket_start));
             append_values(row, r.values);
@@ -545,16 +551,23 @@ Outcome MysqlReadingStore::write(const app::StoredBatch& batch) {
               append_optional(row, detail::storable(*value));
             }
             row += ')';
-            if (error = chunks.add(row); !error.empty()) break;
+            if (failure = chunks.add(row); !failure.empty()) break;
           }
-          if (error.empty()) error = chunks.flush();
-          if (!error.empty()) error = "debounced rows: " + error;
+          if (failure.empty()) failure = chunks.flush();
+          if (!failure.empty()) failure = "debounced rows: " + failure;
+          return failure;
+        };
+        if (error.empty()) {
+          error = write_debounced(batch.debounced, upsert_tail(detail::debounced_update_columns()));
+        }
+        if (error.empty()) {
+          error = write_debounced(batch.debounced_if_absent, " ON DUPLICATE KEY UPDATE `id`=`id`");
         }
 
         if (error.empty() && !batch.raw.empty()) {
           StatementChunker chunks(
               connection_, insert_head(table_ref(detail::kRawSuffix), detail::raw_insert_columns()),
-              "");
+              " ON DUPLICATE KEY UPDATE `id`=`id`");  // archived already: keep the first row
           std::string row;
           for (const auto& r : batch.raw) {
             row = "(";
@@ -563,6 +576,8 @@ Outcome MysqlReadingStore::write(const app::StoredBatch& batch) {
             row += ',' + quoted(detail::fit_text(r.error, 32, 128));
             row += ',' + quoted(detail::fit_text(r.payload, detail::kPayloadMaxBytes,
                                                  detail::kPayloadMaxBytes));
+            row += ',';
+            detail::append_number(row, static_cast<std::int64_t>(r.journal_offset));
             row += ')';
             if (error = chunks.add(row); !error.empty()) break;
           }

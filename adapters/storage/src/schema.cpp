@@ -111,8 +111,12 @@ std::vector<TableSpec> table_specs(const std::string& table) {
                  {"received_at", ColumnKind::kBigintRequired},
                  {"meter", ColumnKind::kMeter},
                  {"error", ColumnKind::kTag},
-                 {"payload", ColumnKind::kPayload}},
-                {{"ix_received_at", false, {"received_at"}}}};
+                 {"payload", ColumnKind::kPayload},
+                 {"journal_offset", ColumnKind::kBigint}},
+                // A journal record written again after a crash between commit and checkpoint
+                // has the same (received_at, journal_offset): archived once.
+                {{"ix_received_at", false, {"received_at"}},
+                 {"uq_received_at_journal_offset", true, {"received_at", "journal_offset"}}}};
   return {std::move(history), std::move(debounced), std::move(raw)};
 }
 
@@ -136,7 +140,7 @@ std::vector<std::string> debounced_insert_columns() {
 }
 
 std::vector<std::string> raw_insert_columns() {
-  return {"received_at", "meter", "error", "payload"};
+  return {"received_at", "meter", "error", "payload", "journal_offset"};
 }
 
 std::vector<std::string> reading_update_columns() {

@@ -67,7 +67,8 @@ std::vector<TableSpec> table_specs(const std::string& table);
 inline constexpr std::size_t kValueColumn0 = 1;       // index of WIn in the insert column lists
 std::vector<std::string> reading_insert_columns();    // timestamp, WIn..QOut, meter, ...
 std::vector<std::string> debounced_insert_columns();  // timestamp, WIn..QOut, meter, ...
-std::vector<std::string> raw_insert_columns();        // received_at, meter, error, payload
+// received_at, meter, error, payload, journal_offset
+std::vector<std::string> raw_insert_columns();
 // Columns an upsert overwrites: all inserted ones but the unique key's.
 std::vector<std::string> reading_update_columns();
 std::vector<std::string> debounced_update_columns();

@@ -83,6 +83,7 @@ std::string upsert_sql(const std::string& table, const std::vector<std::string>&
   if (key.empty()) return sql;
   sql += " ON CONFLICT(";
   sql += key;
+  if (update.empty()) return sql + ") DO NOTHING";
   sql += ") DO UPDATE SET ";
   for (std::size_t i = 0; i < update.size(); ++i) {
     if (i > 0) sql += ',';
@@ -583,7 +584,8 @@ Outcome SqliteReadingStore::write(const app::StoredBatch& batch) {
   return detail::guarded("write", [&] {
     std::lock_guard lock(mutex_);
     if (auto up = ready(); !up) return up;
-    if (batch.readings.empty() && batch.raw.empty() && batch.debounced.empty()) {
+    if (batch.readings.empty() && batch.raw.empty() && batch.debounced.empty() &&
+        batch.debounced_if_absent.empty()) {
       return Outcome::success();
     }
     const auto specs = detail::table_specs(table_);
@@ -644,37 +646,50 @@ Outcome SqliteReadingStore::write(const app::StoredBatch& batch) {
 
     const auto debounced_columns = detail::debounced_insert_columns();
     const auto debounced_updates = detail::debounced_update_columns();
+    const auto bind_debounced = [](Binder& b, std::deque<std::string>& texts,
+                                   const app::DebouncedRow& r) {
+      b.integer(detail::storable_timestamp(r.bucket_start));
+      for (std::size_t i = 0; i < core::kQuantityCount; ++i) {
+        if (i < 2) {
+          b.integer(detail::storable_counter(r.values[i]));
+        } else {
+          b.real(detail::storable(r.values[i]));
+        }
+      }
+      texts.push_back(detail::fit_text(r.meter, 16, 64));
+      b.text(texts.back());
+      b.integer(r.bucket_start);
+      b.integer(detail::storable_int(r.samples));
+      b.real(detail::storable(r.power_in_min));
+      b.real(detail::storable(r.power_in_max));
+      b.real(detail::storable(r.power_out_min));
+      b.real(detail::storable(r.power_out_max));
+    };
+    constexpr std::string_view kBucketKey = "\"meter\",\"bucket_start\"";
     if (error.empty()) {
       error = insert_all(
           batch.debounced, "debounced",
           [&](std::size_t n) {
-            return upsert_sql(debounced, debounced_columns, debounced_updates,
-                              "\"meter\",\"bucket_start\"", n);
+            return upsert_sql(debounced, debounced_columns, debounced_updates, kBucketKey, n);
           },
-          [](Binder& b, std::deque<std::string>& texts, const app::DebouncedRow& r) {
-            b.integer(detail::storable_timestamp(r.bucket_start));
-            for (std::size_t i = 0; i < core::kQuantityCount; ++i) {
-              if (i < 2) {
-                b.integer(detail::storable_counter(r.values[i]));
-              } else {
-                b.real(detail::storable(r.values[i]));
-              }
-            }
-            texts.push_back(detail::fit_text(r.meter, 16, 64));
-            b.text(texts.back());
-            b.integer(r.bucket_start);
-            b.integer(detail::storable_int(r.samples));
-            b.real(detail::storable(r.power_in_min));
-            b.real(detail::storable(r.power_in_max));
-            b.real(detail::storable(r.power_out_min));
-            b.real(detail::storable(r.power_out_max));
-          });
+          bind_debounced);
+    }
+    if (error.empty()) {
+      error = insert_all(
+          batch.debounced_if_absent, "debounced-if-absent",
+          [&](std::size_t n) {
+            return upsert_sql(debounced, debounced_columns, {}, kBucketKey, n);
+          },
+          bind_debounced);
     }
 
     const auto raw_columns = detail::raw_insert_columns();
     if (error.empty()) {
       error = insert_all(
-          batch.raw, "raw", [&](std::size_t n) { return upsert_sql(raw, raw_columns, {}, "", n); },
+          batch.raw, "raw",
+          [&](std::size_t n) {
+            return upsert_sql(raw, raw_columns, {}, "\"received_at\",\"journal_offset\"", n);
+          },
           [](Binder& b, std::deque<std::string>& texts, const app::RawTelegram& r) {
             b.integer(r.received_at_ms);
             texts.push_back(detail::fit_text(r.meter, 16, 64));
@@ -684,6 +699,7 @@ Outcome SqliteReadingStore::write(const app::StoredBatch& batch) {
             texts.push_back(
                 detail::fit_text(r.payload, detail::kPayloadMaxBytes, detail::kPayloadMaxBytes));
             b.text(texts.back());
+            b.integer(static_cast<std::int64_t>(r.journal_offset));
           });
     }
 

@@ -6,11 +6,13 @@
 // (ReadingStore::readings_to_debounce), so a restart or a failed write loses no bucket.
 //
 // Row values: WIn/WOut (and RIn/ROut) = the last reading's counters in the bucket; every
-// other quantity = the mean over the bucket's readings; PIn/POut also min and max.
+// other quantity = the mean over the bucket's readings; PIn/POut also min and max. A reading
+// seen again (same meter, frame counter and meter time) is ignored.
 #pragma once
 
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "meter/app/reading.h"
@@ -35,6 +37,9 @@ class Debouncer {
     std::array<std::int64_t, core::kQuantityCount> counts{};
     std::array<OptionalValue, core::kQuantityCount> last{};
     OptionalValue power_in_min, power_in_max, power_out_min, power_out_max;
+    // (frame counter, meter time) of the readings taken: a reading delivered twice (broker
+    // redelivery, journal replay, duplicate archive rows) counts once.
+    std::vector<std::pair<std::uint32_t, std::int64_t>> seen;
   };
 
   static DebouncedRow close(const std::string& meter, const Accumulator& bucket);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The durable spool between MQTT and the database: every received telegram is appended here
-// before the broker gets its acknowledgement, and the writer thread moves records into the
+// as soon as the MQTT client hands it over, and the writer thread moves records into the
 // database from the checkpoint on. A crash, a database outage or a restart loses nothing: what
 // is not committed is read again (writes are upserts, so reading twice stores once).
 //

@@ -27,6 +27,9 @@ struct StoredBatch {
   std::span<const Reading> readings;
   std::span<const RawTelegram> raw;
   std::span<const DebouncedRow> debounced;
+  // Written only where (meter, bucket_start) has no row yet (replay's possibly partial first
+  // bucket of a meter).
+  std::span<const DebouncedRow> debounced_if_absent = {};
 };
 
 class ReadingStore {
@@ -66,7 +69,8 @@ class MqttConnection {
   virtual ~MqttConnection() = default;
 
   // Starts connecting in the background; `handler` runs on the client's thread for every
-  // message on the subscribed topic, and the message is acknowledged when it returns.
+  // message on the subscribed topic. The client may acknowledge a QoS 1 delivery before the
+  // handler runs (Paho does): a crash between the two loses that message.
   virtual Outcome start(Handler handler) = 0;
   // Queues a publish; never blocks on the network. False when the client is not connected.
   virtual bool publish(const std::string& topic, const std::string& payload, int qos,

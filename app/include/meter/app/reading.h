@@ -36,6 +36,9 @@ struct RawTelegram {
   std::string payload;  // as received (hex text)
   std::string meter;    // system title when it decoded, else empty
   std::string error;    // DecodeError name when it did not decode, else empty
+  // Where the service's journal held it; with received_at_ms it identifies the telegram, so
+  // a journal record written again after a crash is archived once.
+  std::uint64_t journal_offset = 0;
 };
 
 // One row of `<table>Debounced`: the bucket [bucket_start, bucket_start + interval) of a meter.

@@ -2,7 +2,7 @@
 // `smartmeter run`: raw telegrams from MQTT -> journal -> decode -> values topic; a writer thread
 // moves journal records into the database in batches (history, raw archive, debounced table).
 //
-//   MQTT thread:   append to journal (before the ack) -> decode -> publish values JSON
+//   MQTT thread:   append to journal -> decode -> publish values JSON
 //   writer thread: journal from checkpoint -> decode -> batch -> one transaction -> checkpoint
 //   sync thread:   fdatasync the journal every 200 ms
 //
@@ -84,6 +84,9 @@ class Service {
   bool resume_debouncing();
   void build_batch(const std::vector<Journal::Record>& records, Batch& batch);
   bool write_with_retry(Batch& batch, bool until_success);
+  bool drain_expired() const;
+  void wait_before_retry(std::chrono::milliseconds delay);
+  void roll_log_window();  // with log_mutex_ held
   void log_failure(core::DecodeError error, std::size_t offset, const std::string& payload);
   std::chrono::steady_clock::time_point now() const { return std::chrono::steady_clock::now(); }
 
