@@ -151,6 +151,17 @@ class Binder {
   bool ok_ = true;
 };
 
+// WIn and WOut as whole Wh (the original's int columns), the rest as doubles.
+void bind_values(Binder& b, const std::array<app::OptionalValue, core::kQuantityCount>& values) {
+  for (std::size_t i = 0; i < core::kQuantityCount; ++i) {
+    if (i < 2) {
+      b.integer(detail::storable_counter(values[i]));
+    } else {
+      b.real(detail::storable(values[i]));
+    }
+  }
+}
+
 std::string column_text(sqlite3_stmt* stmt, int column) {
   const unsigned char* text = sqlite3_column_text(stmt, column);
   if (text == nullptr) return {};
@@ -627,13 +638,7 @@ Outcome SqliteReadingStore::write(const app::StoredBatch& batch) {
         },
         [](Binder& b, std::deque<std::string>& texts, const app::Reading& r) {
           b.integer(detail::storable_timestamp(r.timestamp));
-          for (std::size_t i = 0; i < core::kQuantityCount; ++i) {
-            if (i < 2) {
-              b.integer(detail::storable_counter(r.values[i]));
-            } else {
-              b.real(detail::storable(r.values[i]));
-            }
-          }
+          bind_values(b, r.values);
           texts.push_back(detail::fit_text(r.meter, 16, 64));
           b.text(texts.back());
           b.integer(static_cast<std::int64_t>(r.frame_counter));
@@ -649,13 +654,7 @@ Outcome SqliteReadingStore::write(const app::StoredBatch& batch) {
     const auto bind_debounced = [](Binder& b, std::deque<std::string>& texts,
                                    const app::DebouncedRow& r) {
       b.integer(detail::storable_timestamp(r.bucket_start));
-      for (std::size_t i = 0; i < core::kQuantityCount; ++i) {
-        if (i < 2) {
-          b.integer(detail::storable_counter(r.values[i]));
-        } else {
-          b.real(detail::storable(r.values[i]));
-        }
-      }
+      bind_values(b, r.values);
       texts.push_back(detail::fit_text(r.meter, 16, 64));
       b.text(texts.back());
       b.integer(r.bucket_start);
