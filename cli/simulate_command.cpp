@@ -22,6 +22,7 @@
 #include "meter/app/simulator.h"
 #include "meter/crypto/openssl_gcm_cipher.h"
 #include "meter/mqtt/paho_publisher.h"
+#include "settings_file.h"
 
 namespace meter::cli {
 namespace {
@@ -35,8 +36,7 @@ extern "C" void stop_simulation(int /*signal*/) { g_stop_simulation = true; }
 constexpr std::int64_t kFrameCounterEpoch = 1577836800;
 
 struct SimulateOptions {
-  std::string env_file;
-  bool env_file_given = false;
+  std::shared_ptr<SettingsFile> settings_file = std::make_shared<SettingsFile>();
   std::string host;
   unsigned port = 0;
   std::string user;
@@ -90,30 +90,16 @@ std::optional<std::int64_t> parse_start(const std::string& text) {
   return app::vienna_local_to_utc(days * 86400 + *hour * 3600 + *minute * 60 + *second);
 }
 
-std::string default_env_file() {
-  const char* file = std::getenv("SMARTMETER_ENV_FILE");
-  return file != nullptr && *file != '\0' ? file : "server.env";
-}
-
-// The service's MQTT settings (server.env < environment < flags). The simulator needs no key of
-// its own, so a placeholder key lets the service's loader check everything else.
+// The service's MQTT settings (server.env < environment < flags).
 std::optional<app::Config> load_mqtt_settings(const SimulateOptions& options) {
-  try {
-    const app::EnvMap placeholder = {{"SMARTMETER_KEY", std::string(32, '0')}};
-    const std::string file = options.env_file_given ? options.env_file : default_env_file();
-    app::Config config = app::load_config(
-        {placeholder, app::read_env_file(file, options.env_file_given), app::process_environment()},
-        "host");
-    if (!options.host.empty()) config.mqtt_host = options.host;
-    if (options.port != 0) config.mqtt_port = options.port;
-    if (!options.user.empty()) config.mqtt_user = options.user;
-    if (!options.password.empty()) config.mqtt_password = options.password;
-    if (!options.topic.empty()) config.raw_topic = options.topic;
-    return config;
-  } catch (const app::ConfigError& error) {
-    std::cerr << "smartmeter simulate: " << error.what() << "\n";
-    return std::nullopt;
-  }
+  auto config = load_settings_without_key(*options.settings_file, "simulate");
+  if (!config) return std::nullopt;
+  if (!options.host.empty()) config->mqtt_host = options.host;
+  if (options.port != 0) config->mqtt_port = options.port;
+  if (!options.user.empty()) config->mqtt_user = options.user;
+  if (!options.password.empty()) config->mqtt_password = options.password;
+  if (!options.topic.empty()) config->raw_topic = options.topic;
+  return config;
 }
 
 struct SimulatedMeter {
@@ -232,16 +218,9 @@ void add_simulate_command(CLI::App& app, int& exit_status) {
       "Publish realistic encrypted telegrams of simulated meters (household load, PV export, "
       "voltages, currents) to the raw MQTT topic, as the ESP8266 would. Prints each meter's "
       "system title and key for SMARTMETER_KEYS.");
-  command
-      ->add_option_function<std::string>(
-          "--env",
-          [options](const std::string& file) {
-            options->env_file = file;
-            options->env_file_given = true;
-          },
-          "Settings file as for `run` (MQTT_HOST, MQTT_PORT, MQTT_USER, MQTT_PASSWORD, "
-          "SMARTMETER_RAWDATA_MQTT_TOPIC); default ./server.env")
-      ->type_name("FILE");
+  add_settings_file_option(command, options->settings_file,
+                           "Settings file as for `run` (MQTT_HOST, MQTT_PORT, MQTT_USER, "
+                           "MQTT_PASSWORD, SMARTMETER_RAWDATA_MQTT_TOPIC)");
   command->add_option("--host", options->host, "Broker host (default: MQTT_HOST)");
   command->add_option("--port", options->port, "Broker port (default: MQTT_PORT)")
       ->check(CLI::Range(1, 65535));

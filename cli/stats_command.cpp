@@ -18,6 +18,7 @@
 #include "meter/app/statistics_store.h"
 #include "meter/storage/mysql_statistics_store.h"
 #include "meter/storage/sqlite_statistics_store.h"
+#include "settings_file.h"
 
 namespace meter::cli {
 namespace {
@@ -26,8 +27,7 @@ constexpr auto kUpdateEvery = std::chrono::minutes(1);
 constexpr auto kFirstUpdateAfter = std::chrono::seconds(10);
 
 struct StatsOptions {
-  std::string env_file;
-  bool env_file_given = false;
+  std::shared_ptr<SettingsFile> settings_file = std::make_shared<SettingsFile>();
   bool update = false;
   std::string meter;
   std::string from;
@@ -70,21 +70,9 @@ std::optional<std::int64_t> parse_day(const std::string& text) {
 }
 
 int run_stats(const StatsOptions& options) {
-  app::Config config;
-  try {
-    const char* env = std::getenv("SMARTMETER_ENV_FILE");
-    const std::string file = options.env_file_given           ? options.env_file
-                             : env != nullptr && *env != '\0' ? env
-                                                              : "server.env";
-    // Statistics need no key; a placeholder lets the service's loader check the rest.
-    config = app::load_config({{{"SMARTMETER_KEY", std::string(32, '0')}},
-                               app::read_env_file(file, options.env_file_given),
-                               app::process_environment()},
-                              "host");
-  } catch (const app::ConfigError& error) {
-    std::cerr << "smartmeter stats: " << error.what() << "\n";
-    return kExitUsage;
-  }
+  const auto loaded = load_settings_without_key(*options.settings_file, "stats");
+  if (!loaded) return kExitUsage;
+  const app::Config& config = *loaded;
   app::StatsQuery query;
   query.interval =
       options.interval == "day" ? app::StatsInterval::kDay : app::StatsInterval::kQuarterHour;
@@ -192,15 +180,8 @@ void add_stats_command(CLI::App& app, int& exit_status) {
       "stats",
       "Quarter-hour and daily statistics per meter (energy, mean/min/max power, coverage, gaps; "
       "Vienna local days) as CSV or JSON. `smartmeter run` keeps them up to date every minute.");
-  command
-      ->add_option_function<std::string>(
-          "--env",
-          [options](const std::string& file) {
-            options->env_file = file;
-            options->env_file_given = true;
-          },
-          "Settings file as for `run` (storage settings); default ./server.env")
-      ->type_name("FILE");
+  add_settings_file_option(command, options->settings_file,
+                           "Settings file as for `run` (storage settings)");
   command->add_flag("--update", options->update,
                     "Bring the statistics tables up to date with history first");
   command->add_option("--meter", options->meter, "Only this meter (system title)");
