@@ -6,6 +6,7 @@
 #include <cctype>
 #include <charconv>
 #include <ctime>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string_view>
@@ -82,9 +83,10 @@ const app::MeterSnapshot* find_meter(const app::LiveSnapshot& live, const std::s
   return nullptr;
 }
 
-// Energy counted in [start, end) from quarter-hour (or any aligned) counter buckets: the last
-// counter before `end` minus the last one before `start` (the bucket just before it), or the
-// first counter inside when that bucket is missing (then the value is not complete).
+// Energy counted in [start, end) from quarter-hour (or any aligned) counter buckets: the highest
+// counter in the period (counters only grow) minus the last one before `start` (the bucket just
+// before it), or the lowest counter inside when that bucket is missing (then the value is not
+// complete).
 struct PeriodEnergy {
   app::OptionalValue in, out;
   bool complete = false;
@@ -93,25 +95,31 @@ struct PeriodEnergy {
 PeriodEnergy period_energy(const std::vector<app::CounterBucket>& buckets, std::int64_t step,
                            std::int64_t start, std::int64_t end, std::int64_t now_s) {
   const app::CounterBucket* before = nullptr;
-  const app::CounterBucket* first = nullptr;
-  const app::CounterBucket* last = nullptr;
+  app::OptionalValue low_in, low_out, high_in, high_out;
+  std::int64_t last_start = std::numeric_limits<std::int64_t>::min();
+  const auto lower = [](app::OptionalValue& into, const app::OptionalValue& v) {
+    if (v && (!into || *v < *into)) into = v;
+  };
+  const auto higher = [](app::OptionalValue& into, const app::OptionalValue& v) {
+    if (v && (!into || *v > *into)) into = v;
+  };
   for (const auto& b : buckets) {
     if (b.start == start - step) before = &b;
-    if (b.start >= start && b.start < end) {
-      if (first == nullptr) first = &b;
-      last = &b;
-    }
+    if (b.start < start || b.start >= end) continue;
+    lower(low_in, b.energy_in_min);
+    lower(low_out, b.energy_out_min);
+    higher(high_in, b.energy_in_max);
+    higher(high_out, b.energy_out_max);
+    last_start = std::max(last_start, b.start);
   }
   PeriodEnergy out;
-  if (last == nullptr) return out;
+  if (last_start == std::numeric_limits<std::int64_t>::min()) return out;
   const auto delta = [](const app::OptionalValue& base, const app::OptionalValue& top) {
     return base && top ? app::OptionalValue(std::max(0.0, *top - *base)) : std::nullopt;
   };
-  const auto& base_in = before != nullptr ? before->energy_in_max : first->energy_in_min;
-  const auto& base_out = before != nullptr ? before->energy_out_max : first->energy_out_min;
-  out.in = delta(base_in, last->energy_in_max);
-  out.out = delta(base_out, last->energy_out_max);
-  const bool reaches_end = last->start + step >= std::min(end, now_s - step);
+  out.in = delta(before != nullptr ? before->energy_in_max : low_in, high_in);
+  out.out = delta(before != nullptr ? before->energy_out_max : low_out, high_out);
+  const bool reaches_end = last_start + step >= std::min(end, now_s - step);
   out.complete = before != nullptr && reaches_end;
   return out;
 }

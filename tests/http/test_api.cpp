@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: MIT
+#include "meter/http/api.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "meter/app/local_time.h"
+
+namespace meter::http {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kMeter = "4B464D6750012345";
+constexpr const char* kStoredOnly = "4B464D6750099999";
+
+std::int64_t vienna(std::int64_t year, unsigned month, unsigned day, std::int64_t hour,
+                    std::int64_t minute = 0) {
+  const std::int64_t local_day = app::days_from_date({year, month, day});
+  return app::vienna_local_to_utc(local_day * 86400 + hour * 3600 + minute * 60);
+}
+
+// History of a meter that reads every 5 s from `first` on and imports 100 Wh per quarter hour
+// (400 W), plus `spike_wh` at the instant `spike_at`; exports 10 Wh per quarter hour.
+class FakeHistory final : public app::HistoryQuery {
+ public:
+  std::int64_t first = 0;
+  std::int64_t last = 0;  // no readings at or after this
+  std::int64_t spike_at = 0;
+  double spike_wh = 0;
+  int calls = 0;
+
+  double energy_in(std::int64_t t) const {
+    return 1'000'000.0 + static_cast<double>(t - first) * 100.0 / 900.0 +
+           (t >= spike_at ? spike_wh : 0.0);
+  }
+  double energy_out(std::int64_t t) const { return static_cast<double>(t - first) / 90.0; }
+
+  app::Outcome meters(std::vector<app::MeterSummary>& out) override {
+    ++calls;
+    out = {{kMeter, "181220012345", first, last - 5}, {kStoredOnly, "999", first, first + 60}};
+    return app::Outcome::success();
+  }
+  app::Outcome power(const std::string& meter, std::int64_t from, std::int64_t to,
+                     std::int64_t step, std::vector<app::PowerPoint>& out) override {
+    ++calls;
+    out.clear();
+    if (meter != kMeter) return app::Outcome::success();
+    for (std::int64_t s = from / step * step; s < to; s += step) {
+      if (s + step <= first || s >= last) continue;
+      // A hole of one bucket, as a gap in the data.
+      if (s == (first / step + 2) * step) continue;
+      out.push_back({s, step / 5, 400.0, 450.0, 40.0, 45.0});
+    }
+    return app::Outcome::success();
+  }
+  app::Outcome counters(const std::string& meter, std::int64_t from, std::int64_t to,
+                        std::int64_t step, std::vector<app::CounterBucket>& out) override {
+    ++calls;
+    out.clear();
+    if (meter != kMeter) return app::Outcome::success();
+    for (std::int64_t s = from / step * step; s < to; s += step) {
+      const std::int64_t lo = std::max({s, from, first});
+      const std::int64_t hi = std::min({s + step, to, last}) - 5;  // last reading inside
+      if (lo > hi) continue;
+      out.push_back(
+          {s, (hi - lo) / 5 + 1, energy_in(lo), energy_in(hi), energy_out(lo), energy_out(hi)});
+    }
+    return app::Outcome::success();
+  }
+  std::string describe() const override { return "fake"; }
+};
+
+core::Telegram telegram(std::uint32_t counter, std::int64_t time_s) {
+  core::Telegram t;
+  t.system_title = {0x4B, 0x46, 0x4D, 0x67, 0x50, 0x01, 0x23, 0x45};
+  t.encrypted = true;
+  t.frame_counter = counter;
+  t.has_time = true;
+  t.timestamp_utc = time_s;
+  t.meter_number.assign("181220012345");
+  t[core::Quantity::kEnergyImport] = {true, 1'000'000, 0, core::kUnitWattHour, true};
+  t[core::Quantity::kPowerImport] = {true, 1284, 0, core::kUnitWatt, true};
+  t[core::Quantity::kPowerFactor] = {true, 947, -3, core::kUnitNone, true};
+  return t;
+}
+
+class ApiTest : public ::testing::Test {
+ protected:
+  // Monday 30 March 2026, 12:00 Vienna (CEST): the day after the switch to summer time.
+  std::int64_t now_s = vienna(2026, 3, 30, 12);
+  app::LiveState live{(now_s - 600) * 1000, 30'000};
+  FakeHistory history;
+  app::ServiceStatus service;
+  Api api{{&live, [this] { return service; }, &history, [this] { return now_s * 1000; }, "9.9"}};
+
+  void SetUp() override {
+    history.first = vienna(2026, 2, 25, 0);
+    history.last = now_s;
+    history.spike_at = vienna(2026, 3, 12, 18, 7);  // inside 18:00..18:15
+    history.spike_wh = 500;
+    service.mqtt_connected = true;
+    service.database_up = true;
+    service.received = 3;
+    service.decoded = 2;
+    live.record_decoded(telegram(7, now_s - 10), (now_s - 10) * 1000);
+    live.record_decoded(telegram(8, now_s - 5), (now_s - 5) * 1000);
+  }
+
+  json get(const std::string& path, const Params& params = {}, int status = 200) {
+    const Response r = api.get(path, params);
+    EXPECT_EQ(r.status, status) << path << ": " << r.body;
+    EXPECT_EQ(r.content_type, "application/json");
+    return json::parse(r.body);
+  }
+};
+
+TEST_F(ApiTest, Status) {
+  const json s = get("/api/status");
+  EXPECT_EQ(s["version"], "9.9");
+  EXPECT_EQ(s["diagnosis"], "ok");
+  EXPECT_EQ(s["mqtt"]["connected"], true);
+  EXPECT_EQ(s["database"]["up"], true);
+  EXPECT_EQ(s["telegrams"]["received"], 3);
+  EXPECT_EQ(s["telegrams"]["last_age_s"], 5);
+  EXPECT_EQ(s["uptime_s"], 600);
+}
+
+TEST_F(ApiTest, MetersListsLiveAndStoredMeters) {
+  const json m = get("/api/meters")["meters"];
+  ASSERT_EQ(m.size(), 2u);
+  EXPECT_EQ(m[0]["meter"], kMeter);
+  EXPECT_EQ(m[0]["live"], true);
+  EXPECT_EQ(m[0]["diagnosis"], "ok");
+  EXPECT_EQ(m[0]["last_telegram_age_s"], 5);
+  EXPECT_EQ(m[0]["first_timestamp"], history.first);
+  EXPECT_EQ(m[1]["meter"], kStoredOnly);
+  EXPECT_EQ(m[1]["live"], false);
+  EXPECT_EQ(m[1]["diagnosis"], "no_signal");
+}
+
+TEST_F(ApiTest, LatestReadingWithUnitsAndTodaysEnergy) {
+  const json l = get(std::string("/api/meters/") + kMeter + "/latest");
+  EXPECT_EQ(l["meter_number"], "181220012345");
+  const json& r = l["reading"];
+  EXPECT_EQ(r["frame_counter"], 8);
+  EXPECT_EQ(r["age_s"], 5);
+  EXPECT_EQ(r["timestamp"], now_s - 5);
+  EXPECT_EQ(r["values"]["PIn"]["value"], 1284.0);
+  EXPECT_EQ(r["values"]["PIn"]["unit"], "W");
+  EXPECT_DOUBLE_EQ(r["values"]["PF"]["value"].get<double>(), 0.947);
+  EXPECT_FALSE(r["values"].contains("POut"));  // not sent: left out
+  // Midnight to noon at 400 W. The live counter (1,000,000 Wh) is lower than the stored ones
+  // here: the highest counter of the day counts.
+  const json& today = l["today"];
+  EXPECT_EQ(today["since"], vienna(2026, 3, 30, 0));
+  EXPECT_NEAR(today["energy_in_wh"].get<double>(), 12 * 400.0, 1e-6);
+  EXPECT_EQ(today["complete"], true);
+}
+
+TEST_F(ApiTest, MeterNumberWorksAsId) {
+  EXPECT_EQ(get("/api/meters/181220012345/latest")["meter"], kMeter);
+  EXPECT_EQ(get("/api/meters/999/power")["meter"], kStoredOnly);
+}
+
+TEST_F(ApiTest, UnknownAndInvalidRequests) {
+  get("/api/meters/0000000000000000/latest", {}, 404);
+  get("/api/meters/bad%20id/latest", {}, 400);
+  get("/api/nothing", {}, 404);
+  get(std::string("/api/meters/") + kMeter + "/power", {{"hours", "0"}}, 400);
+  get(std::string("/api/meters/") + kMeter + "/power", {{"hours", "x"}}, 400);
+  get(std::string("/api/meters/") + kMeter + "/power", {{"step", "1"}, {"hours", "48"}}, 400);
+  get(std::string("/api/meters/") + kMeter + "/daily", {{"days", "401"}}, 400);
+  get(std::string("/api/meters/") + kMeter + "/peak", {{"month", "2026-13"}}, 400);
+}
+
+TEST_F(ApiTest, PowerIsOneRowPerStepWithNullInGaps) {
+  history.first = now_s - 3600;
+  const json p = get(std::string("/api/meters/") + kMeter + "/power");
+  EXPECT_EQ(p["step"], 300);  // 24 h in 288 points
+  EXPECT_EQ(p["to"], now_s);
+  EXPECT_EQ(p["from"], now_s - 86400);
+  const auto& t = p["t"];
+  ASSERT_EQ(t.size(), 288u);
+  EXPECT_EQ(p["power_in_w"].size(), 288u);
+  EXPECT_EQ(p["power_out_max_w"].size(), 288u);
+  for (std::size_t i = 1; i < t.size(); ++i)
+    EXPECT_EQ(t[i].get<std::int64_t>() - t[i - 1].get<std::int64_t>(), 300);
+  // Data only in the last hour, with one bucket missing.
+  std::size_t filled = 0;
+  for (const auto& v : p["power_in_w"]) filled += v.is_null() ? 0u : 1u;
+  EXPECT_EQ(filled, 11u);
+  EXPECT_TRUE(p["power_in_w"][0].is_null());
+  EXPECT_EQ(p["power_in_w"][287], 400.0);
+  EXPECT_EQ(p["power_out_max_w"][287], 45.0);
+  EXPECT_EQ(p["samples"][287], 60);
+}
+
+TEST_F(ApiTest, PowerRangeAndStepParameters) {
+  const json p =
+      get(std::string("/api/meters/") + kMeter + "/power",
+          {{"from", std::to_string(now_s - 7200)}, {"to", std::to_string(now_s)}, {"step", "600"}});
+  EXPECT_EQ(p["step"], 600);
+  EXPECT_EQ(p["t"].size(), 12u);
+  EXPECT_EQ(get(std::string("/api/meters/") + kMeter + "/power", {{"hours", "744"}})["step"],
+            10800);
+}
+
+TEST_F(ApiTest, DailyEnergyFollowsViennaDaysAcrossTheSwitchToSummerTime) {
+  const json d = get(std::string("/api/meters/") + kMeter + "/daily", {{"days", "3"}});
+  const auto& days = d["days"];
+  ASSERT_EQ(days.size(), 3u);
+  EXPECT_EQ(days[0]["date"], "2026-03-28");
+  EXPECT_EQ(days[1]["date"], "2026-03-29");
+  EXPECT_EQ(days[2]["date"], "2026-03-30");
+  EXPECT_EQ(days[0]["start"], vienna(2026, 3, 28, 0));
+  EXPECT_EQ(days[1]["end"].get<std::int64_t>() - days[1]["start"].get<std::int64_t>(), 23 * 3600);
+  EXPECT_NEAR(days[0]["energy_in_wh"].get<double>(), 96 * 100.0, 1e-6);
+  EXPECT_NEAR(days[1]["energy_in_wh"].get<double>(), 92 * 100.0, 1e-6);  // 23 hours
+  EXPECT_NEAR(days[1]["energy_out_wh"].get<double>(), 92 * 10.0, 1e-6);
+  EXPECT_EQ(days[0]["complete"], true);
+  EXPECT_EQ(days[2]["complete"], true);  // up to now
+  EXPECT_NEAR(d["total_in_wh"].get<double>(), 9600 + 9200 + days[2]["energy_in_wh"].get<double>(),
+              1e-6);
+}
+
+TEST_F(ApiTest, DailyMarksTheFirstDayOfDataIncomplete) {
+  history.first = vienna(2026, 3, 29, 6);
+  const json d = get(std::string("/api/meters/") + kMeter + "/daily", {{"days", "3"}});
+  const auto& days = d["days"];
+  EXPECT_TRUE(days[0]["energy_in_wh"].is_null());
+  EXPECT_EQ(days[0]["complete"], false);
+  EXPECT_EQ(days[1]["complete"], false);  // no reading before the first
+  // 06:00 to midnight (the switch was at 02:00), from the first reading on.
+  EXPECT_NEAR(days[1]["energy_in_wh"].get<double>(), 18 * 4 * 100.0 - 100.0 * 5 / 900, 1e-6);
+}
+
+TEST_F(ApiTest, PeakQuarterHourOfTheMonth) {
+  const json p = get(std::string("/api/meters/") + kMeter + "/peak");
+  EXPECT_EQ(p["month"], "2026-03");
+  EXPECT_EQ(p["month_start"], vienna(2026, 3, 1, 0));
+  EXPECT_EQ(p["month_end"], vienna(2026, 4, 1, 0));
+  ASSERT_TRUE(p["peak"].is_object());
+  EXPECT_EQ(p["peak"]["start"], vienna(2026, 3, 12, 18));
+  EXPECT_EQ(p["peak"]["end"], vienna(2026, 3, 12, 18, 15));
+  EXPECT_NEAR(p["peak"]["energy_wh"].get<double>(), 600.0, 1e-6);
+  EXPECT_NEAR(p["peak"]["power_w"].get<double>(), 2400.0, 1e-6);
+
+  const json feb = get(std::string("/api/meters/") + kMeter + "/peak", {{"month", "2026-02"}});
+  EXPECT_EQ(feb["month"], "2026-02");
+  EXPECT_NEAR(feb["peak"]["power_w"].get<double>(), 400.0, 1e-6);
+  EXPECT_TRUE(get(std::string("/api/meters/") + kMeter + "/peak", {{"month", "2025-01"}})["peak"]
+                  .is_null());
+}
+
+TEST_F(ApiTest, DailyAndPeakAnswersAreCachedBriefly) {
+  get(std::string("/api/meters/") + kMeter + "/peak");
+  const int calls = history.calls;
+  get(std::string("/api/meters/") + kMeter + "/peak");
+  EXPECT_EQ(history.calls, calls);  // the meter resolved from the live state, the answer cached
+  now_s += Api::kCacheMs / 1000 + 1;
+  get(std::string("/api/meters/") + kMeter + "/peak");
+  EXPECT_GT(history.calls, calls);
+}
+
+TEST_F(ApiTest, HealthOfAMeter) {
+  core::Telegram cleared;
+  live.record_failure(core::DecodeError::kBadChecksum, &cleared, now_s * 1000);
+  const json h = get(std::string("/api/meters/") + kMeter + "/health");
+  EXPECT_EQ(h["diagnosis"], "ok");
+  EXPECT_EQ(h["received"], 2);
+  EXPECT_EQ(h["decoded"], 2);
+  EXPECT_EQ(h["frame_counter_gaps"], 0);
+  EXPECT_EQ(h["last_frame_counter"], 8);
+  EXPECT_EQ(h["last_telegram_age_s"], 5);
+  EXPECT_EQ(h["unattributed_errors"]["checksum"], 1);
+  EXPECT_FALSE(h["advice"].get<std::string>().empty());
+  const json stored = get(std::string("/api/meters/") + kStoredOnly + "/health");
+  EXPECT_EQ(stored["diagnosis"], "no_signal");
+  EXPECT_TRUE(stored["last_telegram_age_s"].is_null());
+}
+
+}  // namespace
+}  // namespace meter::http
