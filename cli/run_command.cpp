@@ -9,12 +9,14 @@
 #include <cstdlib>
 #include <iostream>
 #include <memory>
+#include <set>
 
 #include "commands.h"
 #include "meter/app/config.h"
 #include "meter/app/debouncer.h"
 #include "meter/app/journal.h"
 #include "meter/app/live_state.h"
+#include "meter/app/meter_announcer.h"
 #include "meter/app/service.h"
 #include "meter/core/telegram_decoder.h"
 #include "meter/crypto/openssl_gcm_cipher.h"
@@ -163,8 +165,17 @@ int run_service(const ServiceOptions& options) {
   const auto history = make_history_query(*config);
   http::HttpServer web({&live, [&] { return service_status(service, mqtt, journal, *store); },
                         history.get(), epoch_ms, ""});
+  service.set_live_state(&live);
+
+  // Home Assistant discovery and each meter's diagnosis, on MQTT and in the log.
+  app::HaDiscoveryOptions discovery;
+  discovery.prefix = config->ha_prefix;
+  discovery.values_topic = config->values_topic;
+  discovery.status_topic = config->status_topic;
+  app::MeterAnnouncer announcer(discovery, config->ha_discovery, mqtt);
+  service.set_tick([&] { announcer.update(live.snapshot(epoch_ms())); });
+
   if (config->http_enabled) {
-    service.set_live_state(&live);
     if (auto started = web.start(config->http_host, config->http_port); !started) {
       spdlog::error("http: {}; the dashboard is off (SMARTMETER_HTTP_LISTEN)", started.error);
     } else {
@@ -196,6 +207,7 @@ int run_replay(const ServiceOptions& options) {
   std::uint64_t readings_written = 0;
   std::uint64_t buckets_written = 0;
   std::array<std::uint64_t, core::kDecodeErrorCount> failures{};
+  std::set<std::string> meters_seen;  // meters whose first archived bucket has closed
   for (;;) {
     std::vector<app::RawTelegram> raw;
     std::int64_t next = after;
@@ -215,13 +227,21 @@ int run_replay(const ServiceOptions& options) {
       readings.push_back(app::make_reading(*telegram, item.received_at_ms));
       if (telegram->has_time) debouncer.add(readings.back(), debounced);
     }
-    if (auto written = store->write({readings, {}, debounced}); !written) {
+    // The archive may begin in the middle of a meter's first bucket (retention purge): that
+    // row may be partial, so it only fills a gap and never replaces a stored row.
+    std::vector<app::DebouncedRow> first_buckets;
+    std::erase_if(debounced, [&](const app::DebouncedRow& row) {
+      if (!meters_seen.insert(row.meter).second) return false;
+      first_buckets.push_back(row);
+      return true;
+    });
+    if (auto written = store->write({readings, {}, debounced, first_buckets}); !written) {
       std::cerr << "smartmeter replay: " << written.error << "\n";
       return 1;
     }
     total += raw.size();
     readings_written += readings.size();
-    buckets_written += debounced.size();
+    buckets_written += debounced.size() + first_buckets.size();
     after = next;
     std::cerr << "\rreplayed " << total << " raw telegrams" << std::flush;
   }

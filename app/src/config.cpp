@@ -47,6 +47,8 @@ const std::vector<std::string> kSettings = {
     "SMARTMETER_LOG_LEVEL",
     "SMARTMETER_HTTP_LISTEN",
     "SMARTMETER_NO_SIGNAL_SECONDS",
+    "SMARTMETER_HA_DISCOVERY",
+    "SMARTMETER_HA_PREFIX",
 };
 
 std::string trim(const std::string& text) {
@@ -348,6 +350,11 @@ Config load_config(const std::vector<EnvMap>& layers, const std::string& host_na
   }
   parse_http_listen(s.text("SMARTMETER_HTTP_LISTEN", "127.0.0.1:8080"), c);
   c.no_signal_seconds = s.integer("SMARTMETER_NO_SIGNAL_SECONDS", 30, 5, 86400);
+  c.ha_discovery = s.flag("SMARTMETER_HA_DISCOVERY", true);
+  c.ha_prefix = s.text("SMARTMETER_HA_PREFIX", c.ha_prefix);
+  if (c.ha_prefix.empty() || !valid_topic(c.ha_prefix, false)) {
+    throw ConfigError("SMARTMETER_HA_PREFIX", "not a valid MQTT topic (no + or #)");
+  }
   return c;
 }
 
@@ -390,6 +397,8 @@ std::string describe_config(const Config& c) {
   line("SMARTMETER_LOG_LEVEL", c.log_level);
   line("SMARTMETER_HTTP_LISTEN", c.http_listen());
   line("SMARTMETER_NO_SIGNAL_SECONDS", std::to_string(c.no_signal_seconds));
+  line("SMARTMETER_HA_DISCOVERY", c.ha_discovery ? "1" : "0");
+  line("SMARTMETER_HA_PREFIX", c.ha_prefix);
   return out.str();
 }
 

@@ -16,6 +16,7 @@ using Clock = std::chrono::steady_clock;
 
 constexpr auto kSyncInterval = std::chrono::milliseconds(200);
 constexpr auto kStatsInterval = std::chrono::seconds(60);
+constexpr auto kTickInterval = std::chrono::seconds(1);
 constexpr auto kPurgeInterval = std::chrono::hours(1);
 constexpr auto kMinRetry = std::chrono::milliseconds(500);
 constexpr auto kMaxRetry = std::chrono::seconds(30);
@@ -294,8 +295,13 @@ int Service::run(const std::atomic<bool>& stop, std::chrono::milliseconds drain_
                store_.describe());
 
   auto last_stats = now();
+  auto last_tick = now();
   while (!stop) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (tick_ && now() - last_tick >= kTickInterval) {
+      tick_();
+      last_tick = now();
+    }
     if (now() - last_stats >= kStatsInterval) {
       {
         // Reports suppressed rejections even when no further bad telegram arrives.

@@ -127,6 +127,9 @@ TEST(Config, EveryInvalidSettingIsNamed) {
   EXPECT_NE(with("SMARTMETER_BATCH_MAX_DELAY_MS", "x").find("SMARTMETER_BATCH_MAX_DELAY_MS"),
             std::string::npos);
   EXPECT_NE(with("SMARTMETER_LOG_LEVEL", "loud").find("SMARTMETER_LOG_LEVEL"), std::string::npos);
+  EXPECT_NE(with("SMARTMETER_HA_PREFIX", "home/#").find("SMARTMETER_HA_PREFIX"), std::string::npos);
+  EXPECT_NE(with("SMARTMETER_HA_DISCOVERY", "perhaps").find("SMARTMETER_HA_DISCOVERY"),
+            std::string::npos);
   EXPECT_NE(with("SMARTMETER_KEYS", "nonsense").find("SMARTMETER_KEYS"), std::string::npos);
   EXPECT_NE(with("SMARTMETER_KEYS", "4B464D67=" + std::string(kKey)).find("16 hex digits"),
             std::string::npos);

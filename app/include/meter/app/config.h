@@ -69,8 +69,12 @@ struct Config {
   // Dashboard, /api, /metrics, /healthz (SMARTMETER_HTTP_LISTEN; "off" disables).
   bool http_enabled = true;
   std::string http_host = "127.0.0.1";
-  unsigned http_port = 8080;  // 0: any free port
+  unsigned http_port = 8080;            // 0: any free port
   std::int64_t no_signal_seconds = 30;  // diagnosis "no signal" / "stale" after this long
+
+  // Home Assistant MQTT discovery (retained config messages under <prefix>/sensor/...).
+  bool ha_discovery = true;
+  std::string ha_prefix = "homeassistant";
 
   std::string subscription_topic() const;
   std::string http_listen() const;  // as the setting reads

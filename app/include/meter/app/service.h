@@ -67,6 +67,8 @@ class Service {
   // Optional: every received telegram is also reported to `live` (dashboard, metrics,
   // diagnosis). Set before run(); `live` must outlive the service.
   void set_live_state(LiveState* live) { live_ = live; }
+  // Optional: called about once a second on the thread that runs run() (announcements).
+  void set_tick(std::function<void()> tick) { tick_ = std::move(tick); }
   // For tests and replay: the message handler the MQTT connection calls.
   void on_message(const MqttMessage& message);
 
@@ -97,6 +99,7 @@ class Service {
   CipherFactory make_cipher_;
   ServiceCounters counters_;
   LiveState* live_ = nullptr;
+  std::function<void()> tick_;
 
   std::unique_ptr<core::GcmCipher> receive_cipher_;
   std::unique_ptr<core::TelegramDecoder> receive_decoder_;

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: MIT
+// Tells the world about each meter the service hears from, on MQTT and in the log:
+//   - Home Assistant discovery (retained) once per meter, again after a reconnect of the broker
+//     connection (a broker without persistence forgets retained messages), and anew when a meter
+//     turns out to be single-phase (its L2/L3 entities removed);
+//   - the meter's diagnosis (ok / no_signal / line_noise / wrong_key / stale) as retained text on
+//     its diagnosis topic whenever it changes;
+//   - one log line per diagnosis change, with advice.
+// Driven by snapshots of LiveState; call update() about once a second from one thread.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "meter/app/ha_discovery.h"
+#include "meter/app/live_state.h"
+#include "meter/app/ports.h"
+
+namespace meter::app {
+
+class MeterAnnouncer {
+ public:
+  // `discovery` false: only the diagnosis topic and the log.
+  MeterAnnouncer(HaDiscoveryOptions options, bool discovery, MqttConnection& mqtt);
+
+  void update(const LiveSnapshot& snapshot);
+
+  // Messages published so far (for tests and the stats line).
+  std::uint64_t published() const { return published_; }
+
+ private:
+  struct Known {
+    bool announced = false;
+    bool three_phase = true;
+    bool diagnosis_published = false;
+    Diagnosis diagnosis = Diagnosis::kNoSignal;
+    bool diagnosis_logged = false;
+  };
+
+  bool publish_all(const std::vector<HaMessage>& messages);
+  HaMeter ha_meter(const MeterSnapshot& meter) const;
+
+  HaDiscoveryOptions options_;
+  bool discovery_;
+  MqttConnection& mqtt_;
+  std::map<std::string, Known> meters_;
+  std::uint64_t reconnects_seen_ = 0;
+  std::uint64_t published_ = 0;
+};
+
+}  // namespace meter::app

@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: MIT
+#include "meter/app/meter_announcer.h"
+
+#include <spdlog/spdlog.h>
+
+namespace meter::app {
+namespace {
+
+constexpr int kQosAtLeastOnce = 1;
+
+// A meter that sends L1 values but no L2 voltage is single-phase (PROTOCOL: absent, not zero).
+bool sends_three_phases(const MeterSnapshot& meter) {
+  if (!meter.latest) return true;  // not known yet: announce all, correct later
+  const Reading& reading = *meter.latest;
+  return reading[core::Quantity::kVoltageL2].has_value() ||
+         !reading[core::Quantity::kVoltageL1].has_value();
+}
+
+}  // namespace
+
+MeterAnnouncer::MeterAnnouncer(HaDiscoveryOptions options, bool discovery, MqttConnection& mqtt)
+    : options_(std::move(options)), discovery_(discovery), mqtt_(mqtt) {}
+
+HaMeter MeterAnnouncer::ha_meter(const MeterSnapshot& meter) const {
+  HaMeter ha;
+  ha.system_title = meter.meter;
+  ha.meter_number = meter.meter_number;
+  return ha;
+}
+
+bool MeterAnnouncer::publish_all(const std::vector<HaMessage>& messages) {
+  for (const auto& message : messages) {
+    if (!mqtt_.publish(message.topic, message.payload, kQosAtLeastOnce, message.retain)) {
+      return false;
+    }
+    ++published_;
+  }
+  return true;
+}
+
+void MeterAnnouncer::update(const LiveSnapshot& snapshot) {
+  // After a reconnect the broker may have lost retained messages: say everything again.
+  if (const auto reconnects = mqtt_.reconnects(); reconnects != reconnects_seen_) {
+    reconnects_seen_ = reconnects;
+    for (auto& [id, known] : meters_) {
+      known.announced = false;
+      known.diagnosis_published = false;
+    }
+  }
+  if (!mqtt_.connected()) return;
+
+  for (const MeterSnapshot& meter : snapshot.meters) {
+    Known& known = meters_[meter.meter];
+    const HaMeter ha = ha_meter(meter);
+    HaDiscoveryOptions options = options_;
+
+    const bool three_phase = sends_three_phases(meter);
+    if (known.announced && known.three_phase != three_phase) {
+      options.three_phase = known.three_phase;
+      if (discovery_ && !publish_all(ha_removal_messages(ha, options))) continue;
+      known.announced = false;
+    }
+    if (discovery_ && !known.announced) {
+      options.three_phase = three_phase;
+      known.announced = publish_all(ha_discovery_messages(ha, options));
+      known.three_phase = three_phase;
+    }
+
+    if (!known.diagnosis_logged || known.diagnosis != meter.diagnosis) {
+      const auto level =
+          meter.diagnosis == Diagnosis::kOk ? spdlog::level::info : spdlog::level::warn;
+      spdlog::log(level, "meter {}: {} ({}). {}", meter.meter, diagnosis_name(meter.diagnosis),
+                  meter.reason, diagnosis_advice(meter.diagnosis));
+      known.diagnosis_logged = true;
+      known.diagnosis_published = false;
+      known.diagnosis = meter.diagnosis;
+    }
+    if (!known.diagnosis_published) {
+      known.diagnosis_published = mqtt_.publish(
+          ha_diagnosis_topic(ha, options_), diagnosis_name(meter.diagnosis), kQosAtLeastOnce, true);
+      if (known.diagnosis_published) ++published_;
+    }
+  }
+}
+
+}  // namespace meter::app

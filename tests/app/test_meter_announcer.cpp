@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: MIT
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "meter/app/meter_announcer.h"
+
+namespace meter::app {
+namespace {
+
+// Records what would go to the broker; "connected" and reconnects are set by the test.
+class RecordingMqtt : public MqttConnection {
+ public:
+  struct Sent {
+    std::string topic;
+    std::string payload;
+    bool retain;
+  };
+  Outcome start(Handler) override { return Outcome::success(); }
+  bool publish(const std::string& topic, const std::string& payload, int, bool retain) override {
+    if (!up) return false;
+    sent.push_back({topic, payload, retain});
+    return true;
+  }
+  bool connected() const override { return up; }
+  std::uint64_t reconnects() const override { return reconnect_count; }
+  void stop() override {}
+
+  std::size_t count_prefix(const std::string& prefix) const {
+    return static_cast<std::size_t>(std::count_if(sent.begin(), sent.end(), [&](const Sent& s) {
+      return s.topic.rfind(prefix, 0) == 0 && !s.payload.empty();
+    }));
+  }
+
+  bool up = true;
+  std::uint64_t reconnect_count = 0;
+  std::vector<Sent> sent;
+};
+
+constexpr const char* kTitle = "4B464D6700000001";
+
+MeterSnapshot meter(Diagnosis diagnosis, bool three_phase) {
+  MeterSnapshot m;
+  m.meter = kTitle;
+  m.diagnosis = diagnosis;
+  m.reason = "test";
+  Reading reading;
+  reading.meter = kTitle;
+  reading.values[static_cast<std::size_t>(core::Quantity::kVoltageL1)] = 230.0;
+  if (three_phase) reading.values[static_cast<std::size_t>(core::Quantity::kVoltageL2)] = 231.0;
+  m.latest = reading;
+  return m;
+}
+
+LiveSnapshot snapshot(const MeterSnapshot& m) {
+  LiveSnapshot s;
+  s.meters.push_back(m);
+  return s;
+}
+
+HaDiscoveryOptions options() {
+  HaDiscoveryOptions o;
+  o.status_topic = "sm/status";
+  o.values_topic = "sm/values";
+  return o;
+}
+
+TEST(MeterAnnouncer, AnnouncesEachMeterOnceAndPublishesDiagnosisChanges) {
+  RecordingMqtt mqtt;
+  MeterAnnouncer announcer(options(), true, mqtt);
+  announcer.update(snapshot(meter(Diagnosis::kOk, true)));
+  const std::size_t configs = mqtt.count_prefix("homeassistant/sensor/");
+  EXPECT_EQ(configs, ha_discovery_messages({kTitle, "", "", ""}, options()).size());
+  ASSERT_FALSE(mqtt.sent.empty());
+  EXPECT_EQ(mqtt.sent.back().topic, "sm/status/" + std::string(kTitle));
+  EXPECT_EQ(mqtt.sent.back().payload, "ok");
+  EXPECT_TRUE(mqtt.sent.back().retain);
+
+  const std::size_t before = mqtt.sent.size();
+  announcer.update(snapshot(meter(Diagnosis::kOk, true)));
+  EXPECT_EQ(mqtt.sent.size(), before) << "nothing new to say";
+
+  announcer.update(snapshot(meter(Diagnosis::kWrongKey, true)));
+  ASSERT_EQ(mqtt.sent.size(), before + 1);
+  EXPECT_EQ(mqtt.sent.back().payload, "wrong_key");
+}
+
+TEST(MeterAnnouncer, RetriesWhatCouldNotBePublishedAndRepeatsAfterAReconnect) {
+  RecordingMqtt mqtt;
+  mqtt.up = false;
+  MeterAnnouncer announcer(options(), true, mqtt);
+  announcer.update(snapshot(meter(Diagnosis::kOk, true)));
+  EXPECT_TRUE(mqtt.sent.empty());
+
+  mqtt.up = true;
+  announcer.update(snapshot(meter(Diagnosis::kOk, true)));
+  const std::size_t first = mqtt.sent.size();
+  EXPECT_GT(first, 1u);
+
+  mqtt.reconnect_count = 1;  // the broker may have forgotten retained messages
+  announcer.update(snapshot(meter(Diagnosis::kOk, true)));
+  EXPECT_EQ(mqtt.sent.size(), 2 * first);
+}
+
+TEST(MeterAnnouncer, ASinglePhaseMeterLosesItsL2AndL3Entities) {
+  RecordingMqtt mqtt;
+  MeterAnnouncer announcer(options(), true, mqtt);
+  MeterSnapshot unknown = meter(Diagnosis::kWrongKey, true);
+  unknown.latest.reset();  // nothing decoded yet: all phases announced
+  announcer.update(snapshot(unknown));
+  const auto three = ha_discovery_messages({kTitle, "", "", ""}, options()).size();
+  EXPECT_EQ(mqtt.count_prefix("homeassistant/"), three);
+
+  mqtt.sent.clear();
+  announcer.update(snapshot(meter(Diagnosis::kOk, false)));
+  HaDiscoveryOptions single = options();
+  single.three_phase = false;
+  const auto one = ha_discovery_messages({kTitle, "", "", ""}, single).size();
+  EXPECT_LT(one, three);
+  const auto removals = static_cast<std::size_t>(
+      std::count_if(mqtt.sent.begin(), mqtt.sent.end(), [](const RecordingMqtt::Sent& s) {
+        return s.topic.rfind("homeassistant/", 0) == 0 && s.payload.empty();
+      }));
+  EXPECT_GT(removals, 0u);
+  EXPECT_EQ(mqtt.count_prefix("homeassistant/"), one);
+}
+
+TEST(MeterAnnouncer, WithoutDiscoveryOnlyTheDiagnosisIsPublished) {
+  RecordingMqtt mqtt;
+  MeterAnnouncer announcer(options(), false, mqtt);
+  announcer.update(snapshot(meter(Diagnosis::kLineNoise, true)));
+  ASSERT_EQ(mqtt.sent.size(), 1u);
+  EXPECT_EQ(mqtt.sent[0].payload, "line_noise");
+}
+
+}  // namespace
+}  // namespace meter::app
