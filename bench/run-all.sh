@@ -2,13 +2,16 @@
 # SPDX-License-Identifier: MIT
 # Runs the benchmarks and writes a Markdown report (default build/bench-report.md):
 #
-#   bench/run-all.sh [--quick] [--repeat N] [--out FILE] [decode] [python] [e2e] [scaleout] [memory]
+#   bench/run-all.sh [--quick] [--repeat N] [--out FILE] [decode] [python] [e2e] [latency]
+#                    [scaleout] [memory]
 #
 #   decode    bench_decode micro-benchmarks (Google Benchmark), N repetitions
 #   python    the original decoder's approach (bench/python/original_approach.py) against the C++
 #             decoder on the same telegram file in the same run: speed ratio and value check
-#   e2e       run-e2e.sh through mosquitto into MariaDB and SQLite: sustained rate unthrottled,
-#             latency at 1000/s and at half the sustained rate, CPU and RSS per process
+#   e2e       run-e2e.sh through mosquitto into MariaDB and SQLite: sustained rate with the
+#             publisher unthrottled, CPU and RSS per process, where the bottleneck is
+#   latency   publish -> stored row latency at fixed rates: LATENCY_RATES (default 1000, plus
+#             half the median sustained MariaDB rate when e2e ran before in the same run)
 #   scaleout  one against two service instances on one MQTT shared subscription into MariaDB
 #   memory    service RSS with 1, 1,000 and 10,000 meters
 #
@@ -31,13 +34,13 @@ while (($#)); do
     --quick) quick=1 ;;
     --repeat) repeat=$2; shift ;;
     --out) out=$2; shift ;;
-    decode | python | e2e | scaleout | memory) sections+=("$1") ;;
-    -h | --help) sed -n '3,20p' "$0"; exit 0 ;;
+    decode | python | e2e | latency | scaleout | memory) sections+=("$1") ;;
+    -h | --help) sed -n '3,23p' "$0"; exit 0 ;;
     *) echo "run-all: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
 done
-((${#sections[@]})) || sections=(decode python e2e scaleout memory)
+((${#sections[@]})) || sections=(decode python e2e latency scaleout memory)
 [[ -n "$repeat" ]] || repeat=$((quick ? 1 : 3))
 [[ "$repeat" =~ ^[1-9][0-9]*$ ]] || { echo "run-all: --repeat needs a positive number" >&2; exit 2; }
 wants() { [[ " ${sections[*]} " == *" $1 "* ]]; }
@@ -59,7 +62,7 @@ mkdir -p "$results/python" "$results/e2e"
 targets=()
 wants decode && targets+=(bench_decode)
 wants python && targets+=(hex_file_decode)
-if wants e2e || wants scaleout || wants memory; then targets+=(smartmeter load_publisher); fi
+if wants e2e || wants latency || wants scaleout || wants memory; then targets+=(smartmeter load_publisher); fi
 if [[ ! -f "$build/build.ninja" ]]; then
   say "configuring $build (Release)"
   # Warnings stay warnings: GCC 12 at -O3 reports a false -Wrestrict inside std::string.
@@ -148,13 +151,17 @@ if wants e2e; then
       e2e "throughput-$backend-$k" "$backend" "$e2e_n" METERS=10
     done
   done
-  # Latency below saturation: at a fixed 1000/s (5,000 meters at one telegram per 5 s) and at
-  # half the median sustained rate just measured, each for about 10 s.
-  half=$(grep -h '^e2e-result backend=mariadb' "$results"/e2e/throughput-mariadb-*.txt 2>/dev/null |
-    sed -n 's/.* sustained=\([0-9]*\).*/\1/p' | sort -n |
-    awk '{ v[NR] = $1 } END { if (NR) print int(v[int((NR + 1) / 2)] / 2); else print 0 }')
-  rates=(1000)
-  ((half > 1000)) && rates+=("$half")
+fi
+
+if wants latency; then
+  # Latency below saturation: each rate for about latency_s seconds.
+  read -r -a rates <<<"${LATENCY_RATES:-1000}"
+  if [[ -z "${LATENCY_RATES:-}" ]]; then
+    half=$({ grep -h '^e2e-result backend=mariadb' "$results"/e2e/throughput-mariadb-*.txt \
+      2>/dev/null || true; } | sed -n 's/.* sustained=\([0-9]*\).*/\1/p' | sort -n |
+      awk '{ v[NR] = $1 } END { if (NR) print int(v[int((NR + 1) / 2)] / 2); else print 0 }')
+    ((half > 1000)) && rates+=("$half")
+  fi
   for k in $(seq 1 "$repeat"); do
     for r in "${rates[@]}"; do
       for backend in mariadb sqlite; do
