@@ -19,16 +19,19 @@
 # Each measurement runs N times (--repeat, default 3; 1 with --quick), interleaved, and the
 # report gives the range. Builds what it needs in BUILD_DIR (default build/bench-release,
 # Release, warnings not fatal) with at most JOBS=2 parallel jobs. The servers are throw-away
-# instances from tools/test-servers.sh on free loopback ports.
+# instances from tools/test-servers.sh on free loopback ports. The Python side runs on PYTHON
+# (default Debian's /usr/bin/python3 with python3-cryptography).
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$repo/build/bench-release}
 out=$repo/build/bench-report.md
+python=${PYTHON:-/usr/bin/python3}
+[[ -x "$python" ]] || python=python3
 quick=0
 repeat=""
 sections=()
-command_line="bench/run-all.sh $*"
+command_line="bench/run-all.sh${*:+ $*}"
 while (($#)); do
   case $1 in
     --quick) quick=1 ;;
@@ -93,7 +96,7 @@ dirty=""
   echo "kernel=$(uname -r)"
   echo "compiler=$("${compiler:-c++}" --version | head -1) ($build_type)"
   echo "openssl=$(openssl version 2>/dev/null | cut -d' ' -f1-2)"
-  echo "python=$(python3 -c 'import sys, cryptography; print(sys.version.split()[0], "with cryptography", cryptography.__version__)')"
+  echo "python=$("$python" -c 'import sys, cryptography; print(sys.version.split()[0], "with cryptography", cryptography.__version__)') ($python)"
   echo "mosquitto=$(mosquitto -h 2>/dev/null | sed -n 's/^mosquitto version /mosquitto /p' | head -1)"
   echo "mariadb=$(mariadbd --version 2>/dev/null | sed 's/^.*Ver //; s/ for .*//' | head -1)"
   echo "sqlite=$(sqlite3 --version 2>/dev/null | cut -d' ' -f1)"
@@ -116,18 +119,18 @@ if wants python; then
   for k in $(seq 1 "$repeat"); do
     "$build/bench/hex_file_decode" decode "$dir/telegrams.hex" --passes "$cpp_passes" \
       --json-out "$dir/cpp.jsonl" >"$dir/cpp-$k.txt"
-    python3 "$repo/bench/python/original_approach.py" decode "$dir/telegrams.hex" \
+    "$python" "$repo/bench/python/original_approach.py" decode "$dir/telegrams.hex" \
       --passes "$python_passes" --json-out "$dir/python.jsonl" >"$dir/python-$k.txt"
     "$build/bench/hex_file_decode" decode "$dir/telegrams.hex" --passes "$cpp_passes" \
       --values-only >"$dir/values-cpp-$k.txt"
-    python3 "$repo/bench/python/original_approach.py" decode "$dir/telegrams.hex" \
+    "$python" "$repo/bench/python/original_approach.py" decode "$dir/telegrams.hex" \
       --passes "$python_passes" --values-only >"$dir/values-python-$k.txt"
   done
-  python3 "$repo/bench/python/original_approach.py" compare "$dir/python.jsonl" \
+  "$python" "$repo/bench/python/original_approach.py" compare "$dir/python.jsonl" \
     "$dir/cpp.jsonl" >"$dir/compare.txt"
   vectors=$repo/../shared/vectors/public.json
   if [[ -f "$vectors" ]]; then
-    python3 "$repo/bench/python/original_approach.py" vectors "$vectors" >"$dir/vectors.txt"
+    "$python" "$repo/bench/python/original_approach.py" vectors "$vectors" >"$dir/vectors.txt"
   else
     echo "vectors skipped: $vectors not found" >"$dir/vectors.txt"
   fi
