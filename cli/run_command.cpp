@@ -24,8 +24,10 @@
 #include "meter/mqtt/paho_connection.h"
 #include "meter/storage/mysql_history_query.h"
 #include "meter/storage/mysql_reading_store.h"
+#include "meter/storage/mysql_statistics_store.h"
 #include "meter/storage/sqlite_history_query.h"
 #include "meter/storage/sqlite_reading_store.h"
+#include "meter/storage/sqlite_statistics_store.h"
 
 namespace meter::cli {
 namespace {
@@ -128,6 +130,14 @@ app::ServiceStatus service_status(const app::Service& service, const app::MqttCo
   return s;
 }
 
+// The dashboard's reader of the statistics tables: its own connection.
+std::unique_ptr<app::StatisticsStore> make_statistics_reader(const app::Config& config) {
+  if (config.storage == app::StorageKind::kSqlite) {
+    return std::make_unique<storage::SqliteStatisticsStore>(config.sqlite_file, config.db_table);
+  }
+  return std::make_unique<storage::MysqlStatisticsStore>(mysql_settings(config));
+}
+
 app::CipherFactory cipher_factory() {
   return [] { return std::make_unique<crypto::OpenSslGcmCipher>(); };
 }
@@ -163,8 +173,9 @@ int run_service(const ServiceOptions& options) {
   // Dashboard, API, /metrics, /healthz. A busy port does not stop the data collection.
   app::LiveState live(epoch_ms(), config->no_signal_seconds * 1000);
   const auto history = make_history_query(*config);
+  const auto statistics_reader = make_statistics_reader(*config);
   http::HttpServer web({&live, [&] { return service_status(service, mqtt, journal, *store); },
-                        history.get(), epoch_ms, ""});
+                        history.get(), statistics_reader.get(), epoch_ms, ""});
   service.set_live_state(&live);
 
   // Home Assistant discovery and each meter's diagnosis, on MQTT and in the log.

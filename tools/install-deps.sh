@@ -17,6 +17,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev python3-cryptography
   # databases and MQTT broker/clients used by integration tests and at run time
   sqlite3 mariadb-server mariadb-client mosquitto mosquitto-clients
+  # headless browser for the dashboard test (driven by playwright-core from web/package.json)
+  chromium
   # ESP8266 cross compiler for the firmware size check
   gcc-xtensa-lx106 picolibc-xtensa-lx106-elf
 )
@@ -29,8 +31,26 @@ for pkg in "${packages[@]}"; do
   fi
 done
 
+# Node.js and npm for the dashboard's browser test, from Debian unless the machine has its own.
+if ! command -v npm >/dev/null 2>&1; then
+  missing+=(nodejs npm)
+fi
+
+# The browser test's npm packages, exactly as web/package-lock.json pins them (npm registry).
+install_web_packages() {
+  local web
+  web="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/web"
+  if [[ "$web/node_modules/.package-lock.json" -nt "$web/package-lock.json" ]]; then
+    echo "install-deps: web/node_modules is up to date."
+    return
+  fi
+  echo "install-deps: npm ci --prefix web ..."
+  npm ci --prefix "$web" --no-audit --no-fund --loglevel=error
+}
+
 if [[ ${#missing[@]} -eq 0 ]]; then
   echo "install-deps: all ${#packages[@]} packages are already installed; nothing to do."
+  install_web_packages
   exit 0
 fi
 
@@ -65,3 +85,4 @@ apt_step "running apt-get update" apt-get update
 apt_step "installing the missing packages" \
   apt-get install -y --no-install-recommends "${missing[@]}"
 echo "install-deps: done; apt output is in $log"
+install_web_packages

@@ -5,6 +5,8 @@
 
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <span>
 
 #include "meter/app/local_time.h"
 
@@ -73,6 +75,55 @@ class FakeHistory final : public app::HistoryQuery {
   std::string describe() const override { return "fake"; }
 };
 
+// Statistics tables holding the rows given to them (only rows() is used by the API).
+class FakeStatistics final : public app::StatisticsStore {
+ public:
+  std::vector<app::StatsRow> stored;
+  std::vector<app::StatsQuery> queries;
+
+  app::Outcome open() override { return app::Outcome::success(); }
+  app::Outcome meters(std::vector<std::string>&) override { return app::Outcome::success(); }
+  app::Outcome reading_span(const std::string&,
+                            std::optional<std::pair<std::int64_t, std::int64_t>>&) override {
+    return app::Outcome::success();
+  }
+  app::Outcome readings(const std::string&, std::int64_t, std::int64_t,
+                        std::vector<app::Reading>&) override {
+    return app::Outcome::success();
+  }
+  app::Outcome newest_row_start(const std::string&, app::StatsInterval,
+                                std::optional<std::int64_t>&) override {
+    return app::Outcome::success();
+  }
+  app::Outcome upsert(std::span<const app::StatsRow>) override { return app::Outcome::success(); }
+  app::Outcome rows(const app::StatsQuery& query, std::vector<app::StatsRow>& out) override {
+    queries.push_back(query);
+    out.clear();
+    for (const auto& row : stored) {
+      if (row.interval == query.interval && row.meter == query.meter && row.start >= query.from &&
+          row.start < query.until) {
+        out.push_back(row);
+      }
+    }
+    return app::Outcome::success();
+  }
+  void close() override {}
+  std::string describe() const override { return "fake statistics"; }
+};
+
+app::StatsRow stats_row(app::StatsInterval interval, std::int64_t start, std::int64_t end,
+                        double in_wh, bool complete) {
+  app::StatsRow row;
+  row.meter = kMeter;
+  row.interval = interval;
+  row.start = start;
+  row.end = end;
+  row.energy_in_wh = in_wh;
+  row.energy_out_wh = 1.0;
+  row.complete = complete;
+  return row;
+}
+
 core::Telegram telegram(std::uint32_t counter, std::int64_t time_s) {
   core::Telegram t;
   t.system_title = {0x4B, 0x46, 0x4D, 0x67, 0x50, 0x01, 0x23, 0x45};
@@ -94,7 +145,11 @@ class ApiTest : public ::testing::Test {
   app::LiveState live{(now_s - 600) * 1000, 30'000};
   FakeHistory history;
   app::ServiceStatus service;
-  Api api{{&live, [this] { return service; }, &history, [this] { return now_s * 1000; }, "9.9"}};
+  FakeStatistics statistics;
+  Api api{{&live, [this] { return service; }, &history, nullptr, [this] { return now_s * 1000; },
+           "9.9"}};
+  Api with_statistics{{&live, [this] { return service; }, &history, &statistics,
+                       [this] { return now_s * 1000; }, "9.9"}};
 
   void SetUp() override {
     history.first = vienna(2026, 2, 25, 0);
@@ -263,6 +318,48 @@ TEST_F(ApiTest, DailyAndPeakAnswersAreCachedBriefly) {
   now_s += Api::kCacheMs / 1000 + 1;
   get(std::string("/api/meters/") + kMeter + "/peak");
   EXPECT_GT(history.calls, calls);
+}
+
+TEST_F(ApiTest, DailyEnergyFromTheStatisticsTablesThenFromHistory) {
+  using app::StatsInterval;
+  // The tables close 28 March; 29 March is still open there; today has no row yet.
+  statistics.stored = {
+      stats_row(StatsInterval::kDay, vienna(2026, 3, 28, 0), vienna(2026, 3, 29, 0), 1234, true),
+      stats_row(StatsInterval::kDay, vienna(2026, 3, 29, 0), vienna(2026, 3, 30, 0), 77, false)};
+  const Response r =
+      with_statistics.get(std::string("/api/meters/") + kMeter + "/daily", {{"days", "3"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json days = json::parse(r.body)["days"];
+  EXPECT_EQ(days[0]["source"], "statistics");
+  EXPECT_EQ(days[0]["energy_in_wh"], 1234.0);
+  EXPECT_EQ(days[0]["complete"], true);
+  EXPECT_EQ(days[1]["source"], "history");  // its row may still change
+  EXPECT_NEAR(days[1]["energy_in_wh"].get<double>(), 92 * 100.0, 1e-6);
+  EXPECT_EQ(days[2]["source"], "history");
+  ASSERT_EQ(statistics.queries.size(), 1u);
+  EXPECT_EQ(statistics.queries[0].interval, StatsInterval::kDay);
+  EXPECT_EQ(statistics.queries[0].meter, kMeter);
+}
+
+TEST_F(ApiTest, PeakFromTheStatisticsTablesWhenTheyHaveTheMonth) {
+  using app::StatsInterval;
+  const std::int64_t q = vienna(2026, 3, 5, 7, 30);
+  statistics.stored = {
+      stats_row(StatsInterval::kQuarterHour, q - 900, q, 300, true),
+      stats_row(StatsInterval::kQuarterHour, q, q + 900, 800, true),
+      stats_row(StatsInterval::kQuarterHour, q + 900, q + 1800, 800, true)};  // a tie: earliest
+  const Response r = with_statistics.get(std::string("/api/meters/") + kMeter + "/peak", {});
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json p = json::parse(r.body);
+  EXPECT_EQ(p["source"], "statistics");
+  EXPECT_EQ(p["peak"]["start"], q);
+  EXPECT_EQ(p["peak"]["power_w"], 3200.0);
+  // A month the tables do not have comes from history.
+  const json feb = json::parse(
+      with_statistics.get(std::string("/api/meters/") + kMeter + "/peak", {{"month", "2026-02"}})
+          .body);
+  EXPECT_EQ(feb["source"], "history");
+  EXPECT_NEAR(feb["peak"]["power_w"].get<double>(), 400.0, 1e-6);
 }
 
 TEST_F(ApiTest, HealthOfAMeter) {

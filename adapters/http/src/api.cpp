@@ -414,9 +414,26 @@ Response Api::daily(const std::string& requested, const Params& params) {
     std::vector<std::int64_t> starts;
     for (std::int64_t i = *days - 1; i >= 0; --i) starts.push_back(calendar::add_days(today, -i));
     starts.push_back(calendar::add_days(today, 1));
+    const std::size_t count = starts.size() - 1;
+
+    // Statistics rows up to the newest one; history from the first day they do not close.
+    std::vector<app::StatsRow> stats;
+    if (sources_.statistics != nullptr) {
+      app::StatsQuery query{app::StatsInterval::kDay, id, starts.front(), starts.back()};
+      if (auto got = sources_.statistics->rows(query, stats); !got) stats.clear();
+    }
+    std::vector<const app::StatsRow*> by_day(count, nullptr);
+    std::size_t from_history = 0;
+    for (const auto& row : stats) {
+      const auto it = std::find(starts.begin(), starts.end() - 1, row.start);
+      if (it == starts.end() - 1) continue;
+      const auto i = static_cast<std::size_t>(it - starts.begin());
+      by_day[i] = &row;
+      from_history = std::max(from_history, row.complete ? i + 1 : i);
+    }
     std::vector<app::CounterBucket> buckets;
-    if (sources_.history != nullptr) {
-      if (auto got = sources_.history->counters(id, starts.front() - kQuarterHourS, now_s + 1,
+    if (sources_.history != nullptr && from_history < count) {
+      if (auto got = sources_.history->counters(id, starts[from_history] - kQuarterHourS, now_s + 1,
                                                 kQuarterHourS, buckets);
           !got) {
         return error(503, "history: " + got.error);
@@ -425,8 +442,18 @@ Response Api::daily(const std::string& requested, const Params& params) {
     json list = json::array();
     double total_in = 0;
     double total_out = 0;
-    for (std::size_t i = 0; i + 1 < starts.size(); ++i) {
-      const PeriodEnergy e = period_energy(buckets, kQuarterHourS, starts[i], starts[i + 1], now_s);
+    for (std::size_t i = 0; i < count; ++i) {
+      PeriodEnergy e;
+      const char* source = "history";
+      if (i < from_history) {
+        source = "statistics";
+        if (by_day[i] != nullptr) {
+          e = {by_day[i]->energy_in_wh, by_day[i]->energy_out_wh,
+               by_day[i]->complete && !by_day[i]->gap};
+        }
+      } else {
+        e = period_energy(buckets, kQuarterHourS, starts[i], starts[i + 1], now_s);
+      }
       total_in += e.in.value_or(0);
       total_out += e.out.value_or(0);
       list.push_back({{"date", calendar::date_text(starts[i])},
@@ -434,7 +461,8 @@ Response Api::daily(const std::string& requested, const Params& params) {
                       {"end", starts[i + 1]},
                       {"energy_in_wh", optional_number(e.in)},
                       {"energy_out_wh", optional_number(e.out)},
-                      {"complete", e.complete}});
+                      {"complete", e.complete},
+                      {"source", source}});
     }
     return json_response(
         200,
@@ -456,6 +484,30 @@ Response Api::peak(const std::string& requested, const Params& params) {
   }
   return cached("peak/" + id + "/" + std::to_string(month_start), [&] {
     const std::int64_t month_end = calendar::month_start(month_start + 32 * 86400);
+    const json month_fields{{"meter", id},
+                            {"month", calendar::month_text(month_start)},
+                            {"month_start", month_start},
+                            {"month_end", month_end}};
+    // The statistics tables' quarter hours, when they have any for this month.
+    std::vector<app::StatsRow> stats;
+    if (sources_.statistics != nullptr) {
+      app::StatsQuery query{app::StatsInterval::kQuarterHour, id, month_start, month_end};
+      if (auto got = sources_.statistics->rows(query, stats); !got) stats.clear();
+    }
+    if (!stats.empty()) {
+      json body = month_fields;
+      body["quarter_hours"] = stats.size();
+      body["peak"] = nullptr;
+      body["source"] = "statistics";
+      for (const auto& p : app::monthly_peaks(stats)) {
+        if (p.meter != id || p.month != calendar::month_text(month_start)) continue;
+        body["peak"] = {{"start", p.start},
+                        {"end", p.start + kQuarterHourS},
+                        {"energy_wh", p.energy_in_wh},
+                        {"power_w", p.mean_power_w()}};
+      }
+      return json_response(200, body);
+    }
     std::vector<app::CounterBucket> q;
     if (sources_.history != nullptr) {
       if (auto got = sources_.history->counters(id, month_start - kQuarterHourS, month_end,
@@ -482,13 +534,11 @@ Response Api::peak(const std::string& requested, const Params& params) {
                 {"power_w", wh * 3600.0 / static_cast<double>(kQuarterHourS)}};
       }
     }
-    return json_response(200, json{{"meter", id},
-                                   {"month", calendar::month_text(month_start)},
-                                   {"month_start", month_start},
-                                   {"month_end", month_end},
-                                   {"quarter_hours", counted},
-                                   {"peak", best},
-                                   {"source", "history"}});
+    json body = month_fields;
+    body["quarter_hours"] = counted;
+    body["peak"] = best;
+    body["source"] = "history";
+    return json_response(200, body);
   });
 }
 

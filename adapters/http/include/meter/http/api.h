@@ -24,6 +24,7 @@
 
 #include "meter/app/history_query.h"
 #include "meter/app/live_state.h"
+#include "meter/app/statistics_store.h"
 
 namespace meter::http {
 
@@ -40,6 +41,9 @@ struct ApiSources {
   const app::LiveState* live = nullptr;
   std::function<app::ServiceStatus()> status;
   app::HistoryQuery* history = nullptr;  // optional: without it history endpoints are empty
+  // Optional: daily energy and the monthly peak from the statistics tables where they have
+  // rows; history fills in what they do not have yet (today, before the first update).
+  app::StatisticsStore* statistics = nullptr;
   Clock now_ms;
   std::string version;
 };
