@@ -112,6 +112,14 @@ async function loadMeters() {
   select.hidden = state.meters.length < 2;
   const current = state.meters.find((m) => m.meter === state.meter);
   setText("meter-name", current ? `meter ${current.meter_number || current.meter}` : "no meter yet");
+  $("meter-name").hidden = !select.hidden && !!current;
+  // Other meters that need attention, so that a problem is not hidden behind the selection.
+  const troubled = state.meters.filter((m) => m.meter !== state.meter && m.live && m.diagnosis !== "ok");
+  const others = $("others");
+  others.hidden = troubled.length === 0;
+  others.textContent = troubled
+    .map((m) => `Meter ${m.meter_number || m.meter}: ${DIAGNOSIS_TEXT[m.diagnosis] || m.diagnosis} (${m.reason})`)
+    .join(" · ");
   if (!state.meter) showDiagnosis(body.diagnosis, "Waiting for the first telegram.");
   if (!before && state.meter && state.started) restart();  // the first meter appeared
 }
@@ -185,30 +193,30 @@ function showHealth(health, status) {
   const pending = status.journal.pending_bytes;
   setText("database", status.database.up ? (pending > 65536 ? `up, ${Math.round(pending / 1024)} KiB queued` : "up") : "down");
 
-  const errors = { ...health.errors };
-  for (const [cause, count] of Object.entries(health.unattributed_errors || {})) {
-    errors[cause] = (errors[cause] || 0) + count;
-  }
+  // This meter's errors, then those that named no meter (damaged frames, text that is not hex).
+  const byCount = (errors) => Object.entries(errors || {}).sort((a, b) => b[1] - a[1]);
+  const chip = ([cause, count], unattributed) => {
+    const li = document.createElement("li");
+    li.dataset.cause = cause;
+    if (unattributed) li.className = "unattributed";
+    const label = document.createTextNode(`${cause.replaceAll("_", " ")} `);
+    const number = document.createElement("b");
+    number.textContent = String(count);
+    li.append(label, number);
+    return li;
+  };
+  const own = byCount(health.errors).map((e) => chip(e, false));
+  const foreign = byCount(status.unattributed.errors).map((e) => chip(e, true));
   const list = $("errors");
-  const entries = Object.entries(errors).sort((a, b) => b[1] - a[1]);
-  if (entries.length === 0) {
+  if (own.length + foreign.length === 0) {
     const li = document.createElement("li");
     li.className = "muted";
     li.textContent = "none";
     list.replaceChildren(li);
   } else {
-    list.replaceChildren(
-      ...entries.map(([cause, count]) => {
-        const li = document.createElement("li");
-        li.dataset.cause = cause;
-        const label = document.createTextNode(`${cause.replaceAll("_", " ")} `);
-        const number = document.createElement("b");
-        number.textContent = String(count);
-        li.append(label, number);
-        return li;
-      }),
-    );
+    list.replaceChildren(...own, ...foreign);
   }
+  $("unattributed-note").hidden = foreign.length === 0;
 }
 
 function capitalise(text) {
