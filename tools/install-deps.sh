@@ -4,15 +4,32 @@
 # packages are already installed. Needs root, or sudo when not root.
 set -euo pipefail
 
+#
+# INSTALL_DEPS_PROFILE selects how much (default: all):
+#   build  what building build/smartmeter needs (the Dockerfile's build stage)
+#   run    build + the local broker, its clients and sqlite3 (tools/quickstart.sh)
+#   all    run + tests, benchmarks, browser test, ESP8266 cross compiler (tools/test-all.sh)
+profile=${INSTALL_DEPS_PROFILE:-all}
+if [[ ! "$profile" =~ ^(build|run|all)$ ]]; then
+  echo "install-deps: INSTALL_DEPS_PROFILE must be build, run or all, not '$profile'" >&2
+  exit 2
+fi
+
 packages=(
   # toolchain and build tools
   build-essential cmake ninja-build pkg-config git python3 ca-certificates
-  # clang for sanitizer/fuzz builds, plus formatting and static analysis
-  clang clang-14 libclang-rt-14-dev clang-format clang-tidy
   # libraries
   libssl-dev libcli11-dev nlohmann-json3-dev libfmt-dev libspdlog-dev
   libsqlite3-dev libmariadb-dev libcpp-httplib-dev
   libpaho-mqttpp-dev libpaho-mqtt-dev libmosquitto-dev
+)
+if [[ "$profile" != build ]]; then
+  packages+=(sqlite3 mosquitto mosquitto-clients)
+fi
+if [[ "$profile" == all ]]; then
+  packages+=(
+  # clang for sanitizer/fuzz builds, plus formatting and static analysis
+  clang clang-14 libclang-rt-14-dev clang-format clang-tidy
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3-cryptography
   # databases and MQTT broker/clients used by integration tests and at run time
@@ -21,7 +38,8 @@ packages=(
   chromium
   # ESP8266 cross compiler for the firmware size check
   gcc-xtensa-lx106 picolibc-xtensa-lx106-elf
-)
+  )
+fi
 
 missing=()
 for pkg in "${packages[@]}"; do
@@ -32,12 +50,13 @@ for pkg in "${packages[@]}"; do
 done
 
 # Node.js and npm for the dashboard's browser test, from Debian unless the machine has its own.
-if ! command -v npm >/dev/null 2>&1; then
+if [[ "$profile" == all ]] && ! command -v npm >/dev/null 2>&1; then
   missing+=(nodejs npm)
 fi
 
 # The browser test's npm packages, exactly as web/package-lock.json pins them (npm registry).
 install_web_packages() {
+  [[ "$profile" == all ]] || return 0
   local web
   web="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/web"
   if [[ "$web/node_modules/.package-lock.json" -nt "$web/package-lock.json" ]]; then

@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
 # Quick start: install what is needed, build, and run the decoder service on the embedded
-# defaults (SQLite in ./data, a local mosquitto on 127.0.0.1:1883 when none is configured).
-# Ctrl-C stops everything this script started.
+# defaults (SQLite in ./data, a local mosquitto on 127.0.0.1:1883 when none is configured), with
+# the dashboard on http://127.0.0.1:8080/. Ctrl-C stops everything this script started.
 #
-# With ./server.env present its settings are used (your key, broker, database). Without it the
-# service runs with a demo key and a simulated telegram is published once so you see it work.
+# With ./server.env present its settings are used (your key, broker, database) and your meter
+# feeds the service. Without it a simulated meter (`smartmeter simulate`) publishes a telegram
+# every 5 seconds, and the service gets its key.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 echo "==> Installing dependencies (Debian packages)"
-bash tools/install-deps.sh
+INSTALL_DEPS_PROFILE=run bash tools/install-deps.sh
 
 echo "==> Building build/smartmeter"
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DMETER_BUILD_TESTS=OFF \
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DMETER_WARNINGS_AS_ERRORS=OFF -DMETER_BUILD_TESTS=OFF \
   -DMETER_BUILD_BENCH=OFF >/dev/null
 cmake --build build -j"$(nproc)" --target smartmeter
 
@@ -22,13 +23,7 @@ env_file=server.env
 if [[ ! -f server.env ]]; then
   demo=1
   env_file=data/quickstart.env
-  cat >"$env_file" <<'ENV'
-# Written by tools/quickstart.sh: the demo key of examples/sample-telegram.hex.
-# Copy deploy/server.env.example to ./server.env with your own key to read your meter.
-SMARTMETER_KEY=000102030405060708090A0B0C0D0E0F
-ENV
-  chmod 600 "$env_file"
-  echo "==> No server.env: using the demo key ($env_file)"
+  echo "==> No server.env: a simulated meter will feed the service ($env_file)"
 fi
 
 pids=()
@@ -62,20 +57,54 @@ CONF
 fi
 
 if [[ $demo == 1 ]]; then
+  # The simulator prints its meter's key first; the service is started with it.
+  build/smartmeter simulate --host 127.0.0.1 --port "$mqtt_port" >data/simulate.log 2>&1 &
+  pids+=($!)
+  keys=""
+  for _ in $(seq 50); do
+    keys=$(grep -m1 '^SMARTMETER_KEYS=' data/simulate.log 2>/dev/null || true)
+    [[ -n "$keys" ]] && break
+    sleep 0.1
+  done
+  if [[ -z "$keys" ]]; then
+    cat data/simulate.log >&2
+    echo "quickstart: the simulator did not start (log above)" >&2
+    exit 1
+  fi
+  umask 077
+  cat >"$env_file" <<ENV
+# Written by tools/quickstart.sh for the simulated meter (smartmeter simulate, seed 1).
+# Copy deploy/server.env.example to ./server.env with your own key to read your meter.
+SMARTMETER_KEY=000102030405060708090A0B0C0D0E0F
+${keys}
+MQTT_HOST=127.0.0.1
+MQTT_PORT=${mqtt_port}
+ENV
+  echo "==> Simulated meter: $(head -n1 data/simulate.log)"
+fi
+
+http_listen=$(grep -E '^SMARTMETER_HTTP_LISTEN=' "$env_file" 2>/dev/null | tail -n1 | cut -d= -f2- |
+  tr -d '"' || true)
+http_listen=${SMARTMETER_HTTP_LISTEN:-${http_listen:-127.0.0.1:8080}}
+if [[ "$http_listen" != off ]]; then
   (
-    sleep 3
-    echo "==> Publishing examples/sample-telegram.hex to sensors/smartmeter; values:"
-    mosquitto_sub -h 127.0.0.1 -p "$mqtt_port" -t sensors/smartmeter/values -C 1 -W 10 &
-    sub=$!
-    sleep 0.5
-    mosquitto_pub -h 127.0.0.1 -p "$mqtt_port" -q 1 -t sensors/smartmeter \
-      -f examples/sample-telegram.hex
-    wait "$sub" || true
-    sleep 1
-    echo "==> Stored in data/smartmeter.db:"
-    sqlite3 -header -column data/smartmeter.db \
-      'SELECT timestamp, meter, WIn, PIn, U1, I1, PF FROM history ORDER BY id DESC LIMIT 1' || true
-    echo "==> The service keeps running; Ctrl-C stops it."
+    for _ in $(seq 100); do
+      # Any HTTP answer (200 healthy, 503 while the first telegram is awaited) will do.
+      if python3 - "http://${http_listen}/healthz" 2>/dev/null <<'PY'; then
+import sys, urllib.error, urllib.request
+try:
+    urllib.request.urlopen(sys.argv[1], timeout=1)
+except urllib.error.HTTPError:
+    pass
+PY
+        echo
+        echo "==> Dashboard: http://${http_listen}/   (API: /api/status, metrics: /metrics)"
+        echo "==> Data: data/smartmeter.db (sqlite3 data/smartmeter.db 'SELECT * FROM history')"
+        echo "==> Ctrl-C stops everything this script started."
+        exit 0
+      fi
+      sleep 0.2
+    done
   ) &
   pids+=($!)
 fi

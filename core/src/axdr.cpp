@@ -77,6 +77,7 @@ Status read_item(ByteReader& in, AxdrItem* items, std::size_t& used, std::size_t
   item.count = 0;
   item.integer = 0;
   item.offset = static_cast<std::uint32_t>(tag_offset);
+  item.bytes = {};  // a failure below must not leave the view of an earlier input behind
 
   if (info.container) {
     auto count = in.ber_length(DecodeError::kBadValue);
@@ -85,7 +86,6 @@ Status read_item(ByteReader& in, AxdrItem* items, std::size_t& used, std::size_t
     if (*count > in.remaining()) return failure_at(DecodeError::kBadValue, tag_offset);
     if (*count > kMaxAxdrItems) return failure_at(DecodeError::kTooManyValues, tag_offset);
     item.count = static_cast<std::uint16_t>(*count);
-    item.bytes = {};
     children = *count;
     return Status::success();
   }

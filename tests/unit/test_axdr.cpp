@@ -59,6 +59,17 @@ TEST_F(Axdr, ReadsTheEvnRegisterTriple) {
   EXPECT_EQ(item(5).offset, 19u);
 }
 
+// Items are reused from walk to walk: an item begun by a walk that then fails must not keep
+// the byte view of an earlier input (found by fuzz_axdr).
+TEST_F(Axdr, AFailedWalkLeavesNoViewOfAnEarlierInput) {
+  const Bytes first = test::from_hex("020209060100010800FF0600003289");
+  ASSERT_TRUE(walk(first));
+  const Bytes truncated = test::from_hex("0202096C0100");  // octet-string of 108 bytes, 2 there
+  expect_failure(walk(truncated), DecodeError::kBadValue, 4);
+  ASSERT_EQ(size(), 2u);
+  EXPECT_TRUE(item(1).bytes.empty());
+}
+
 TEST_F(Axdr, SignedAndUnsignedIntegersKeepTheirSign) {
   const Bytes data =
       test::join({axdr::structure(9), axdr::int8(-3), axdr::uint8(0xFF), axdr::int16(-780),
