@@ -2,6 +2,7 @@
 #include "meter/app/live_state.h"
 
 #include <algorithm>
+#include <string_view>
 
 namespace meter::app {
 namespace {
@@ -99,23 +100,39 @@ void LiveState::push(std::deque<Event>& events, const Event& event) {
   if (events.size() > kWindowEvents) events.pop_front();
 }
 
-LiveState::MeterState* LiveState::meter_for(const std::string& id) {
-  auto it = meters_.find(id);
+LiveState::MeterKey LiveState::key_of(const core::Telegram& telegram, bool by_title) {
+  MeterKey key{};
+  if (by_title) {
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    for (std::size_t i = 0; i < telegram.system_title.size(); ++i) {
+      key[2 * i] = kHex[telegram.system_title[i] >> 4];
+      key[2 * i + 1] = kHex[telegram.system_title[i] & 0x0F];
+    }
+  } else {
+    const std::string_view number = telegram.meter_number.view().substr(0, key.size());
+    std::copy(number.begin(), number.end(), key.begin());
+  }
+  return key;
+}
+
+LiveState::MeterState* LiveState::meter_for(const MeterKey& key) {
+  auto it = meters_.find(key);
   if (it != meters_.end()) return &it->second;
   if (meters_.size() >= kMaxMeters) return nullptr;
-  MeterState& state = meters_[id];
-  state.snapshot.meter = id;
+  MeterState& state = meters_[key];
+  state.snapshot.meter.assign(key.data(), std::find(key.begin(), key.end(), '\0'));
   return &state;
 }
 
 void LiveState::record_decoded(const core::Telegram& telegram, std::int64_t now_ms) {
-  Reading reading = make_reading(telegram, now_ms);
+  // The MQTT thread calls this for every telegram: no allocation once the meter is known.
   const bool has_counter = telegram.encrypted || telegram.authenticated;
+  const MeterKey key = key_of(telegram, has_counter);
   std::lock_guard lock(mutex_);
   ++global_.received;
   global_.last_received_ms = now_ms;
   push(global_events_, {now_ms, Outcome::kDecoded, telegram.frame_counter, has_counter});
-  MeterState* state = meter_for(reading.meter);
+  MeterState* state = meter_for(key);
   if (state == nullptr) {
     ++global_.unattributed;
     return;
@@ -125,13 +142,17 @@ void LiveState::record_decoded(const core::Telegram& telegram, std::int64_t now_
   ++m.decoded;
   m.last_received_ms = now_ms;
   m.last_decoded_ms = now_ms;
-  if (!reading.meter_number.empty()) m.meter_number = reading.meter_number;
+  if (!telegram.meter_number.empty() && m.meter_number != telegram.meter_number.view()) {
+    m.meter_number.assign(telegram.meter_number.view());
+  }
+  bool newest = true;
   if (has_counter) {
     const std::uint32_t counter = telegram.frame_counter;
     if (m.last_frame_counter) {
       const std::uint32_t last = *m.last_frame_counter;
       if (counter <= last) {
         ++m.replays;
+        newest = false;  // a replayed (older) telegram does not replace the newest reading
       } else if (counter - last > 1) {
         ++m.frame_counter_gaps;
         m.frames_missed += counter - last - 1;
@@ -139,9 +160,10 @@ void LiveState::record_decoded(const core::Telegram& telegram, std::int64_t now_
     }
     if (!m.last_frame_counter || counter > *m.last_frame_counter) m.last_frame_counter = counter;
   }
-  // A replayed (older) telegram does not replace the newest reading.
-  if (!m.latest || !has_counter || telegram.frame_counter >= m.latest->frame_counter) {
-    m.latest = std::move(reading);
+  if (newest || !state->latest) {
+    if (!state->latest) state->latest = std::make_unique<core::Telegram>();
+    *state->latest = telegram;
+    state->latest_received_ms = now_ms;
   }
   push(state->events, {now_ms, Outcome::kDecoded, telegram.frame_counter, has_counter});
 }
@@ -157,17 +179,7 @@ void LiveState::record_failure(core::DecodeError error, const core::Telegram* te
   ++global_.received;
   global_.last_received_ms = now_ms;
   push(global_events_, {now_ms, outcome, counter, attributed});
-  MeterState* state = nullptr;
-  if (attributed) {
-    // Same id as make_reading() gives a decoded telegram of this meter.
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    std::string id;
-    for (const std::uint8_t b : telegram->system_title) {
-      id += kHex[b >> 4];
-      id += kHex[b & 0x0F];
-    }
-    state = meter_for(id);
-  }
+  MeterState* state = attributed ? meter_for(key_of(*telegram, true)) : nullptr;
   if (state == nullptr) {
     ++global_.unattributed;
     ++global_.errors[static_cast<std::size_t>(error)];
@@ -266,6 +278,7 @@ LiveSnapshot LiveState::snapshot(std::int64_t now_ms) const {
   const std::deque<Event>* shared = meters_.size() == 1 ? &global_events_ : nullptr;
   for (const auto& [id, state] : meters_) {
     MeterSnapshot m = state.snapshot;
+    if (state.latest) m.latest = make_reading(*state.latest, state.latest_received_ms);
     // A meter's own deque has no line errors (they are never attributed); with one meter the
     // unattributed ones are its own.
     const std::int64_t last_received = shared != nullptr

@@ -210,6 +210,40 @@ TEST(LiveState, EachMeterHasItsOwnDiagnosis) {
   EXPECT_EQ(live.snapshot(t).meters[0].diagnosis, Diagnosis::kOk);
 }
 
+TEST(LiveState, PlaintextTelegramsAreKnownByTheirMeterNumber) {
+  // No security header: no system title and no frame counter to check.
+  LiveState live(kStart, kLimitMs);
+  core::Telegram t = telegram(0);
+  t.encrypted = false;
+  t.system_title = {};
+  t.meter_number.assign("ABCDEFGHIJKLMNOPQRS");
+  live.record_decoded(t, kStart + 1000);
+  live.record_decoded(t, kStart + 2000);
+  const auto m = only_meter(live.snapshot(kStart + 3000));
+  EXPECT_EQ(m.meter, "ABCDEFGHIJKLMNOP");  // as make_reading() names it: 16 characters
+  EXPECT_EQ(m.meter_number, "ABCDEFGHIJKLMNOPQRS");
+  EXPECT_EQ(m.decoded, 2u);
+  EXPECT_EQ(m.replays, 0u);
+  EXPECT_FALSE(m.last_frame_counter.has_value());
+  ASSERT_TRUE(m.latest.has_value());
+  EXPECT_EQ(m.latest->meter, m.meter);
+  EXPECT_EQ(m.latest->received_at_ms, kStart + 2000);
+}
+
+TEST(LiveState, TooManyMetersGoToTheGlobalBucket) {
+  LiveState live(kStart, kLimitMs);
+  for (std::size_t i = 0; i < LiveState::kMaxMeters + 3; ++i) {
+    core::Telegram t = telegram(1);
+    t.system_title[6] = static_cast<std::uint8_t>(i >> 8);
+    t.system_title[7] = static_cast<std::uint8_t>(i);
+    live.record_decoded(t, kStart + 1000);
+  }
+  const auto snapshot = live.snapshot(kStart + 2000);
+  EXPECT_EQ(snapshot.meters.size(), LiveState::kMaxMeters);
+  EXPECT_EQ(snapshot.global.unattributed, 3u);
+  EXPECT_EQ(snapshot.global.received, LiveState::kMaxMeters + 3);
+}
+
 TEST(LiveState, NamesAndAdviceForEveryDiagnosis) {
   for (const auto d : {Diagnosis::kOk, Diagnosis::kNoSignal, Diagnosis::kLineNoise,
                        Diagnosis::kWrongKey, Diagnosis::kStale}) {

@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -133,16 +134,22 @@ class LiveState {
     bool has_counter = false;
   };
   struct MeterState {
-    MeterSnapshot snapshot;
+    MeterSnapshot snapshot;  // without `latest`: made from the telegram at snapshot time
+    std::unique_ptr<core::Telegram> latest;  // the newest decoded telegram, copied as it is
+    std::int64_t latest_received_ms = 0;
     std::deque<Event> events;
   };
+  // The meter id as make_reading() forms it, without allocating: the system title in hex, or
+  // (plaintext telegrams) up to 16 characters of the meter number.
+  using MeterKey = std::array<char, 16>;
+  static MeterKey key_of(const core::Telegram& telegram, bool by_title);
   struct Verdict {
     Diagnosis diagnosis;
     std::string reason;
   };
 
   static void push(std::deque<Event>& events, const Event& event);
-  MeterState* meter_for(const std::string& id);
+  MeterState* meter_for(const MeterKey& key);
   Verdict judge(std::int64_t last_received_ms, std::int64_t last_decoded_ms, bool ever_decoded,
                 const std::deque<Event>& events, const std::deque<Event>* shared_line,
                 std::int64_t now_ms) const;
@@ -150,7 +157,7 @@ class LiveState {
   std::int64_t started_ms_;
   std::int64_t no_signal_after_ms_;
   mutable std::mutex mutex_;
-  std::map<std::string, MeterState> meters_;
+  std::map<MeterKey, MeterState> meters_;
   GlobalSnapshot global_;
   std::deque<Event> global_events_;  // unattributed telegrams only
 };
