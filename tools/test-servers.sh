@@ -11,6 +11,12 @@
 # After `start`, <dir>/port holds the TCP port (127.0.0.1). MariaDB: user `smartmeter`, password
 # `smartmeter-test`, all privileges, password authentication over TCP; root has no password on
 # the socket <dir>/mysqld.sock. Mosquitto: anonymous access, persistence in <dir>/.
+#
+# Opt-in TLS: with TEST_SERVERS_TLS_DIR=<certs> set at `start` (a directory holding ca.crt,
+# server.crt and server.key in PEM), mosquitto gets a second, TLS-only listener whose port is in
+# <dir>/tls_port (the plain listener on <dir>/port stays for the tests' own clients), and MariaDB
+# is started with --ssl-ca/--ssl-cert/--ssl-key (TLS offered on its one port). The choice is kept
+# in <dir>/tls_dir, so `restart` keeps it without the variable.
 # Works as root without an init system (no systemd, no service, no policy-rc.d involvement).
 set -euo pipefail
 
@@ -53,15 +59,29 @@ EOF
 }
 
 port_of() {
-  local dir=$1
-  if [[ -s "$dir/port" ]]; then
-    cat "$dir/port"
+  local dir=$1 file=${2:-port}
+  if [[ -s "$dir/$file" ]]; then
+    cat "$dir/$file"
   else
     local port
     port=$(free_port) || die "no free TCP port found"
-    echo "$port" >"$dir/port"
+    echo "$port" >"$dir/$file"
     echo "$port"
   fi
+}
+
+# The certificate directory of the opt-in TLS setup (see the header), or nothing.
+tls_dir_of() {
+  local dir=$1
+  if [[ -n "${TEST_SERVERS_TLS_DIR:-}" ]]; then
+    local certs file
+    certs=$(cd "$TEST_SERVERS_TLS_DIR" && pwd) || die "TEST_SERVERS_TLS_DIR: no such directory"
+    for file in ca.crt server.crt server.key; do
+      [[ -r "$certs/$file" ]] || die "TEST_SERVERS_TLS_DIR: $certs/$file is missing"
+    done
+    echo "$certs" >"$dir/tls_dir"
+  fi
+  if [[ -s "$dir/tls_dir" ]]; then cat "$dir/tls_dir"; fi
 }
 
 pid_alive() {
@@ -146,12 +166,18 @@ mariadb_start() {
 
   local port
   port=$(port_of "$dir")
+  local tls_args=() certs
+  certs=$(tls_dir_of "$dir")
+  if [[ -n "$certs" ]]; then
+    tls_args=(--ssl-ca="$certs/ca.crt" --ssl-cert="$certs/server.crt" --ssl-key="$certs/server.key")
+    say "mariadbd offers TLS with the certificates in $certs"
+  fi
   say "starting mariadbd on 127.0.0.1:$port, data $dir/data, socket $socket"
   # setsid: the server must not die with the caller's terminal or process group.
   setsid "$mariadbd" --no-defaults --datadir="$dir/data" --tmpdir="$dir/tmp" --socket="$socket" --port="$port" \
     --bind-address=127.0.0.1 --pid-file="$pid_file" --log-error="$dir/mysqld.err" \
     --skip-name-resolve --skip-log-bin --innodb-buffer-pool-size=64M \
-    "${user_args[@]}" </dev/null >>"$dir/mysqld.out" 2>&1 &
+    "${user_args[@]}" ${tls_args[@]+"${tls_args[@]}"} </dev/null >>"$dir/mysqld.out" 2>&1 &
   local launched=$!
 
   local waited=0
@@ -233,6 +259,16 @@ mosquitto_start() {
   local run_as=""
   # As root, mosquitto drops privileges to user `mosquitto`, who could not write to <dir>.
   if [[ $(id -u) -eq 0 ]]; then run_as="user root"; fi
+  local tls_listener="" tls_port="" certs
+  certs=$(tls_dir_of "$dir")
+  if [[ -n "$certs" ]]; then
+    tls_port=$(port_of "$dir" tls_port)
+    tls_listener="listener $tls_port 127.0.0.1
+cafile $certs/ca.crt
+certfile $certs/server.crt
+keyfile $certs/server.key
+require_certificate false"
+  fi
   cat >"$dir/mosquitto.conf" <<EOF
 # Written by tools/test-servers.sh
 listener $port 127.0.0.1
@@ -244,6 +280,7 @@ autosave_interval 1
 pid_file $pid_file
 log_dest file $dir/mosquitto.log
 $run_as
+$tls_listener
 EOF
   say "starting mosquitto on 127.0.0.1:$port, persistence in $dir/"
   setsid "$mosquitto" -c "$dir/mosquitto.conf" </dev/null >>"$dir/mosquitto.out" 2>&1 &
@@ -263,6 +300,12 @@ EOF
     waited=$((waited + 1))
   done
   [[ -s "$pid_file" ]] || echo "$launched" >"$pid_file"
+  if [[ -n "$tls_port" ]]; then
+    mosquitto_pub -h 127.0.0.1 -p "$tls_port" --cafile "$certs/ca.crt" -q 0 -t test-servers/ping \
+      -m ping -i "test-servers-tls-$$" >/dev/null 2>&1 ||
+      die "the TLS listener on 127.0.0.1:$tls_port refuses a client that trusts $certs/ca.crt"
+    say "mosquitto TLS listener on 127.0.0.1:$tls_port (certificates in $certs)"
+  fi
   say "mosquitto ready on 127.0.0.1:$port (pid $(cat "$pid_file"))"
 }
 

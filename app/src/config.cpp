@@ -117,13 +117,15 @@ void parse_meter_keys(const std::string& text, Config& config) {
   std::string normalised = text;
   std::replace(normalised.begin(), normalised.end(), ';', ',');
   std::stringstream stream(normalised);
+  std::size_t number = 0;
   for (std::string entry; std::getline(stream, entry, ',');) {
     entry = trim(entry);
     if (entry.empty()) continue;
+    // Entries are named by position, never quoted: a key in the wrong place would be shown.
+    const std::string which = "entry " + std::to_string(++number);
     const auto equals = entry.find('=');
     if (equals == std::string::npos) {
-      throw ConfigError("SMARTMETER_KEYS",
-                        "entry '" + entry.substr(0, 16) + "' is not SYSTEMTITLE=KEY[/AUTHKEY]");
+      throw ConfigError("SMARTMETER_KEYS", which + " is not SYSTEMTITLE=KEY[/AUTHKEY]");
     }
     const std::string title_text = trim(entry.substr(0, equals));
     std::string keys_text = trim(entry.substr(equals + 1));
@@ -131,8 +133,9 @@ void parse_meter_keys(const std::string& text, Config& config) {
     const auto decoded =
         core::decode_hex(title_text.data(), title_text.size(), title.data(), title.size());
     if (title_text.size() != 16 || !decoded.ok || decoded.size != title.size()) {
-      throw ConfigError("SMARTMETER_KEYS",
-                        "system title '" + title_text + "' must be 16 hex digits");
+      throw ConfigError("SMARTMETER_KEYS", which +
+                                               ": the system title must be 16 hex digits, got " +
+                                               std::to_string(title_text.size()) + " characters");
     }
     core::MeterKeys keys;
     const auto slash = keys_text.find('/');

@@ -91,8 +91,18 @@ void PahoMqttConnection::connect_until_up() {
       }
       return;  // from here on Paho's automatic reconnect takes over
     } catch (const mqtt::exception& error) {
-      spdlog::warn("mqtt: cannot connect to {}: {}; next try in {} s", settings_.uri, error.what(),
-                   backoff.count());
+      // Paho (1.2) says only "TCP/TLS connect failure" when the broker's certificate does not
+      // verify, and its TLS error callback is unsafe to use: name what to check instead.
+      std::string hint;
+      if (settings_.uri.rfind("ssl://", 0) == 0) {
+        hint = settings_.tls_ca_file.empty()
+                   ? " (TLS: is the broker's certificate signed by a system CA? Otherwise set "
+                     "MQTT_TLS_CA_FILE)"
+                   : " (TLS: is the broker's certificate signed by the CA in MQTT_TLS_CA_FILE " +
+                         settings_.tls_ca_file + " and issued for this host?)";
+      }
+      spdlog::warn("mqtt: cannot connect to {}: {}{}; next try in {} s", settings_.uri,
+                   error.what(), hint, backoff.count());
     }
     std::unique_lock lock(mutex_);
     wake_.wait_for(lock, backoff, [this] { return stopping_.load(); });
