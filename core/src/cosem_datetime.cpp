@@ -72,10 +72,38 @@ std::string CosemDateTime::to_iso_local() const {
   const char sign = offset < 0 ? '-' : '+';
   const std::int32_t magnitude = offset < 0 ? -offset : offset;
   char text[40];
-  std::snprintf(text, sizeof text, "%04u-%02u-%02uT%02u:%02u:%02u%c%02d:%02d", unsigned{year},
-                unsigned{month}, unsigned{day}, unsigned{hour}, unsigned{minute}, unsigned{second},
-                sign, magnitude / 60, magnitude % 60);
-  return text;
+  if (year > 9999 || magnitude / 60 > 99) {
+    std::snprintf(text, sizeof text, "%04u-%02u-%02uT%02u:%02u:%02u%c%02d:%02d", unsigned{year},
+                  unsigned{month}, unsigned{day}, unsigned{hour}, unsigned{minute},
+                  unsigned{second}, sign, magnitude / 60, magnitude % 60);
+    return text;
+  }
+  // The common case without printf (it runs for every telegram the service publishes).
+  char* out = text;
+  const auto digits = [&out](unsigned value, int count) {
+    for (int i = count - 1; i >= 0; --i) {
+      out[i] = static_cast<char>('0' + value % 10);
+      value /= 10;
+    }
+    out += count;
+  };
+  const auto put = [&out](char c) { *out++ = c; };
+  digits(year, 4);
+  put('-');
+  digits(month, 2);
+  put('-');
+  digits(day, 2);
+  put('T');
+  digits(hour, 2);
+  put(':');
+  digits(minute, 2);
+  put(':');
+  digits(second, 2);
+  put(sign);
+  digits(static_cast<unsigned>(magnitude / 60), 2);
+  put(':');
+  digits(static_cast<unsigned>(magnitude % 60), 2);
+  return std::string(text, out);
 }
 
 Result<CosemDateTime> parse_cosem_datetime(std::span<const std::uint8_t> bytes,

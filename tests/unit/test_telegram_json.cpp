@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "meter/json/telegram_json.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -106,6 +107,46 @@ TEST(TelegramJson, UnitFallsBackWhenTheMeterSentNone) {
   EXPECT_EQ(json["WIn"]["unit"], "Wh");
   EXPECT_EQ(json["WIn"]["value"].get<std::int64_t>(), 99);
   EXPECT_EQ(json["PIn"]["unit"], "unit 200");
+}
+
+// Values with a negative scaler are written by moving the decimal point; that must read the
+// same as the shortest text of the double (with ".0" for whole numbers) for every raw value.
+TEST(TelegramJson, DecimalValuesMatchTheShortestDoubleText) {
+  std::vector<std::int64_t> raws = {0,
+                                    1,
+                                    5,
+                                    9,
+                                    10,
+                                    99,
+                                    100,
+                                    1000,
+                                    2337,
+                                    2330,
+                                    819,
+                                    780,
+                                    65535,
+                                    -1,
+                                    -10,
+                                    -819,
+                                    -32768,
+                                    999999999999999,
+                                    -999999999999999,
+                                    123456789012345,
+                                    1000000000000000,
+                                    1234567890123456789};
+  for (std::int64_t r = 1; r < 5'000'000'000; r = r * 7 + 3) raws.push_back(r);
+  for (const int scaler_value : {-1, -2, -3, -4, -5}) {
+    const auto scaler = static_cast<std::int8_t>(scaler_value);
+    for (const std::int64_t raw : raws) {
+      Telegram t;
+      t[Quantity::kPowerFactor] = measurement(raw, scaler, core::kUnitNone);
+      std::string expected = fmt::format("{}", t[Quantity::kPowerFactor].value());
+      if (expected.find_first_of(".eEn") == std::string::npos) expected += ".0";
+      const std::string line = telegram_to_json_line(t);
+      EXPECT_NE(line.find("\"PF\":{\"value\":" + expected + ","), std::string::npos)
+          << "raw " << raw << " scaler " << int{scaler} << ": " << line;
+    }
+  }
 }
 
 TEST(TelegramJson, LargePositiveScalerDoesNotOverflow) {

@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include <iterator>
 
 #include "meter/core/hex.h"
@@ -14,6 +16,33 @@ using core::Measurement;
 using core::Quantity;
 using Buffer = fmt::memory_buffer;
 
+template <typename Integer>
+void append_integer(Buffer& out, Integer value) {
+  const fmt::format_int text(value);
+  out.append(text.data(), text.data() + text.size());
+}
+
+// raw * 10^scaler for -4 <= scaler < 0 written by moving the decimal point of the integer,
+// trailing zeros dropped but one digit kept (2337, -1 -> 233.7; 1000, -3 -> 1.0). For these
+// magnitudes that is exactly the shortest round-trip text of the double, without formatting
+// one. False when the value is outside that range.
+bool append_decimal(Buffer& out, std::int64_t raw, int scaler) {
+  constexpr std::int64_t kExact = 1'000'000'000'000'000;  // well inside a double's 2^53
+  if (scaler < -4 || scaler >= 0 || raw <= -kExact || raw >= kExact) return false;
+  const auto places = static_cast<std::size_t>(-scaler);
+  char digits[24];
+  const auto magnitude = static_cast<std::uint64_t>(raw < 0 ? -raw : raw);
+  const auto end = fmt::format_to(digits, "{:0{}}", magnitude, places + 1);
+  const auto length = static_cast<std::size_t>(end - digits);
+  std::size_t fraction_end = length;
+  while (fraction_end > length - places + 1 && digits[fraction_end - 1] == '0') --fraction_end;
+  if (raw < 0) out.push_back('-');
+  out.append(digits, digits + (length - places));
+  out.push_back('.');
+  out.append(digits + (length - places), digits + fraction_end);
+  return true;
+}
+
 // Scaled values with a non-negative scaler stay integers (12937, not 12937.0); the rest are
 // reals in their shortest round-trip form, a whole number keeping ".0" (1.0, 234.0).
 void append_number(Buffer& out, const Measurement& m) {
@@ -22,10 +51,11 @@ void append_number(Buffer& out, const Measurement& m) {
     bool fits = true;
     for (int i = 0; i < m.scaler && fits; ++i) fits = !__builtin_mul_overflow(value, 10, &value);
     if (fits) {
-      fmt::format_to(std::back_inserter(out), "{}", value);
+      append_integer(out, value);
       return;
     }
   }
+  if (append_decimal(out, m.raw, m.scaler)) return;
   const std::size_t start = out.size();
   fmt::format_to(std::back_inserter(out), "{}", m.value());
   const std::string_view written(out.data() + start, out.size() - start);
@@ -47,8 +77,15 @@ std::string unit_of(const Measurement& m, const char* fallback) {
   return symbol != nullptr ? symbol : fmt::format("unit {}", m.unit);
 }
 
+bool needs_escape(char c) { return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20; }
+
 void append_text(Buffer& out, std::string_view text) {
   out.push_back('"');
+  if (std::none_of(text.begin(), text.end(), needs_escape)) {
+    out.append(text);
+    out.push_back('"');
+    return;
+  }
   for (const char c : text) {
     if (c == '"' || c == '\\') {
       out.push_back('\\');
@@ -62,10 +99,12 @@ void append_text(Buffer& out, std::string_view text) {
   out.push_back('"');
 }
 
+// Keys are the program's own names: nothing to escape.
 void append_key(Buffer& out, std::string_view key) {
   if (out.size() > 1) out.push_back(',');
-  append_text(out, key);
-  out.push_back(':');
+  out.push_back('"');
+  out.append(key);
+  out.append(std::string_view("\":"));
 }
 
 // {"value":<number>,"unit":"<unit>"}
@@ -95,7 +134,9 @@ std::string telegram_to_json_line(const core::Telegram& t) {
   for (std::size_t i = 0; i < core::kQuantities.size(); ++i) {
     if (i == kOriginalKeys && t.has_time) {
       append_key(out, "timestamp");
-      fmt::format_to(std::back_inserter(out), "{{\"value\":{},\"unit\":\"s\"}}", t.timestamp_utc);
+      out.append(std::string_view("{\"value\":"));
+      append_integer(out, t.timestamp_utc);
+      out.append(std::string_view(",\"unit\":\"s\"}"));
     }
     const auto& quantity = core::kQuantities[i];
     const Measurement& m = t[quantity.quantity];
@@ -115,7 +156,7 @@ std::string telegram_to_json_line(const core::Telegram& t) {
     append_key(out, "systemTitle");
     append_text(out, system_title_hex(t.system_title));
     append_key(out, "frameCounter");
-    fmt::format_to(std::back_inserter(out), "{}", t.frame_counter);
+    append_integer(out, t.frame_counter);
   }
   if (t.has_time) {
     append_key(out, "meterTime");
