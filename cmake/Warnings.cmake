@@ -22,13 +22,15 @@ function(meter_target_warnings target)
     -Wold-style-cast
     -Wcast-align
     -Woverloaded-virtual
-    -Wnull-dereference
     -Wdouble-promotion
     -Wformat=2)
   if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
-    # GCC 12 reports false -Wrestrict overlaps inside std::string at -O2/-O3 (GCC bug 105329);
-    # as an error it would break optimised builds of correct code.
+    # GCC 12 reports false -Wrestrict overlaps inside std::string at -O2/-O3 (GCC bug 105329)
+    # and false -Wnull-dereference inside libstdc++ streams at -O2: as errors they would break
+    # optimised builds of correct code. Clang keeps -Wnull-dereference.
     target_compile_options(${target} PRIVATE -Wno-restrict)
+  else()
+    target_compile_options(${target} PRIVATE -Wnull-dereference)
   endif()
   if(METER_WARNINGS_AS_ERRORS)
     target_compile_options(${target} PRIVATE -Werror)
