@@ -178,7 +178,7 @@ void LiveState::record_failure(core::DecodeError error, const core::Telegram* te
   std::lock_guard lock(mutex_);
   ++global_.received;
   global_.last_received_ms = now_ms;
-  push(global_events_, {now_ms, outcome, counter, attributed});
+  push(global_events_, {now_ms, outcome, counter, attributed, error});
   MeterState* state = attributed ? meter_for(key_of(*telegram, true)) : nullptr;
   if (state == nullptr) {
     ++global_.unattributed;
@@ -189,7 +189,7 @@ void LiveState::record_failure(core::DecodeError error, const core::Telegram* te
   ++m.received;
   ++m.errors[static_cast<std::size_t>(error)];
   m.last_received_ms = now_ms;
-  push(state->events, {now_ms, outcome, counter, true});
+  push(state->events, {now_ms, outcome, counter, true, error});
 }
 
 LiveState::Verdict LiveState::judge(std::int64_t last_received_ms, std::int64_t last_decoded_ms,
@@ -222,6 +222,10 @@ LiveState::Verdict LiveState::judge(std::int64_t last_received_ms, std::int64_t 
     ++key_run;
   }
   if (key_run >= kWrongKeyMinFrames) {
+    if (events.back().error == core::DecodeError::kNoKey) {
+      return {Diagnosis::kWrongKey, "no key is configured for this system title (" +
+                                        std::to_string(key_run) + " telegrams in a row)"};
+    }
     return {Diagnosis::kWrongKey, std::to_string(key_run) +
                                       " intact frames in a row with increasing frame counters "
                                       "did not decrypt"};

@@ -217,6 +217,7 @@ TEST_F(ApiTest, LatestReadingWithUnitsAndTodaysEnergy) {
 
 TEST_F(ApiTest, MeterNumberWorksAsId) {
   EXPECT_EQ(get("/api/meters/181220012345/latest")["meter"], kMeter);
+  EXPECT_EQ(get("/api/meters/4b464d6750012345/latest")["meter"], kMeter);  // any case
   EXPECT_EQ(get("/api/meters/999/power")["meter"], kStoredOnly);
 }
 

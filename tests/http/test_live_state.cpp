@@ -107,6 +107,17 @@ TEST(LiveState, WrongKeyNeedsTwoIntactFramesWithIncreasingCounters) {
   EXPECT_NE(only_meter(two).reason.find("did not decrypt"), std::string::npos);
 }
 
+TEST(LiveState, AMeterWithoutAConfiguredKeyIsNamedSo) {
+  LiveState live(kStart, kLimitMs);
+  for (std::uint32_t c = 1; c <= 2; ++c) {
+    auto t = telegram(c);
+    live.record_failure(DecodeError::kNoKey, &t, kStart + c * 5000);
+  }
+  const auto m = only_meter(live.snapshot(kStart + 11000));
+  EXPECT_EQ(m.diagnosis, Diagnosis::kWrongKey);
+  EXPECT_NE(m.reason.find("no key is configured"), std::string::npos) << m.reason;
+}
+
 TEST(LiveState, RepeatedCounterIsNotTakenForAWrongKey) {
   // The same frame again and again (a replay) proves nothing about the key.
   LiveState live(kStart, kLimitMs);

@@ -142,7 +142,13 @@ Response Api::get(const std::string& path, const Params& params) {
   if (path.rfind(kPrefix, 0) == 0) {
     const std::string rest = path.substr(kPrefix.size());
     const auto slash = rest.find('/');
-    const std::string id = rest.substr(0, slash);
+    std::string id = rest.substr(0, slash);
+    if (id.size() == 16 &&
+        std::all_of(id.begin(), id.end(), [](unsigned char c) { return std::isxdigit(c) != 0; })) {
+      // System titles are stored in upper case.
+      std::transform(id.begin(), id.end(), id.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    }
     const std::string what = slash == std::string::npos ? "latest" : rest.substr(slash + 1);
     if (!valid_id(id)) return error(400, "meter id must be letters, digits, _ or -");
     if (what == "latest") return latest(id);

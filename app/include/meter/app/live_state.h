@@ -132,6 +132,7 @@ class LiveState {
     Outcome outcome = Outcome::kDecoded;
     std::uint32_t frame_counter = 0;
     bool has_counter = false;
+    core::DecodeError error = core::DecodeError::kNotHex;  // when the outcome is an error
   };
   struct MeterState {
     MeterSnapshot snapshot;  // without `latest`: made from the telegram at snapshot time
