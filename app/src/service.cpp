@@ -17,6 +17,7 @@ using Clock = std::chrono::steady_clock;
 constexpr auto kSyncInterval = std::chrono::milliseconds(200);
 constexpr auto kStatsInterval = std::chrono::seconds(60);
 constexpr auto kTickInterval = std::chrono::seconds(1);
+constexpr std::size_t kDrainBatchRows = 500;
 constexpr auto kPurgeInterval = std::chrono::hours(1);
 constexpr auto kMinRetry = std::chrono::milliseconds(500);
 constexpr auto kMaxRetry = std::chrono::seconds(30);
@@ -250,7 +251,10 @@ void Service::writer_loop() {
       last_purge = now();
     }
     records.clear();
-    if (auto read = journal_.read(offset, config_.batch_max_rows, records); !read) {
+    // Draining at shutdown: big batches, whatever the configured size, to exit quickly.
+    const std::size_t batch_rows =
+        writer_stop_ ? std::max(config_.batch_max_rows, kDrainBatchRows) : config_.batch_max_rows;
+    if (auto read = journal_.read(offset, batch_rows, records); !read) {
       spdlog::critical("journal: {}", read.error);
       return;
     }

@@ -208,13 +208,15 @@ TEST_P(FaultsOnBoth, KilledMidStreamAndRestarted) {
   expect_history_is(sent, meter);
   expect_buckets_are(expected_buckets(sent, meter.system_title()));
   EXPECT_EQ(stop_service(), 0);
-  expect_no_raw_duplicates();
+  // No raw-duplicate check here: a telegram journaled but not yet acknowledged when the process
+  // died is redelivered by the broker, arrives twice and is archived as it arrived (history
+  // still holds it once, checked above).
 }
 
 // SIGTERM: exit status 0 within a few seconds, and every telegram the service had received is
 // in the database when it has exited. A slow writer (one reading per transaction) makes sure
-// there is something left to write at the signal. What is published after the stop arrives
-// at the next start.
+// there is something left to write at the signal; the drain itself writes big batches. What is
+// published after the stop arrives at the next start.
 TEST_P(FaultsOnBoth, SigtermWritesWhatIsPendingAndExitsZero) {
   USE_BACKEND(GetParam());
   env_["SMARTMETER_BATCH_MAX_ROWS"] = "1";

@@ -43,6 +43,12 @@ struct HttpServer::Impl {
 
 HttpServer::HttpServer(ApiSources sources) : impl_(std::make_unique<Impl>(std::move(sources))) {
   httplib::Server& server = impl_->server;
+  // cpp-httplib's default adds SO_REUSEPORT: a second service on the same port would then bind
+  // too and get half the requests. Only SO_REUSEADDR (quick restarts), so a busy port fails.
+  server.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   Impl& impl = *impl_;
   server.new_task_queue = [] { return new httplib::ThreadPool(kWorkers); };
   server.set_read_timeout(5, 0);

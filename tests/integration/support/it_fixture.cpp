@@ -155,6 +155,8 @@ void ServiceTest::write_env() {
   if (env_.count("MQTT_PORT") == 0) {
     env_["MQTT_PORT"] = std::to_string(Servers::get().mosquitto_port());
   }
+  // Tests run side by side: the dashboard on any free port, never the user's 8080.
+  if (env_.count("SMARTMETER_HTTP_LISTEN") == 0) env_["SMARTMETER_HTTP_LISTEN"] = "127.0.0.1:0";
   write_env_file(env_file_, env_);
 }
 
