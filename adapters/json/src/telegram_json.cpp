@@ -14,7 +14,9 @@ namespace {
 
 using core::Measurement;
 using core::Quantity;
-using Buffer = fmt::memory_buffer;
+// A reserved std::string: the line is built in place and returned without a copy.
+using Buffer = std::string;
+constexpr std::size_t kLineCapacity = 768;
 
 template <typename Integer>
 void append_integer(Buffer& out, Integer value) {
@@ -32,8 +34,11 @@ bool append_decimal(Buffer& out, std::int64_t raw, int scaler) {
   const auto places = static_cast<std::size_t>(-scaler);
   char digits[24];
   const auto magnitude = static_cast<std::uint64_t>(raw < 0 ? -raw : raw);
-  const auto end = fmt::format_to(digits, "{:0{}}", magnitude, places + 1);
-  const auto length = static_cast<std::size_t>(end - digits);
+  // The digits, zero-padded to at least places + 1 so that there is a digit before the point.
+  const fmt::format_int text(magnitude);
+  std::size_t length = 0;
+  for (std::size_t pad = text.size(); pad < places + 1; ++pad) digits[length++] = '0';
+  for (std::size_t i = 0; i < text.size(); ++i) digits[length++] = text.data()[i];
   std::size_t fraction_end = length;
   while (fraction_end > length - places + 1 && digits[fraction_end - 1] == '0') --fraction_end;
   if (raw < 0) out.push_back('-');
@@ -68,7 +73,7 @@ void append_number(Buffer& out, const Measurement& m) {
 std::string format_number(const Measurement& m) {
   Buffer out;
   append_number(out, m);
-  return fmt::to_string(out);
+  return out;
 }
 
 std::string unit_of(const Measurement& m, const char* fallback) {
@@ -128,6 +133,7 @@ std::string system_title_hex(const core::SystemTitle& system_title) {
 // an object, so the two can never disagree.
 std::string telegram_to_json_line(const core::Telegram& t) {
   Buffer out;
+  out.reserve(kLineCapacity);
   out.push_back('{');
   // The original's keys (WIn .. PF), its timestamp, then what it did not know.
   constexpr std::size_t kOriginalKeys = static_cast<std::size_t>(Quantity::kPowerFactor) + 1;
@@ -175,7 +181,7 @@ std::string telegram_to_json_line(const core::Telegram& t) {
     out.push_back('}');
   }
   out.push_back('}');
-  return fmt::to_string(out);
+  return out;
 }
 
 nlohmann::ordered_json telegram_to_json(const core::Telegram& telegram) {
