@@ -53,22 +53,6 @@ std::unique_ptr<app::StatisticsStore> make_stats_store(const app::Config& config
   return std::make_unique<storage::MysqlStatisticsStore>(settings);
 }
 
-// A local date "YYYY-MM-DD" as its day number.
-std::optional<std::int64_t> parse_day(const std::string& text) {
-  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
-  int parts[3] = {};
-  const std::size_t offsets[3] = {0, 5, 8};
-  const std::size_t lengths[3] = {4, 2, 2};
-  for (int i = 0; i < 3; ++i) {
-    const char* begin = text.data() + offsets[i];
-    const auto [end, error] = std::from_chars(begin, begin + lengths[i], parts[i]);
-    if (error != std::errc() || end != begin + lengths[i]) return std::nullopt;
-  }
-  if (parts[1] < 1 || parts[1] > 12 || parts[2] < 1 || parts[2] > 31) return std::nullopt;
-  return app::days_from_date(
-      {parts[0], static_cast<unsigned>(parts[1]), static_cast<unsigned>(parts[2])});
-}
-
 int run_stats(const StatsOptions& options) {
   const auto loaded = load_settings_without_key(*options.settings_file, "stats");
   if (!loaded) return kExitUsage;
@@ -81,7 +65,7 @@ int run_stats(const StatsOptions& options) {
   for (const auto& [text, bound, next_day] :
        {std::tuple{&options.from, &query.from, 0}, std::tuple{&options.to, &query.until, 1}}) {
     if (text->empty()) continue;
-    const auto day = parse_day(*text);
+    const auto day = app::parse_day(*text);
     if (!day) {
       std::cerr << "smartmeter stats: '" << *text << "' is not a date YYYY-MM-DD\n";
       return kExitUsage;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "meter/app/local_time.h"
 
+#include <charconv>
+
 #include "meter/core/cosem_datetime.h"
 
 namespace meter::app {
@@ -65,6 +67,21 @@ std::int64_t vienna_month_start_utc(std::int64_t month_index) {
                         static_cast<unsigned>(month_index - floor_div(month_index, 12) * 12 + 1),
                         1};
   return vienna_day_start_utc(days_from_date(first));
+}
+
+std::optional<std::int64_t> parse_day(std::string_view text) {
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
+  int parts[3] = {};
+  const std::size_t offsets[3] = {0, 5, 8};
+  const std::size_t lengths[3] = {4, 2, 2};
+  for (int i = 0; i < 3; ++i) {
+    const char* begin = text.data() + offsets[i];
+    const auto [end, error] = std::from_chars(begin, begin + lengths[i], parts[i]);
+    if (error != std::errc() || end != begin + lengths[i]) return std::nullopt;
+  }
+  if (parts[1] < 1 || parts[1] > 12 || parts[2] < 1 || parts[2] > 31) return std::nullopt;
+  return days_from_date(
+      {parts[0], static_cast<unsigned>(parts[1]), static_cast<unsigned>(parts[2])});
 }
 
 }  // namespace meter::app

@@ -311,6 +311,40 @@ TEST_F(ApiTest, PeakQuarterHourOfTheMonth) {
                   .is_null());
 }
 
+TEST_F(ApiTest, StatisticsExportAsCsvAndJson) {
+  using app::StatsInterval;
+  statistics.stored = {
+      stats_row(StatsInterval::kQuarterHour, vienna(2026, 3, 29, 10), vienna(2026, 3, 29, 10, 15),
+                12.5, true),
+      stats_row(StatsInterval::kQuarterHour, vienna(2026, 3, 30, 9), vienna(2026, 3, 30, 9, 15), 20,
+                true),
+      stats_row(StatsInterval::kDay, vienna(2026, 3, 29, 0), vienna(2026, 3, 30, 0), 77, true)};
+  const std::string path = std::string("/api/meters/") + kMeter + "/statistics";
+
+  const Response csv = with_statistics.get(path, {});
+  EXPECT_EQ(csv.status, 200) << csv.body;
+  EXPECT_EQ(csv.content_type, "text/csv; charset=utf-8");
+  const std::vector<app::StatsRow> quarter_hours(statistics.stored.begin(),
+                                                 statistics.stored.begin() + 2);
+  EXPECT_EQ(csv.body, app::stats_csv(quarter_hours)) << "the last 7 days' quarter-hours";
+
+  const Response one_day = with_statistics.get(
+      path,
+      {{"interval", "day"}, {"from", "2026-03-29"}, {"to", "2026-03-29"}, {"format", "json"}});
+  EXPECT_EQ(one_day.status, 200) << one_day.body;
+  const json days = json::parse(one_day.body);
+  ASSERT_EQ(days.size(), 1u);
+  EXPECT_NEAR(days[0]["energyInWh"].get<double>(), 77.0, 1e-9);
+  ASSERT_FALSE(statistics.queries.empty());
+  EXPECT_EQ(statistics.queries.back().from, vienna(2026, 3, 29, 0));
+  EXPECT_EQ(statistics.queries.back().until, vienna(2026, 3, 30, 0)) << "23-hour day";
+
+  EXPECT_EQ(with_statistics.get(path, {{"interval", "hour"}}).status, 400);
+  EXPECT_EQ(with_statistics.get(path, {{"from", "29.03.2026"}}).status, 400);
+  EXPECT_EQ(with_statistics.get(path, {{"from", "2026-03-30"}, {"to", "2026-03-01"}}).status, 400);
+  EXPECT_EQ(api.get(path, {}).status, 503) << "without statistics tables";
+}
+
 TEST_F(ApiTest, DailyAndPeakAnswersAreCachedBriefly) {
   get(std::string("/api/meters/") + kMeter + "/peak");
   const int calls = history.calls;

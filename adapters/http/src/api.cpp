@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "meter/app/local_time.h"
+#include "meter/app/statistics.h"
 #include "meter/http/calendar.h"
 
 namespace meter::http {
@@ -156,6 +158,7 @@ Response Api::get(const std::string& path, const Params& params) {
     if (what == "power") return power(id, params);
     if (what == "daily") return daily(id, params);
     if (what == "peak") return peak(id, params);
+    if (what == "statistics") return statistics(id, params);
   }
   return error(404, "no such endpoint: " + path);
 }
@@ -475,6 +478,48 @@ Response Api::daily(const std::string& requested, const Params& params) {
         json{
             {"meter", id}, {"days", list}, {"total_in_wh", total_in}, {"total_out_wh", total_out}});
   });
+}
+
+// interval=quarter-hour|day (default quarter-hour), from/to = local days YYYY-MM-DD (default:
+// the last 7 days, today included), format=csv|json (default csv). Rows as `smartmeter stats`.
+Response Api::statistics(const std::string& requested, const Params& params) {
+  if (sources_.statistics == nullptr) return error(503, "statistics are not available");
+  const auto param = [&](const char* name, const char* fallback) {
+    const auto it = params.find(name);
+    return it == params.end() || it->second.empty() ? std::string(fallback) : it->second;
+  };
+  const std::string interval = param("interval", "quarter-hour");
+  const std::string format = param("format", "csv");
+  if (interval != "quarter-hour" && interval != "day") {
+    return error(400, "parameter interval must be quarter-hour or day");
+  }
+  if (format != "csv" && format != "json")
+    return error(400, "parameter format must be csv or json");
+  const std::int64_t today = app::vienna_local_day(sources_.now_ms() / 1000);
+  std::int64_t first = today - 6;
+  std::int64_t last = today;
+  for (const auto& [name, day] : {std::pair{"from", &first}, std::pair{"to", &last}}) {
+    const auto it = params.find(name);
+    if (it == params.end() || it->second.empty()) continue;
+    const auto parsed = app::parse_day(it->second);
+    if (!parsed) return error(400, std::string("parameter ") + name + " must be a date YYYY-MM-DD");
+    *day = *parsed;
+  }
+  if (last < first || (last - first + 1) * 86400 > kMaxRangeS) {
+    return error(400, "from..to must be a range of 1 to 400 days");
+  }
+  const app::LiveSnapshot live = sources_.live->snapshot(sources_.now_ms());
+  const std::string id = resolve(requested, live);
+  if (id.empty()) return error(404, "unknown meter " + requested);
+  app::StatsQuery query{
+      interval == "day" ? app::StatsInterval::kDay : app::StatsInterval::kQuarterHour, id,
+      app::vienna_day_start_utc(first), app::vienna_day_start_utc(last + 1)};
+  std::vector<app::StatsRow> rows;
+  if (auto got = sources_.statistics->rows(query, rows); !got) {
+    return error(503, "statistics: " + got.error);
+  }
+  if (format == "json") return {200, "application/json", app::stats_json(rows)};
+  return {200, "text/csv; charset=utf-8", app::stats_csv(rows)};
 }
 
 Response Api::peak(const std::string& requested, const Params& params) {

@@ -6,6 +6,8 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <string_view>
 
 namespace meter::app {
 
@@ -18,6 +20,9 @@ struct CivilDate {
 // The proleptic Gregorian date of a day number (days since 1970-01-01).
 CivilDate civil_from_days(std::int64_t days);
 std::int64_t days_from_date(const CivilDate& date);
+
+// "YYYY-MM-DD" as its day number; nullopt when it is not such a date.
+std::optional<std::int64_t> parse_day(std::string_view text);
 
 // Floor division for epoch arithmetic before 1970 as well.
 std::int64_t floor_div(std::int64_t value, std::int64_t divisor);

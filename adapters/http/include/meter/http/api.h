@@ -9,6 +9,7 @@
 //   GET /api/meters/{id}/power          power in/out for charts (default: the last 24 h)
 //   GET /api/meters/{id}/daily          energy in/out per day (default: the last 31 days)
 //   GET /api/meters/{id}/peak           the month's highest quarter-hour of power import
+//   GET /api/meters/{id}/statistics     quarter-hour or daily statistics as CSV (or JSON)
 //   GET /metrics                        Prometheus text format
 //   GET /healthz                        200 when MQTT is connected and the database writable
 //
@@ -74,6 +75,7 @@ class Api {
   Response power(const std::string& id, const Params& params);
   Response daily(const std::string& id, const Params& params);
   Response peak(const std::string& id, const Params& params);
+  Response statistics(const std::string& id, const Params& params);
   // Resolves a system title or meter number to the stored meter id; empty if unknown.
   std::string resolve(const std::string& id, const app::LiveSnapshot& live);
   // Cached for kCacheMs: the daily and peak answers read weeks of history.
