@@ -28,6 +28,7 @@
 #include "meter/storage/sqlite_history_query.h"
 #include "meter/storage/sqlite_reading_store.h"
 #include "meter/storage/sqlite_statistics_store.h"
+#include "settings_file.h"
 
 namespace meter::cli {
 namespace {
@@ -71,19 +72,6 @@ std::optional<app::Config> load(const ServiceOptions& options, const char* comma
     std::cerr << "smartmeter " << command << ": " << error.what() << "\n";
     return std::nullopt;
   }
-}
-
-storage::MysqlSettings mysql_settings(const app::Config& config) {
-  storage::MysqlSettings settings;
-  settings.host = config.db_host;
-  settings.port = config.db_port;
-  settings.user = config.db_user;
-  settings.password = config.db_password;
-  settings.schema = config.db_schema;
-  settings.table = config.db_table;
-  settings.tls = config.db_tls;
-  settings.tls_ca_file = config.db_tls_ca_file;
-  return settings;
 }
 
 std::unique_ptr<app::ReadingStore> make_store(const app::Config& config) {

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "meter/app/config.h"
+#include "meter/storage/mysql_reading_store.h"
 
 namespace meter::cli {
 
@@ -49,6 +50,20 @@ inline std::optional<app::Config> load_settings_without_key(const SettingsFile& 
     std::cerr << "smartmeter " << command << ": " << error.what() << "\n";
     return std::nullopt;
   }
+}
+
+// The MariaDB/MySQL connection the settings describe (every command's stores share it).
+inline storage::MysqlSettings mysql_settings(const app::Config& config) {
+  storage::MysqlSettings settings;
+  settings.host = config.db_host;
+  settings.port = config.db_port;
+  settings.user = config.db_user;
+  settings.password = config.db_password;
+  settings.schema = config.db_schema;
+  settings.table = config.db_table;
+  settings.tls = config.db_tls;
+  settings.tls_ca_file = config.db_tls_ca_file;
+  return settings;
 }
 
 }  // namespace meter::cli

@@ -41,16 +41,7 @@ std::unique_ptr<app::StatisticsStore> make_stats_store(const app::Config& config
   if (config.storage == app::StorageKind::kSqlite) {
     return std::make_unique<storage::SqliteStatisticsStore>(config.sqlite_file, config.db_table);
   }
-  storage::MysqlSettings settings;
-  settings.host = config.db_host;
-  settings.port = config.db_port;
-  settings.user = config.db_user;
-  settings.password = config.db_password;
-  settings.schema = config.db_schema;
-  settings.table = config.db_table;
-  settings.tls = config.db_tls;
-  settings.tls_ca_file = config.db_tls_ca_file;
-  return std::make_unique<storage::MysqlStatisticsStore>(settings);
+  return std::make_unique<storage::MysqlStatisticsStore>(mysql_settings(config));
 }
 
 int run_stats(const StatsOptions& options) {
