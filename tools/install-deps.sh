@@ -37,7 +37,7 @@ if [[ "$profile" == all ]]; then
   # headless browser for the dashboard test (driven by playwright-core from web/package.json)
   chromium
   # ESP8266 cross compiler for the firmware size check
-  gcc-xtensa-lx106 picolibc-xtensa-lx106-elf
+  gcc-xtensa-lx106 binutils-xtensa-lx106 picolibc-xtensa-lx106-elf
   )
 fi
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The project's test command: installs dependencies, checks formatting, builds
 # and tests with GCC (preset dev) and with Clang + ASan/UBSan (preset asan),
-# and checks the ESP8266 firmware size. Stops at the first failure.
+# checks the ESP8266 firmware size and builds the real firmware image (with
+# ../shared/esp8266-kit where present). Stops at the first failure.
 #
 # Environment:
 #   SKIP_ASAN=1   skip the sanitizer build for a quicker local run
@@ -11,7 +12,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 SKIP_ASAN=${SKIP_ASAN:-0}
 JOBS=2
-total_steps=5
+total_steps=6
 
 current_step=""
 step_number=0
@@ -112,7 +113,12 @@ begin_step "ESP8266 firmware size (freestanding core)"
 bash tools/firmware-size.sh
 end_step
 
-# f. summary --------------------------------------------------------------------
+# f. the real firmware image ---------------------------------------------------
+begin_step "ESP8266 firmware image (Arduino core 3.1.2, ../shared/esp8266-kit)"
+bash tools/firmware-image.sh
+end_step
+
+# g. summary --------------------------------------------------------------------
 echo
 echo "=================================================================="
 echo "=== test-all summary"
