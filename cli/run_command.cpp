@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // `smartmeter run` (the service) and `smartmeter replay` (re-decode the raw archive).
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -109,6 +110,8 @@ app::CipherFactory cipher_factory() {
 }
 
 int run_service(const ServiceOptions& options) {
+  // The settings alone on stdout; warnings about them on stderr.
+  if (options.print_config) spdlog::set_default_logger(spdlog::stderr_color_mt("stderr"));
   auto config = load(options, "run");
   if (!config) return kExitUsage;
   if (options.print_config) {
