@@ -253,7 +253,8 @@ void add_run_command(CLI::App& app, int& exit_status) {
       "or MySQL/MariaDB. Stops cleanly on Ctrl-C / SIGTERM.");
   add_env_option(command, *options);
   command->add_flag("--print-config", options->print_config,
-                    "Print the effective settings (secrets masked) and exit");
+                    "Print the effective settings (secrets masked), each with where its value came "
+                    "from, and exit");
   command->footer("Settings are listed in the README (section \"Settings\").");
   command->callback([options, &exit_status] { exit_status = run_service(*options); });
 

@@ -2,7 +2,9 @@
 // Settings as the user meets them: `smartmeter run --env FILE` with one invalid setting exits
 // with status 2 and one line on stderr naming that setting, at once, before it connects anywhere
 // (the broker and the database "servers" here are sockets that only count connection attempts).
-// `--print-config` masks every secret.
+// `--print-config` masks every secret and says where each value came from. A typo in the file's
+// syntax is such an error naming the file and line; a misspelt name is a warning naming the
+// closest setting, and the service still runs.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
