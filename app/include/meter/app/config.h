@@ -60,6 +60,11 @@ struct LoadOptions {
 enum class StorageKind { kSqlite, kMysql };
 
 struct Config {
+  // Where each setting that was given came from (name -> origin), for describe_config().
+  std::map<std::string, std::string> origins;
+  // Misspelt names, a repeated SMARTMETER_KEYS entry: logged at start, never fatal.
+  std::vector<std::string> warnings;
+
   // Keys: SMARTMETER_KEY (default), SMARTMETER_AUTH_KEY, SMARTMETER_KEYS (per meter).
   core::KeyRing keys;
   std::size_t meter_keys = 0;  // entries from SMARTMETER_KEYS
@@ -103,11 +108,6 @@ struct Config {
   // Home Assistant MQTT discovery (retained config messages under <prefix>/sensor/...).
   bool ha_discovery = true;
   std::string ha_prefix = "homeassistant";
-
-  // Where each setting that was given came from (name -> origin), for describe_config().
-  std::map<std::string, std::string> origins;
-  // Names that look like settings but are not (misspelt): logged at start, never fatal.
-  std::vector<std::string> warnings;
 
   std::string subscription_topic() const;
   std::string http_listen() const;  // as the setting reads
