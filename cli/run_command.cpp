@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // `smartmeter run` (the service) and `smartmeter replay` (re-decode the raw archive).
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -37,15 +37,8 @@ std::atomic<bool> g_stop{false};
 
 extern "C" void request_stop(int /*signal*/) { g_stop = true; }
 
-// SMARTMETER_ENV_FILE names the default settings file (the container sets /server.env).
-std::string default_env_file() {
-  const char* file = std::getenv("SMARTMETER_ENV_FILE");
-  return file != nullptr && *file != '\0' ? file : "server.env";
-}
-
 struct ServiceOptions {
-  std::string env_file = default_env_file();
-  bool env_file_given = false;
+  std::shared_ptr<SettingsFile> settings_file = std::make_shared<SettingsFile>();
   bool print_config = false;
 };
 
@@ -57,21 +50,7 @@ std::string host_name() {
 
 // Loads the configuration or explains why not; nullopt after printing the reason.
 std::optional<app::Config> load(const ServiceOptions& options, const char* command) {
-  try {
-    const app::EnvMap file = app::read_env_file(options.env_file, options.env_file_given);
-    struct stat info {};
-    if (!file.empty() && ::stat(options.env_file.c_str(), &info) == 0 &&
-        (info.st_mode & (S_IRGRP | S_IROTH)) != 0) {
-      spdlog::warn("{} can be read by other users and holds your meter key; chmod 600 {}",
-                   options.env_file, options.env_file);
-    }
-    app::Config config = app::load_config({file, app::process_environment()}, host_name());
-    spdlog::set_level(spdlog::level::from_str(config.log_level));
-    return config;
-  } catch (const app::ConfigError& error) {
-    std::cerr << "smartmeter " << command << ": " << error.what() << "\n";
-    return std::nullopt;
-  }
+  return load_settings(*options.settings_file, command, host_name(), {.key_required = true});
 }
 
 std::unique_ptr<app::ReadingStore> make_store(const app::Config& config) {
@@ -131,6 +110,8 @@ app::CipherFactory cipher_factory() {
 }
 
 int run_service(const ServiceOptions& options) {
+  // The settings alone on stdout; warnings about them on stderr.
+  if (options.print_config) spdlog::set_default_logger(spdlog::stderr_color_mt("stderr"));
   auto config = load(options, "run");
   if (!config) return kExitUsage;
   if (options.print_config) {
@@ -257,16 +238,9 @@ int run_replay(const ServiceOptions& options) {
 }
 
 void add_env_option(CLI::App* command, ServiceOptions& options) {
-  command
-      ->add_option_function<std::string>(
-          "--env",
-          [&options](const std::string& file) {
-            options.env_file = file;
-            options.env_file_given = true;
-          },
-          "Settings file (KEY=VALUE lines, as the original server.env); default ./server.env. "
-          "The process environment overrides it.")
-      ->type_name("FILE");
+  add_settings_file_option(command, options.settings_file,
+                           "Settings file (KEY=VALUE lines, as the original server.env). The "
+                           "process environment overrides it");
 }
 
 }  // namespace
@@ -279,7 +253,8 @@ void add_run_command(CLI::App& app, int& exit_status) {
       "or MySQL/MariaDB. Stops cleanly on Ctrl-C / SIGTERM.");
   add_env_option(command, *options);
   command->add_flag("--print-config", options->print_config,
-                    "Print the effective settings (secrets masked) and exit");
+                    "Print the effective settings (secrets masked), each with where its value came "
+                    "from, and exit");
   command->footer("Settings are listed in the README (section \"Settings\").");
   command->callback([options, &exit_status] { exit_status = run_service(*options); });
 

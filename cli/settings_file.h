@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
-// The `--env FILE` option and settings loading shared by the subcommands that read the
-// service's settings but need no meter key (`simulate`, `stats`).
+// The `--env FILE` option and the settings loading every subcommand that reads the service's
+// settings shares (`run`, `replay`, `simulate`, `stats`).
 #pragma once
+
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdlib>
@@ -33,19 +36,32 @@ inline void add_settings_file_option(CLI::App* command, const std::shared_ptr<Se
       ->type_name("FILE");
 }
 
-// defaults < settings file < process environment. A placeholder key satisfies the service's
-// loader, which then checks everything else. nullopt after printing the reason.
-inline std::optional<app::Config> load_settings_without_key(const SettingsFile& file,
-                                                            const char* command) {
+// SMARTMETER_ENV_FILE names the default settings file (the container sets /server.env).
+inline std::string settings_file_path(const SettingsFile& file) {
   const char* env = std::getenv("SMARTMETER_ENV_FILE");
-  const std::string path = file.given                       ? file.path
-                           : env != nullptr && *env != '\0' ? env
-                                                            : "server.env";
+  return file.given ? file.path : env != nullptr && *env != '\0' ? env : "server.env";
+}
+
+// defaults < settings file < process environment < `flags` (the command's own options).
+// Warnings (misspelt names, a readable file) go to the log; nullopt after printing the reason.
+inline std::optional<app::Config> load_settings(const SettingsFile& file, const char* command,
+                                                const std::string& host_name,
+                                                const app::LoadOptions& options,
+                                                const app::SettingsLayer& flags = {}) {
+  const std::string path = settings_file_path(file);
   try {
-    return app::load_config({{{"SMARTMETER_KEY", std::string(32, '0')}},
-                             app::read_env_file(path, file.given),
-                             app::process_environment()},
-                            "host");
+    const app::SettingsLayer from_file = app::read_env_file(path, file.given);
+    struct stat info {};
+    if (!from_file.empty() && ::stat(path.c_str(), &info) == 0 &&
+        (info.st_mode & (S_IRGRP | S_IROTH)) != 0) {
+      spdlog::warn("{} can be read by other users and holds your meter key; chmod 600 {}", path,
+                   path);
+    }
+    app::Config config =
+        app::load_config({from_file, app::process_environment(), flags}, host_name, options);
+    spdlog::set_level(spdlog::level::from_str(config.log_level));
+    for (const auto& warning : config.warnings) spdlog::warn("{}", warning);
+    return config;
   } catch (const app::ConfigError& error) {
     std::cerr << "smartmeter " << command << ": " << error.what() << "\n";
     return std::nullopt;

@@ -90,16 +90,18 @@ std::optional<std::int64_t> parse_start(const std::string& text) {
   return app::vienna_local_to_utc(days * 86400 + *hour * 3600 + *minute * 60 + *second);
 }
 
-// The service's MQTT settings (server.env < environment < flags).
+// The service's MQTT settings (server.env < environment < flags), the flags checked as strictly.
 std::optional<app::Config> load_mqtt_settings(const SimulateOptions& options) {
-  auto config = load_settings_without_key(*options.settings_file, "simulate");
-  if (!config) return std::nullopt;
-  if (!options.host.empty()) config->mqtt_host = options.host;
-  if (options.port != 0) config->mqtt_port = options.port;
-  if (!options.user.empty()) config->mqtt_user = options.user;
-  if (!options.password.empty()) config->mqtt_password = options.password;
-  if (!options.topic.empty()) config->raw_topic = options.topic;
-  return config;
+  app::SettingsLayer flags;
+  const auto flag = [&](const char* setting, const std::string& value, const char* name) {
+    if (!value.empty()) flags[setting] = {value, std::string("flag ") + name};
+  };
+  flag("MQTT_HOST", options.host, "--host");
+  flag("MQTT_PORT", options.port == 0 ? "" : std::to_string(options.port), "--port");
+  flag("MQTT_USER", options.user, "--user");
+  flag("MQTT_PASSWORD", options.password, "--password");
+  flag("SMARTMETER_RAWDATA_MQTT_TOPIC", options.topic, "--topic");
+  return load_settings(*options.settings_file, "simulate", "host", {.key_required = false}, flags);
 }
 
 struct SimulatedMeter {

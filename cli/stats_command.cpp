@@ -45,7 +45,8 @@ std::unique_ptr<app::StatisticsStore> make_stats_store(const app::Config& config
 }
 
 int run_stats(const StatsOptions& options) {
-  const auto loaded = load_settings_without_key(*options.settings_file, "stats");
+  const auto loaded =
+      load_settings(*options.settings_file, "stats", "host", {.key_required = false});
   if (!loaded) return kExitUsage;
   const app::Config& config = *loaded;
   app::StatsQuery query;

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "meter/app/config.h"
 
+#include <arpa/inet.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -51,6 +54,73 @@ const std::vector<std::string> kSettings = {
     "SMARTMETER_HA_PREFIX",
 };
 
+// Read by the command line before the settings are loaded.
+const std::vector<std::string> kReadBeforeLoading = {"SMARTMETER_ENV_FILE"};
+
+std::string upper(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return text;
+}
+
+bool is_known(const std::string& name) {
+  return std::find(kSettings.begin(), kSettings.end(), name) != kSettings.end() ||
+         std::find(kReadBeforeLoading.begin(), kReadBeforeLoading.end(), name) !=
+             kReadBeforeLoading.end();
+}
+
+// Edits (insert, delete, replace, swap two neighbours) from one name to the other, ignoring case.
+std::size_t edit_distance(const std::string& a_text, const std::string& b_text) {
+  const std::string a = upper(a_text);
+  const std::string b = upper(b_text);
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    }
+  }
+  return d[a.size()][b.size()];
+}
+
+// The known setting a misspelt name most likely meant ("" when none is close); ties go to the
+// one listed first.
+std::string closest_setting(const std::string& name) {
+  constexpr std::size_t kMaxEdits = 3;
+  std::string best;
+  std::size_t best_distance = kMaxEdits + 1;
+  for (const auto& known : kSettings) {
+    const std::size_t distance = edit_distance(name, known);
+    if (distance < best_distance) {
+      best = known;
+      best_distance = distance;
+    }
+  }
+  return best;
+}
+
+// Names this program would read if spelt right: SMARTMETER_*, MQTT_*, DB_* in any case, and
+// near misses of a known name (SMARTMETR_KEY).
+bool looks_like_a_setting(const std::string& name) {
+  const std::string name_upper = upper(name);
+  for (const char* prefix : {"SMARTMETER_", "MQTT_", "DB_"}) {
+    if (name_upper.rfind(prefix, 0) == 0) return true;
+  }
+  return std::any_of(kSettings.begin(), kSettings.end(),
+                     [&](const std::string& known) { return edit_distance(name, known) <= 2; });
+}
+
+bool valid_name(const std::string& name) {
+  return !name.empty() && std::isdigit(static_cast<unsigned char>(name[0])) == 0 &&
+         std::all_of(name.begin(), name.end(),
+                     [](unsigned char c) { return std::isalnum(c) != 0 || c == '_'; });
+}
+
 std::string trim(const std::string& text) {
   const auto begin = text.find_first_not_of(" \t\r\n");
   if (begin == std::string::npos) return "";
@@ -58,25 +128,33 @@ std::string trim(const std::string& text) {
   return text.substr(begin, end - begin + 1);
 }
 
+// The layers merged, later ones winning; remembers where each value came from and which names
+// were not settings.
 class Settings {
  public:
-  explicit Settings(const std::vector<EnvMap>& layers) {
+  explicit Settings(const std::vector<SettingsLayer>& layers) {
     for (const auto& layer : layers) {
-      for (const auto& [name, value] : layer) values_[name] = value;
+      for (const auto& [name, value] : layer) {
+        if (is_known(name)) {
+          values_[name] = value;
+        } else if (looks_like_a_setting(name)) {
+          unknown_.push_back({name, value.origin, closest_setting(name)});
+        }
+      }
     }
   }
 
   bool has(const std::string& name) const {
     auto it = values_.find(name);
-    return it != values_.end() && !it->second.empty();
+    return it != values_.end() && !it->second.value.empty();
   }
   std::string text(const std::string& name, const std::string& fallback) const {
-    return has(name) ? values_.at(name) : fallback;
+    return has(name) ? values_.at(name).value : fallback;
   }
   std::int64_t integer(const std::string& name, std::int64_t fallback, std::int64_t min,
                        std::int64_t max) const {
     if (!has(name)) return fallback;
-    const std::string& value = values_.at(name);
+    const std::string& value = values_.at(name).value;
     std::int64_t number = 0;
     const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), number);
     if (error != std::errc() || end != value.data() + value.size()) {
@@ -90,7 +168,7 @@ class Settings {
   }
   bool flag(const std::string& name, bool fallback) const {
     if (!has(name)) return fallback;
-    std::string value = values_.at(name);
+    std::string value = values_.at(name).value;
     std::transform(value.begin(), value.end(), value.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     if (value == "1" || value == "true" || value == "yes" || value == "on") return true;
@@ -98,8 +176,49 @@ class Settings {
     throw ConfigError(name, "'" + value + "' is not one of 1/0, true/false, yes/no, on/off");
   }
 
+  // Origins of the values that are in effect (an empty value means the default).
+  std::map<std::string, std::string> origins() const {
+    std::map<std::string, std::string> result;
+    for (const auto& [name, value] : values_) {
+      if (!value.value.empty()) result[name] = value.origin;
+    }
+    return result;
+  }
+
+  std::vector<std::string> unknown_name_warnings() const {
+    std::vector<std::string> warnings;
+    for (const auto& unknown : unknown_) {
+      warnings.push_back(unknown.name + " (" + unknown.origin +
+                         ") is not a setting and is ignored" +
+                         (unknown.closest.empty() ? "; the settings are listed in the README"
+                                                  : "; did you mean " + unknown.closest + "?"));
+    }
+    return warnings;
+  }
+
+  // The error with where the bad value came from, or which misspelt name was probably meant
+  // to set the missing one.
+  ConfigError explain(const ConfigError& error) const {
+    std::string problem = error.problem();
+    if (auto it = values_.find(error.setting()); it != values_.end() && has(error.setting())) {
+      problem += " (" + it->second.origin + ")";
+    }
+    for (const auto& unknown : unknown_) {
+      if (unknown.closest == error.setting()) {
+        problem += "; " + unknown.name + " (" + unknown.origin + ") is not a setting: misspelt?";
+      }
+    }
+    return ConfigError(error.setting(), problem);
+  }
+
  private:
-  std::map<std::string, std::string> values_;
+  struct Unknown {
+    std::string name;
+    std::string origin;
+    std::string closest;
+  };
+  std::map<std::string, SettingValue> values_;
+  std::vector<Unknown> unknown_;
 };
 
 core::AesKey parse_key(const std::string& setting, const std::string& text) {
@@ -118,6 +237,7 @@ void parse_meter_keys(const std::string& text, Config& config) {
   std::replace(normalised.begin(), normalised.end(), ';', ',');
   std::stringstream stream(normalised);
   std::size_t number = 0;
+  std::map<core::SystemTitle, std::pair<std::size_t, core::MeterKeys>> seen;  // title -> entry
   for (std::string entry; std::getline(stream, entry, ',');) {
     entry = trim(entry);
     if (entry.empty()) continue;
@@ -143,6 +263,20 @@ void parse_meter_keys(const std::string& text, Config& config) {
     if (slash != std::string::npos) {
       keys.authentication = parse_key("SMARTMETER_KEYS", trim(keys_text.substr(slash + 1)));
     }
+    // The same title twice: with two keys one of them is wrong and we cannot tell which; with the
+    // same key it is a harmless copy (kept once, with a warning).
+    if (const auto it = seen.find(title); it != seen.end()) {
+      const std::string titles = "entries " + std::to_string(it->second.first) + " and " +
+                                 std::to_string(number) + " are both for system title " +
+                                 title_text;
+      const core::MeterKeys& first = it->second.second;
+      if (first.encryption != keys.encryption || first.authentication != keys.authentication) {
+        throw ConfigError("SMARTMETER_KEYS", titles + " with different keys; keep the right one");
+      }
+      config.warnings.push_back("SMARTMETER_KEYS: " + titles + " with the same key; one is enough");
+      continue;
+    }
+    seen.emplace(title, std::pair{number, keys});
     config.keys.add(title, keys);
     ++config.meter_keys;
   }
@@ -159,6 +293,54 @@ void check_readable_file(const char* setting, const std::string& path) {
   if (!std::ifstream(path)) throw ConfigError(setting, "'" + path + "' cannot be read");
 }
 
+// Why `host` is neither an IP address nor a host name that could be looked up ("" if it is one).
+// Underscores are allowed: container networks resolve service names such as mqtt_broker.
+std::string host_problem(const std::string& host) {
+  in_addr v4{};
+  in6_addr v6{};
+  if (::inet_pton(AF_INET, host.c_str(), &v4) == 1 ||
+      ::inet_pton(AF_INET6, host.c_str(), &v6) == 1) {
+    return "";
+  }
+  if (host.find("://") != std::string::npos)
+    return ": give the host only, without tcp:// or similar";
+  if (host.find(':') != std::string::npos) return " is not an IPv6 address";
+  const char* not_a_name =
+      " is not a host name (letters, digits, - and _ between dots) or an IP address";
+  std::string name = host;
+  if (!name.empty() && name.back() == '.') name.pop_back();  // fully qualified: "broker.lan."
+  if (name.empty() || name.size() > 253 || name.back() == '.') return not_a_name;
+  std::stringstream labels(name);
+  bool numeric = false;
+  for (std::string label; std::getline(labels, label, '.');) {
+    const bool ok =
+        !label.empty() && label.size() <= 63 && label.front() != '-' && label.back() != '-' &&
+        std::all_of(label.begin(), label.end(),
+                    [](unsigned char c) { return std::isalnum(c) != 0 || c == '-' || c == '_'; });
+    if (!ok) return not_a_name;
+    numeric = std::all_of(label.begin(), label.end(),
+                          [](unsigned char c) { return std::isdigit(c) != 0; });
+  }
+  // No top-level domain is all digits, so 999.1.1.1 was meant as an IPv4 address.
+  if (numeric) return " is not an IPv4 address (four numbers 0-255, e.g. 192.168.1.20)";
+  return "";
+}
+
+// MQTT_HOST, DB_HOST: an address or host name; an IPv6 address may be given in brackets.
+std::string parse_host(const char* setting, std::string host, const char* port_setting) {
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  std::string problem = host_problem(host);
+  const auto colon = host.find(':');
+  if (!problem.empty() && colon != std::string::npos && colon == host.rfind(':') &&
+      host.find("://") == std::string::npos) {
+    problem = ": the port goes in " + std::string(port_setting);
+  }
+  if (!problem.empty()) throw ConfigError(setting, "'" + host + "'" + problem);
+  return host;
+}
+
 // "HOST:PORT", "[IPv6]:PORT" or "off". Port 0 takes any free port (it is logged).
 void parse_http_listen(const std::string& text, Config& config) {
   const char* setting = "SMARTMETER_HTTP_LISTEN";
@@ -168,20 +350,24 @@ void parse_http_listen(const std::string& text, Config& config) {
   }
   const auto colon = text.rfind(':');
   std::string host = colon == std::string::npos ? "" : text.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
+  const bool bracketed = host.size() >= 2 && host.front() == '[' && host.back() == ']';
+  if (bracketed) host = host.substr(1, host.size() - 2);
   const std::string port = colon == std::string::npos ? "" : text.substr(colon + 1);
   unsigned number = 0;
   const auto [end, error] = std::from_chars(port.data(), port.data() + port.size(), number);
   if (host.empty() || port.empty() || error != std::errc() || end != port.data() + port.size() ||
       number > 65535) {
-    throw ConfigError(setting, "'" + text + "' is not HOST:PORT (e.g. 127.0.0.1:8080) or off");
+    throw ConfigError(setting, "'" + text + "' is not HOST:PORT (e.g. 127.0.0.1:8080, port 0 to " +
+                                   "65535) or off");
   }
-  const bool host_ok = std::all_of(host.begin(), host.end(), [](unsigned char ch) {
-    return std::isalnum(ch) != 0 || ch == '.' || ch == '-' || ch == ':' || ch == '_';
-  });
-  if (!host_ok) throw ConfigError(setting, "'" + host + "' is not a host name or address");
+  const bool v6 = host.find(':') != std::string::npos;
+  if (v6 != bracketed) {
+    throw ConfigError(setting, "'" + text + "': write an IPv6 address in brackets ([::1]:8080), " +
+                                   "nothing else");
+  }
+  if (const std::string problem = host_problem(host); !problem.empty()) {
+    throw ConfigError(setting, "'" + host + "'" + problem);
+  }
   config.http_enabled = true;
   config.http_host = host;
   config.http_port = number;
@@ -212,32 +398,65 @@ std::string Config::http_listen() const {
 }
 
 std::string Config::mqtt_uri() const {
-  return (mqtt_tls ? "ssl://" : "tcp://") + mqtt_host + ":" + std::to_string(mqtt_port);
+  const bool v6 = mqtt_host.find(':') != std::string::npos;
+  return (mqtt_tls ? "ssl://" : "tcp://") + (v6 ? "[" + mqtt_host + "]" : mqtt_host) + ":" +
+         std::to_string(mqtt_port);
 }
 
-EnvMap parse_env_text(const std::string& text) {
-  EnvMap values;
+SettingsLayer parse_env_text(const std::string& text, const std::string& file_name) {
+  SettingsLayer values;
+  std::map<std::string, std::size_t> first_line;
   std::stringstream stream(text);
+  std::size_t number = 0;
   for (std::string line; std::getline(stream, line);) {
+    ++number;
+    // Quoting the line could show a key, so messages name the setting and the line only.
+    const auto error = [&](std::string setting, const std::string& problem) {
+      return ConfigError::at_line(file_name, number, std::move(setting), problem);
+    };
+    if (number == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);  // editors' BOM
     line = trim(line);
     if (line.empty() || line[0] == '#') continue;
     if (line.rfind("export ", 0) == 0) line = trim(line.substr(7));
     const auto equals = line.find('=');
-    if (equals == std::string::npos) continue;
+    if (equals == std::string::npos) {
+      const auto word_end = std::find_if(line.begin(), line.end(), [](unsigned char c) {
+        return std::isalnum(c) == 0 && c != '_';
+      });
+      const std::string word(line.begin(), word_end);
+      if (is_known(word)) throw error(word, word + " has no '=' (write " + word + "=VALUE)");
+      throw error("", "not NAME=VALUE (no '=')");
+    }
     const std::string name = trim(line.substr(0, equals));
+    if (!valid_name(name)) {
+      throw error("", "the name before '=' is not a name (letters, digits and _)");
+    }
     std::string value = trim(line.substr(equals + 1));
-    if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
-        value.back() == value.front()) {
-      value = value.substr(1, value.size() - 2);
+    if (!value.empty() && (value.front() == '"' || value.front() == '\'')) {
+      const auto close = value.find(value.front(), 1);
+      if (close == std::string::npos) {
+        throw error(name, name + ": the value's opening quote is not closed");
+      }
+      const std::string after = trim(value.substr(close + 1));
+      if (!after.empty() && after.front() != '#') {
+        throw error(name, name + ": text after the closing quote");
+      }
+      value = value.substr(1, close - 1);
+    } else if (!value.empty() && value.front() == '#') {
+      value.clear();  // NAME= # comment
     } else if (const auto comment = value.find(" #"); comment != std::string::npos) {
       value = trim(value.substr(0, comment));
     }
-    values[name] = value;
+    if (const auto [first, added] = first_line.emplace(name, number); !added) {
+      throw error(name, name + " is set twice (first on line " + std::to_string(first->second) +
+                            "); keep one");
+    }
+    values[name] = {value, file_name + " line " + std::to_string(number)};
   }
   return values;
 }
 
-EnvMap read_env_file(const std::filesystem::path& file, bool required) {
+SettingsLayer read_env_file(const std::filesystem::path& file, bool required) {
   std::ifstream stream(file);
   if (!stream) {
     if (required) throw ConfigError("--env", "cannot read " + file.string());
@@ -245,24 +464,31 @@ EnvMap read_env_file(const std::filesystem::path& file, bool required) {
   }
   std::stringstream text;
   text << stream.rdbuf();
-  return parse_env_text(text.str());
+  return parse_env_text(text.str(), file.string());
 }
 
-EnvMap process_environment() {
-  EnvMap values;
-  for (const auto& name : kSettings) {
-    if (const char* value = std::getenv(name.c_str())) values[name] = value;
+SettingsLayer process_environment() {
+  SettingsLayer values;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    const std::string text = *entry;
+    const auto equals = text.find('=');
+    if (equals == std::string::npos) continue;
+    std::string name = text.substr(0, equals);
+    if (is_known(name) || looks_like_a_setting(name)) {
+      values[name] = {text.substr(equals + 1), "environment"};
+    }
   }
   return values;
 }
 
 const std::vector<std::string>& known_settings() { return kSettings; }
 
-Config load_config(const std::vector<EnvMap>& layers, const std::string& host_name) {
-  const Settings s(layers);
+namespace {
+
+Config read_settings(const Settings& s, const std::string& host_name, const LoadOptions& options) {
   Config c;
 
-  if (!s.has("SMARTMETER_KEY") && !s.has("SMARTMETER_KEYS")) {
+  if (options.key_required && !s.has("SMARTMETER_KEY") && !s.has("SMARTMETER_KEYS")) {
     throw ConfigError("SMARTMETER_KEY",
                       "not set: put the 32-hex-digit key from your grid operator in server.env");
   }
@@ -275,7 +501,7 @@ Config load_config(const std::vector<EnvMap>& layers, const std::string& host_na
   }
   if (s.has("SMARTMETER_KEYS")) parse_meter_keys(s.text("SMARTMETER_KEYS", ""), c);
 
-  c.db_host = s.text("DB_HOST", "");
+  c.db_host = s.has("DB_HOST") ? parse_host("DB_HOST", s.text("DB_HOST", ""), "DB_PORT") : "";
   std::string storage = s.text("SMARTMETER_STORAGE", c.db_host.empty() ? "sqlite" : "mysql");
   std::transform(storage.begin(), storage.end(), storage.begin(),
                  [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
@@ -308,7 +534,7 @@ Config load_config(const std::vector<EnvMap>& layers, const std::string& host_na
     throw ConfigError("SMARTMETER_DB_TABLE", "use letters, digits and _ only (at most 48)");
   }
 
-  c.mqtt_host = s.text("MQTT_HOST", "localhost");
+  c.mqtt_host = parse_host("MQTT_HOST", s.text("MQTT_HOST", "localhost"), "MQTT_PORT");
   c.mqtt_tls = s.flag("MQTT_TLS", false);
   c.mqtt_port = static_cast<unsigned>(s.integer("MQTT_PORT", c.mqtt_tls ? 8883 : 1883, 1, 65535));
   c.mqtt_user = s.text("MQTT_USER", "");
@@ -361,10 +587,39 @@ Config load_config(const std::vector<EnvMap>& layers, const std::string& host_na
   return c;
 }
 
+}  // namespace
+
+Config load_config(const std::vector<SettingsLayer>& layers, const std::string& host_name,
+                   const LoadOptions& options) {
+  const Settings settings(layers);
+  try {
+    Config config = read_settings(settings, host_name, options);
+    config.origins = settings.origins();
+    std::vector<std::string> warnings = settings.unknown_name_warnings();
+    warnings.insert(warnings.end(), config.warnings.begin(), config.warnings.end());
+    config.warnings = std::move(warnings);
+    return config;
+  } catch (const ConfigError& error) {
+    throw settings.explain(error);
+  }
+}
+
+Config load_config(const std::vector<EnvMap>& layers, const std::string& host_name,
+                   const LoadOptions& options) {
+  std::vector<SettingsLayer> settings_layers;
+  for (const auto& layer : layers) {
+    SettingsLayer& values = settings_layers.emplace_back();
+    for (const auto& [name, value] : layer) values[name] = {value, "environment"};
+  }
+  return load_config(settings_layers, host_name, options);
+}
+
 std::string describe_config(const Config& c) {
   std::ostringstream out;
   auto line = [&](const char* name, const std::string& value) {
-    out << name << "=" << value << "\n";
+    const auto origin = c.origins.find(name);
+    out << name << "=" << value << "  # "
+        << (origin == c.origins.end() ? "default" : origin->second) << "\n";
   };
   auto secret = [](const std::string& value) { return value.empty() ? "" : "(set)"; };
   line("SMARTMETER_KEY", c.keys.empty() ? "" : "(set)");

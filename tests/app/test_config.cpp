@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <algorithm>
 
 #include "meter/app/config.h"
 
@@ -25,6 +28,9 @@ SMARTMETER_KEY="36C66639E48A8CA4D6BC8B282A793BBB"
 )";
 
 Config load(const EnvMap& env) { return load_config({env}, "testhost"); }
+Config load_file(const std::string& text) {
+  return load_config({parse_env_text(text, "server.env")}, "testhost");
+}
 
 std::string error_of(const EnvMap& env) {
   try {
@@ -36,7 +42,8 @@ std::string error_of(const EnvMap& env) {
 }
 
 TEST(Config, ReadsTheOriginalServerEnvWithTheSameMeaning) {
-  const Config c = load(parse_env_text(kOriginalEnv));
+  const Config c = load_file(kOriginalEnv);
+  EXPECT_EQ(c.warnings, std::vector<std::string>{});
   EXPECT_EQ(c.storage, StorageKind::kMysql);
   EXPECT_EQ(c.db_host, "192.168.1.20");
   EXPECT_EQ(c.db_port, 3306u);
@@ -73,14 +80,256 @@ TEST(Config, ProcessEnvironmentOverridesTheFile) {
 }
 
 TEST(Config, EnvFileSyntax) {
-  const EnvMap env = parse_env_text(
-      "# comment\n\nexport A=1\nB = 'two words'\nC=\"x=y\"\nD=plain # trailing "
-      "comment\nnoequals\n");
-  EXPECT_EQ(env.at("A"), "1");
-  EXPECT_EQ(env.at("B"), "two words");
-  EXPECT_EQ(env.at("C"), "x=y");
-  EXPECT_EQ(env.at("D"), "plain");
-  EXPECT_EQ(env.count("noequals"), 0u);
+  const SettingsLayer env = parse_env_text(
+      "# comment\n\nexport A=1\nB = 'two words'\nC=\"x=y\"\nD=plain # trailing comment\n"
+      "E=\"quoted\" # comment\nF= # only a comment\nG=\r\n",
+      "server.env");
+  EXPECT_EQ(env.at("A").value, "1");
+  EXPECT_EQ(env.at("B").value, "two words");
+  EXPECT_EQ(env.at("C").value, "x=y");
+  EXPECT_EQ(env.at("D").value, "plain");
+  EXPECT_EQ(env.at("E").value, "quoted");
+  EXPECT_EQ(env.at("F").value, "");
+  EXPECT_EQ(env.at("G").value, "");
+  EXPECT_EQ(env.at("A").origin, "server.env line 3");
+  EXPECT_EQ(env.at("G").origin, "server.env line 9");
+  // An editor's byte order mark before the first name is not part of it.
+  EXPECT_EQ(parse_env_text("\xEF\xBB\xBFSMARTMETER_KEY=x\n", "f").count("SMARTMETER_KEY"), 1u);
+}
+
+std::string file_error_of(const std::string& text) {
+  try {
+    load_file(text);
+  } catch (const ConfigError& error) {
+    return error.what();
+  }
+  return "";
+}
+
+const std::string kKeyLine = std::string("SMARTMETER_KEY=") + kKey + "\n";
+
+TEST(Config, ALineWithoutEqualsIsAnErrorNamingFileAndLine) {
+  // A setting's name followed by its value without '=': named, the value is not repeated.
+  const std::string message =
+      file_error_of("# settings\nMQTT_HOST=broker\nSMARTMETER_KEY " + std::string(kKey) + "\n");
+  EXPECT_EQ(message, "server.env line 3: SMARTMETER_KEY has no '=' (write SMARTMETER_KEY=VALUE)");
+  EXPECT_EQ(file_error_of(kKeyLine + "some words\n"), "server.env line 2: not NAME=VALUE (no '=')");
+  EXPECT_EQ(file_error_of(kKeyLine + kKey + "\n").find(kKey), std::string::npos);
+}
+
+TEST(Config, MalformedNamesAndQuotesAreErrorsNamingTheLine) {
+  EXPECT_EQ(file_error_of(kKeyLine + "MQTT HOST=broker\n"),
+            "server.env line 2: the name before '=' is not a name (letters, digits and _)");
+  EXPECT_EQ(file_error_of(kKeyLine + "=broker\n").rfind("server.env line 2: ", 0), 0u);
+  EXPECT_EQ(file_error_of(kKeyLine + "MQTT_PASSWORD=\"secret\n"),
+            "server.env line 2: MQTT_PASSWORD: the value's opening quote is not closed");
+  EXPECT_EQ(file_error_of(kKeyLine + "MQTT_PASSWORD='se'cret\n"),
+            "server.env line 2: MQTT_PASSWORD: text after the closing quote");
+}
+
+TEST(Config, ANameGivenTwiceInTheFileIsAnError) {
+  EXPECT_EQ(file_error_of(kKeyLine + "MQTT_HOST=a\n\n" + kKeyLine),
+            "server.env line 4: SMARTMETER_KEY is set twice (first on line 1); keep one");
+  try {
+    load_file(kKeyLine + "MQTT_PORT=1883\nMQTT_PORT=1884\n");
+    ADD_FAILURE() << "a duplicate was accepted";
+  } catch (const ConfigError& error) {
+    EXPECT_EQ(error.setting(), "MQTT_PORT");
+  }
+}
+
+TEST(Config, AMisspeltNameWarnsWithTheClosestKnownName) {
+  const Config c = load_file(kKeyLine + "SMARTMETER_KEYY=" + kKey + "\nMQTT_HOTS=broker\n" +
+                             "db_host=db\nSMARTMETR_DEBOUNCE_SECONDS=60\nMQTT_KEEPALIVE=30\n" +
+                             "TZ=Europe/Vienna\nSMARTMETER_ENV_FILE=x\n");
+  EXPECT_EQ(c.warnings,
+            (std::vector<std::string>{
+                "MQTT_HOTS (server.env line 3) is not a setting and is ignored; did you mean "
+                "MQTT_HOST?",
+                "MQTT_KEEPALIVE (server.env line 6) is not a setting and is ignored; the settings "
+                "are listed in the README",
+                "SMARTMETER_KEYY (server.env line 2) is not a setting and is ignored; did you mean "
+                "SMARTMETER_KEY?",
+                "SMARTMETR_DEBOUNCE_SECONDS (server.env line 5) is not a setting and is ignored; "
+                "did you mean SMARTMETER_DEBOUNCE_SECONDS?",
+                "db_host (server.env line 4) is not a setting and is ignored; did you mean "
+                "DB_HOST?",
+            }));
+  EXPECT_EQ(c.mqtt_host, "localhost") << "a misspelt setting must not take effect";
+  EXPECT_EQ(c.storage, StorageKind::kSqlite);
+}
+
+TEST(Config, AMisspeltNameInTheProcessEnvironmentWarnsToo) {
+  ::setenv("MQTT_PASSWROD", "x", 1);
+  ::setenv("SMARTMETER_KEY", kKey, 1);
+  const SettingsLayer env = process_environment();
+  ::unsetenv("MQTT_PASSWROD");
+  ::unsetenv("SMARTMETER_KEY");
+  ASSERT_EQ(env.count("MQTT_PASSWROD"), 1u);
+  EXPECT_EQ(env.at("SMARTMETER_KEY").origin, "environment");
+  EXPECT_EQ(env.count("PATH"), 0u) << "only names that are or look like settings";
+  const Config c = load_config({env}, "h");
+  EXPECT_NE(std::find(c.warnings.begin(), c.warnings.end(),
+                      "MQTT_PASSWROD (environment) is not a setting and is ignored; did you "
+                      "mean MQTT_PASSWORD?"),
+            c.warnings.end());
+}
+
+TEST(Config, AMissingSettingNamesTheMisspeltOneThatWasMeantToSetIt) {
+  EXPECT_EQ(file_error_of(std::string("SMARTMETER_KEYY=") + kKey + "\n"),
+            "invalid setting SMARTMETER_KEY: not set: put the 32-hex-digit key from your grid "
+            "operator in server.env; SMARTMETER_KEYY (server.env line 1) is not a setting: "
+            "misspelt?");
+  EXPECT_NE(file_error_of(kKeyLine + "SMARTMETER_STORAGE=mysql\nDB_HOTS=db\n")
+                .find("DB_HOST: required when SMARTMETER_STORAGE=mysql; DB_HOTS (server.env "
+                      "line 3)"),
+            std::string::npos);
+}
+
+TEST(Config, AnInvalidValueNamesWhereItCameFrom) {
+  EXPECT_EQ(file_error_of(kKeyLine + "MQTT_PORT=abc\n"),
+            "invalid setting MQTT_PORT: 'abc' is not a whole number (server.env line 2)");
+  try {
+    load_config({parse_env_text(kKeyLine + "MQTT_PORT=1883\n", "server.env"),
+                 {{"MQTT_PORT", {"99999", "environment"}}}},
+                "h");
+    ADD_FAILURE() << "accepted";
+  } catch (const ConfigError& error) {
+    EXPECT_STREQ(error.what(),
+                 "invalid setting MQTT_PORT: 99999 is outside 1..65535 (environment)");
+  }
+}
+
+TEST(Config, TheSameSystemTitleWithTwoKeysIsAnError) {
+  const std::string other = "000102030405060708090A0B0C0D0E0F";
+  const std::string message =
+      error_of({{"SMARTMETER_KEY", kKey},
+                {"SMARTMETER_KEYS", "4B464D6750000009=" + other + ", 5341475905E990F3=" + other +
+                                        "; 4b464d6750000009=" + std::string(kKey)}});
+  EXPECT_NE(message.find("SMARTMETER_KEYS: entries 1 and 3 are both for system title "
+                         "4b464d6750000009 with different keys"),
+            std::string::npos)
+      << message;
+  EXPECT_EQ(message.find(other), std::string::npos) << "keys are never shown";
+  EXPECT_EQ(message.find(kKey), std::string::npos) << "keys are never shown";
+  // Only the authentication key differs: still two keys for one meter.
+  EXPECT_NE(error_of({{"SMARTMETER_KEY", kKey},
+                      {"SMARTMETER_KEYS",
+                       "4B464D6750000009=" + other + "/" + other + ",4B464D6750000009=" + other}})
+                .find("with different keys"),
+            std::string::npos);
+}
+
+// A title repeated with the same key is a harmless copy: kept once, with a warning, because
+// refusing to start over it would gain nothing.
+TEST(Config, TheSameSystemTitleWithTheSameKeyTwiceIsKeptOnceWithAWarning) {
+  const std::string entry = "4B464D6750000009=" + std::string(kKey);
+  const Config c = load({{"SMARTMETER_KEYS", entry + "," + entry}});
+  EXPECT_EQ(c.meter_keys, 1u);
+  EXPECT_EQ(c.warnings,
+            std::vector<std::string>{"SMARTMETER_KEYS: entries 1 and 2 are both for system title "
+                                     "4B464D6750000009 with the same key; one is enough"});
+}
+
+TEST(Config, AddressesAreChecked) {
+  const EnvMap base = {{"SMARTMETER_KEY", kKey}};
+  auto with = [&](const std::string& name, const std::string& value) {
+    EnvMap env = base;
+    env[name] = value;
+    return error_of(env);
+  };
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"SMARTMETER_HTTP_LISTEN", "999.1.1.1:80"},     // not an IPv4 address
+      {"SMARTMETER_HTTP_LISTEN", "1.2.3:80"},         // three numbers
+      {"SMARTMETER_HTTP_LISTEN", "127.0.0.1:65536"},  // port
+      {"SMARTMETER_HTTP_LISTEN", "127.0.0.1:-1"},
+      {"SMARTMETER_HTTP_LISTEN", "127.0.0.1"},       // no port
+      {"SMARTMETER_HTTP_LISTEN", "::1:8080"},        // IPv6 without brackets
+      {"SMARTMETER_HTTP_LISTEN", "[localhost]:80"},  // brackets around a name
+      {"SMARTMETER_HTTP_LISTEN", "[::g]:80"},
+      {"SMARTMETER_HTTP_LISTEN", "exa mple:80"},
+      {"SMARTMETER_HTTP_LISTEN", "-host:80"},
+      {"MQTT_HOST", "tcp://broker"},
+      {"MQTT_HOST", "broker:1883"},
+      {"MQTT_HOST", "broker..lan"},
+      {"MQTT_HOST", "256.0.0.1"},
+      {"MQTT_HOST", std::string(64, 'a') + ".lan"},  // a label longer than 63
+      {"MQTT_HOST", "broker/"},
+      {"DB_HOST", "db:3306"},
+      {"DB_HOST", "db host"},
+      {"DB_HOST", "10.0.0.300"},
+  };
+  for (const auto& [name, value] : bad) {
+    const std::string message = with(name, value);
+    EXPECT_NE(message.find("invalid setting " + name + ": "), std::string::npos)
+        << name << "=" << value << " accepted: " << message;
+  }
+  EXPECT_NE(with("SMARTMETER_HTTP_LISTEN", "999.1.1.1:80").find("'999.1.1.1' is not an IPv4"),
+            std::string::npos);
+  EXPECT_NE(with("DB_HOST", "db:3306").find("the port goes in DB_PORT"), std::string::npos);
+  EXPECT_NE(with("MQTT_HOST", "broker:1883").find("the port goes in MQTT_PORT"), std::string::npos);
+
+  const std::vector<std::pair<std::string, std::string>> good = {
+      {"SMARTMETER_HTTP_LISTEN", "0.0.0.0:0"},
+      {"SMARTMETER_HTTP_LISTEN", "[::]:65535"},
+      {"SMARTMETER_HTTP_LISTEN", "[::1]:8080"},
+      {"SMARTMETER_HTTP_LISTEN", "localhost:80"},
+      {"SMARTMETER_HTTP_LISTEN", "off"},
+      {"MQTT_HOST", "mqtt_broker"},
+      {"MQTT_HOST", "broker.home.arpa."},
+      {"MQTT_HOST", "fd00::1"},
+      {"MQTT_HOST", "[fd00::1]"},
+      {"MQTT_HOST", "192.168.1.21"},
+      {"DB_HOST", "mariadb-1.lan"},
+      {"DB_HOST", "1e100.net"},
+  };
+  for (const auto& [name, value] : good) {
+    EXPECT_EQ(with(name, value), "") << name << "=" << value;
+  }
+  const Config v6 = load({{"SMARTMETER_KEY", kKey}, {"MQTT_HOST", "[fd00::1]"}});
+  EXPECT_EQ(v6.mqtt_host, "fd00::1");
+  EXPECT_EQ(v6.mqtt_uri(), "tcp://[fd00::1]:1883");
+}
+
+TEST(Config, PrintConfigSaysWhereEachValueCameFrom) {
+  const Config c =
+      load_config({parse_env_text(kKeyLine + "MQTT_HOST=file-host\nMQTT_PORT=1884\n",
+                                  "/etc/smartmeter/server.env"),
+                   {{"MQTT_PORT", {"1885", "environment"}}, {"DB_PASSWORD", {"pw", "environment"}}},
+                   {{"MQTT_USER", {"flag-user", "flag --user"}}}},
+                  "h");
+  const std::string described = describe_config(c);
+  for (const char* line : {
+           "SMARTMETER_KEY=(set)  # /etc/smartmeter/server.env line 1\n",
+           "MQTT_HOST=file-host  # /etc/smartmeter/server.env line 2\n",
+           "MQTT_PORT=1885  # environment\n",
+           "MQTT_USER=flag-user  # flag --user\n",
+           "MQTT_TLS=0  # default\n",
+           "SMARTMETER_DEBOUNCE_SECONDS=300  # default\n",
+       }) {
+    EXPECT_NE(described.find(line), std::string::npos) << "no line " << line << described;
+  }
+  EXPECT_EQ(described.find("pw"), std::string::npos);
+  // Every line says where its value came from.
+  std::istringstream lines(described);
+  for (std::string line; std::getline(lines, line);) {
+    EXPECT_NE(line.find("  # "), std::string::npos) << line;
+  }
+}
+
+// `simulate` and `stats` read the same settings but decrypt nothing: no key needed, and no
+// placeholder key stands in for one.
+TEST(Config, CommandsThatDecryptNothingNeedNoKey) {
+  const Config c =
+      load_config(std::vector<EnvMap>{{{"MQTT_HOST", "broker"}}}, "h", {.key_required = false});
+  EXPECT_TRUE(c.keys.empty());
+  EXPECT_EQ(c.mqtt_host, "broker");
+  EXPECT_EQ(describe_config(c).find("SMARTMETER_KEY=(set)"), std::string::npos);
+  EXPECT_THROW(
+      load_config(std::vector<EnvMap>{{{"SMARTMETER_KEY", "1234"}}}, "h", {.key_required = false}),
+      ConfigError)
+      << "a key that is given is still checked";
+  EXPECT_THROW(load_config(std::vector<EnvMap>{{{"MQTT_HOST", "broker"}}}, "h"), ConfigError);
 }
 
 TEST(Config, EveryInvalidSettingIsNamed) {

@@ -2,7 +2,9 @@
 // Settings as the user meets them: `smartmeter run --env FILE` with one invalid setting exits
 // with status 2 and one line on stderr naming that setting, at once, before it connects anywhere
 // (the broker and the database "servers" here are sockets that only count connection attempts).
-// `--print-config` masks every secret.
+// `--print-config` masks every secret and says where each value came from. A typo in the file's
+// syntax is such an error naming the file and line; a misspelt name is a warning naming the
+// closest setting, and the service still runs.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -119,6 +121,18 @@ const InvalidCase kInvalid[] = {
      set("SMARTMETER_BATCH_MAX_DELAY_MS", "x")},
     {"LogLevelUnknown", "SMARTMETER_LOG_LEVEL", set("SMARTMETER_LOG_LEVEL", "loud")},
     {"ClientIdTooLong", "MQTT_CLIENT_ID", set("MQTT_CLIENT_ID", std::string(65, 'x'))},
+    {"HttpListenNotAnIPv4Address", "SMARTMETER_HTTP_LISTEN",
+     set("SMARTMETER_HTTP_LISTEN", "999.1.1.1:80")},
+    {"HttpListenPortTooBig", "SMARTMETER_HTTP_LISTEN",
+     set("SMARTMETER_HTTP_LISTEN", "127.0.0.1:65536")},
+    {"HttpListenIPv6WithoutBrackets", "SMARTMETER_HTTP_LISTEN",
+     set("SMARTMETER_HTTP_LISTEN", "::1:8080")},
+    {"MqttHostWithScheme", "MQTT_HOST", set("MQTT_HOST", "tcp://127.0.0.1")},
+    {"MqttHostNotAnIPv4Address", "MQTT_HOST", set("MQTT_HOST", "127.0.0.256")},
+    {"DbHostWithPort", "DB_HOST", set("DB_HOST", "127.0.0.1:3306")},
+    {"MeterKeysOneTitleTwoKeys", "SMARTMETER_KEYS",
+     set("SMARTMETER_KEYS", "4B464D6750000001=" + std::string(kKey) +
+                                ",4B464D6750000001=000102030405060708090A0B0C0D0E0F")},
 };
 
 class Config : public ::testing::Test {
@@ -171,6 +185,28 @@ class Config : public ::testing::Test {
     EXPECT_FALSE(std::filesystem::exists(dir_ / "data")) << "it created the data directory";
   }
 
+  // The valid settings file with `lines` added at its end; returns the number of its first
+  // added line.
+  std::size_t write_env_with(const std::string& lines) {
+    write_env_file(dir_ / "server.env", env_);
+    const std::string text = read_text(dir_ / "server.env");
+    write_text(dir_ / "server.env", text + lines);
+    return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1;
+  }
+  CommandResult print_config(const std::map<std::string, std::string>& process_env = {}) {
+    return run_smartmeter({"run", "--print-config", "--env", (dir_ / "server.env").string()}, dir_,
+                          "", seconds(10), process_env);
+  }
+
+  // Until the service has tried both "servers", at most 5 s.
+  void wait_for_both_connections() {
+    const auto deadline = Clock::now() + seconds(5);
+    while ((broker_.connections() == 0 || database_.connections() == 0) &&
+           Clock::now() < deadline) {
+      std::this_thread::sleep_for(milliseconds(20));
+    }
+  }
+
   std::filesystem::path dir_;
   std::map<std::string, std::string> env_;
   CountingListener broker_;
@@ -190,6 +226,117 @@ INSTANTIATE_TEST_SUITE_P(Run, InvalidSetting, ::testing::ValuesIn(kInvalid),
                          [](const ::testing::TestParamInfo<InvalidCase>& test) {
                            return std::string(test.param.name);
                          });
+
+// A settings file with a typo in its syntax: exit status 2 and one line naming the file and the
+// line, before anything connects; the key on that line is not repeated.
+struct TypoCase {
+  const char* name;
+  std::string line;      // added at the end of a valid file
+  std::string expected;  // after "<file> line <n>: "
+};
+
+const TypoCase kTypos[] = {
+    {"LineWithoutEquals", "SMARTMETER_KEY " + std::string(kKey),
+     "SMARTMETER_KEY has no '=' (write SMARTMETER_KEY=VALUE)"},
+    {"JustText", "mqtt host is 127.0.0.1", "not NAME=VALUE (no '=')"},
+    {"KeyTwice", "SMARTMETER_KEY=" + std::string(kKey), "SMARTMETER_KEY is set twice (first on"},
+    {"UnclosedQuote", "MQTT_PASSWORD=\"mqtt-secret",
+     "MQTT_PASSWORD: the value's opening quote is not closed"},
+    {"NameWithBlank", "MQTT PORT=1883", "the name before '=' is not a name"},
+};
+
+class SettingsFileTypo : public Config, public ::testing::WithParamInterface<TypoCase> {};
+
+TEST_P(SettingsFileTypo, ExitsTwoNamingTheFileAndLine) {
+  const std::size_t line = write_env_with(GetParam().line + "\n");
+  const CommandResult result = print_config();
+  const std::string where = (dir_ / "server.env").string() + " line " + std::to_string(line);
+  EXPECT_EQ(result.err.rfind("smartmeter run: " + where + ": " + GetParam().expected, 0), 0u)
+      << result.err;
+  EXPECT_EQ(result.err.find(kKey), std::string::npos) << "the key must not be printed";
+  EXPECT_EQ(result.err.find("mqtt-secret"), std::string::npos) << "the password must not be shown";
+  expect_rejected(result, "server.env line");
+}
+
+INSTANTIATE_TEST_SUITE_P(PrintConfig, SettingsFileTypo, ::testing::ValuesIn(kTypos),
+                         [](const ::testing::TestParamInfo<TypoCase>& test) {
+                           return std::string(test.param.name);
+                         });
+
+// A misspelt name is a warning with the closest known name, and the rest still works.
+TEST_F(Config, AMisspeltNameInTheFileWarnsWithTheClosestName) {
+  const std::size_t line = write_env_with("MQTT_HOTS=broker.lan\nSMARTMETER_DEBOUNCE_SECOND=60\n");
+  const CommandResult result = print_config();
+  EXPECT_EQ(result.status, 0) << result.err;
+  const std::string file = (dir_ / "server.env").string();
+  EXPECT_NE(result.err.find("MQTT_HOTS (" + file + " line " + std::to_string(line) +
+                            ") is not a setting and is ignored; did you mean MQTT_HOST?"),
+            std::string::npos)
+      << result.err;
+  EXPECT_NE(
+      result.err.find("SMARTMETER_DEBOUNCE_SECOND (" + file + " line " + std::to_string(line + 1) +
+                      ") is not a setting and is ignored; did you mean "
+                      "SMARTMETER_DEBOUNCE_SECONDS?"),
+      std::string::npos)
+      << result.err;
+  EXPECT_NE(result.out.find("MQTT_HOST=127.0.0.1  # " + file + " line "), std::string::npos)
+      << result.out;
+  EXPECT_NE(result.out.find("SMARTMETER_DEBOUNCE_SECONDS=300  # default"), std::string::npos)
+      << result.out;
+}
+
+TEST_F(Config, AMisspeltNameInTheProcessEnvironmentWarnsToo) {
+  write_env_file(dir_ / "server.env", env_);
+  const CommandResult result = print_config({{"MQTT_PASWORD", "x"}});
+  EXPECT_EQ(result.status, 0) << result.err;
+  EXPECT_NE(result.err.find("MQTT_PASWORD (environment) is not a setting and is ignored; did you "
+                            "mean MQTT_PASSWORD?"),
+            std::string::npos)
+      << result.err;
+}
+
+// The misspelt key alone: the missing key is the error, and it names the misspelt line.
+TEST_F(Config, AMisspeltKeyNameIsNamedInTheMissingKeyError) {
+  env_.erase("SMARTMETER_KEY");
+  const std::size_t line = write_env_with("SMARTMETER_KEYY=" + std::string(kKey) + "\n");
+  const CommandResult result = print_config();
+  expect_rejected(result, "SMARTMETER_KEY: not set");
+  EXPECT_NE(result.err.find("SMARTMETER_KEYY (" + (dir_ / "server.env").string() + " line " +
+                            std::to_string(line) + ") is not a setting: misspelt?"),
+            std::string::npos)
+      << result.err;
+  EXPECT_EQ(result.err.find(kKey), std::string::npos);
+}
+
+// Warnings do not stop the service: it connects to both servers and logs the warning.
+TEST_F(Config, TheServiceRunsWithAMisspeltNameAndLogsIt) {
+  write_env_with("MQTT_HOTS=broker.lan\n");
+  ServiceProcess service(dir_, dir_ / "server.env", dir_ / "service.log");
+  service.start();
+  wait_for_both_connections();
+  EXPECT_GT(broker_.connections(), 0);
+  EXPECT_GT(database_.connections(), 0);
+  EXPECT_TRUE(service.running()) << service.log();
+  EXPECT_NE(service.log().find("MQTT_HOTS"), std::string::npos) << service.log();
+  EXPECT_NE(service.log().find("did you mean MQTT_HOST?"), std::string::npos) << service.log();
+  service.kill_hard();
+}
+
+TEST_F(Config, PrintConfigSaysWhereEachValueCameFrom) {
+  const std::size_t line = write_env_with("SMARTMETER_LOG_LEVEL=debug\n");
+  const CommandResult result = print_config({{"MQTT_USER", "env-user"}});
+  EXPECT_EQ(result.status, 0) << result.err;
+  const std::string file = (dir_ / "server.env").string();
+  for (const std::string& expected : std::vector<std::string>{
+           "SMARTMETER_LOG_LEVEL=debug  # " + file + " line " + std::to_string(line) + "\n",
+           "MQTT_USER=env-user  # environment\n",
+           "SMARTMETER_HA_PREFIX=homeassistant  # default\n",
+           "DB_PASSWORD=(set)  # " + file + " line ",
+       }) {
+    EXPECT_NE(result.out.find(expected), std::string::npos) << expected << " not in\n"
+                                                            << result.out;
+  }
+}
 
 // The process environment overrides server.env, and is checked just as strictly.
 TEST_F(Config, AnInvalidSettingFromTheProcessEnvironmentIsNamed) {
@@ -213,10 +360,7 @@ TEST_F(Config, TheValidBaseConfigurationConnectsToBoth) {
   write_env_file(dir_ / "server.env", env_);
   ServiceProcess service(dir_, dir_ / "server.env", dir_ / "service.log");
   service.start();
-  const auto deadline = Clock::now() + seconds(5);
-  while ((broker_.connections() == 0 || database_.connections() == 0) && Clock::now() < deadline) {
-    std::this_thread::sleep_for(milliseconds(20));
-  }
+  wait_for_both_connections();
   EXPECT_GT(broker_.connections(), 0);
   EXPECT_GT(database_.connections(), 0);
   EXPECT_TRUE(service.running()) << service.log();
@@ -229,10 +373,7 @@ TEST_F(Config, SigtermWhileTheServersDoNotAnswerStopsInTime) {
   write_env_file(dir_ / "server.env", env_);
   ServiceProcess service(dir_, dir_ / "server.env", dir_ / "service.log");
   service.start();
-  const auto deadline = Clock::now() + seconds(5);
-  while ((broker_.connections() == 0 || database_.connections() == 0) && Clock::now() < deadline) {
-    std::this_thread::sleep_for(milliseconds(20));
-  }
+  wait_for_both_connections();
   ASSERT_GT(broker_.connections(), 0);
   milliseconds took{0};
   const auto status = service.stop(SIGTERM, seconds(15), &took);

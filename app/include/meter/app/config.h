@@ -4,11 +4,13 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <map>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "meter/core/key_ring.h"
@@ -17,21 +19,52 @@ namespace meter::app {
 
 using EnvMap = std::map<std::string, std::string>;
 
-// An invalid setting: names it and says what is wrong. The service exits with status 2.
+// An invalid setting or settings file: names it and says what is wrong. The service exits with
+// status 2.
 class ConfigError : public std::runtime_error {
  public:
-  ConfigError(std::string setting, const std::string& problem)
+  ConfigError(std::string setting, std::string problem)
       : std::runtime_error("invalid setting " + setting + ": " + problem),
-        setting_(std::move(setting)) {}
+        setting_(std::move(setting)),
+        problem_(std::move(problem)) {}
+  // A line of a settings file that is not NAME=VALUE, or names a setting a second time.
+  static ConfigError at_line(const std::string& file, std::size_t line, std::string setting,
+                             const std::string& problem) {
+    return ConfigError(std::move(setting), problem,
+                       file + " line " + std::to_string(line) + ": " + problem);
+  }
   const std::string& setting() const { return setting_; }
+  const std::string& problem() const { return problem_; }
 
  private:
+  ConfigError(std::string setting, std::string problem, const std::string& message)
+      : std::runtime_error(message), setting_(std::move(setting)), problem_(std::move(problem)) {}
   std::string setting_;
+  std::string problem_;
+};
+
+// One setting as a source gives it, with where it came from ("server.env line 3",
+// "environment", "flag --port"): shown by --print-config and in messages.
+struct SettingValue {
+  std::string value;
+  std::string origin;
+};
+// One source of settings (the file, the process environment, command-line flags).
+using SettingsLayer = std::map<std::string, SettingValue>;
+
+// What the command needs: `run` and `replay` decrypt, `simulate` and `stats` need no key.
+struct LoadOptions {
+  bool key_required = true;
 };
 
 enum class StorageKind { kSqlite, kMysql };
 
 struct Config {
+  // Where each setting that was given came from (name -> origin), for describe_config().
+  std::map<std::string, std::string> origins;
+  // Misspelt names, a repeated SMARTMETER_KEYS entry: logged at start, never fatal.
+  std::vector<std::string> warnings;
+
   // Keys: SMARTMETER_KEY (default), SMARTMETER_AUTH_KEY, SMARTMETER_KEYS (per meter).
   core::KeyRing keys;
   std::size_t meter_keys = 0;  // entries from SMARTMETER_KEYS
@@ -82,16 +115,25 @@ struct Config {
 };
 
 // KEY=VALUE lines; `export `, blank lines and # comments allowed; values may be quoted.
-EnvMap parse_env_text(const std::string& text);
-// Reads the file; a missing file is fine (empty map) unless `required`.
-EnvMap read_env_file(const std::filesystem::path& file, bool required);
-// The process environment, limited to the names this program reads.
-EnvMap process_environment();
+// A line that is not NAME=VALUE, or a name given twice, is an error naming `file_name` and the
+// line.
+SettingsLayer parse_env_text(const std::string& text, const std::string& file_name);
+// Reads the file; a missing file is fine (empty) unless `required`.
+SettingsLayer read_env_file(const std::filesystem::path& file, bool required);
+// The process environment, limited to names that are or look like settings (SMARTMETER_*,
+// MQTT_*, DB_*) so that misspelt ones can be reported.
+SettingsLayer process_environment();
 
-// Later maps win. Throws ConfigError naming the first invalid setting.
-Config load_config(const std::vector<EnvMap>& layers, const std::string& host_name);
+// Later layers win (defaults < server.env < process environment < command line). Throws
+// ConfigError naming the first invalid setting and where its value came from.
+Config load_config(const std::vector<SettingsLayer>& layers, const std::string& host_name,
+                   const LoadOptions& options = {});
+// The same with plain NAME=VALUE maps, each taken as the process environment.
+Config load_config(const std::vector<EnvMap>& layers, const std::string& host_name,
+                   const LoadOptions& options = {});
 
-// One line per setting, secrets masked: for `smartmeter run --print-config`.
+// One line per setting, secrets masked, each with where its value came from:
+// for `smartmeter run --print-config`.
 std::string describe_config(const Config& config);
 
 // The names load_config reads, for the README and process_environment().
