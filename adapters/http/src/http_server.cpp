@@ -12,6 +12,7 @@
 #include <charconv>
 #include <condition_variable>
 #include <cstring>
+#include <exception>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -131,10 +132,10 @@ ByteRange byte_range(std::string_view header, std::size_t size) {
     return {true, false, size - length, length};
   }
   const auto first = whole_number(first_text);
-  const auto last =
-      last_text.empty() ? std::optional(size == 0 ? 0 : size - 1) : whole_number(last_text);
-  if (!first || !last || *last < *first) return whole;
+  if (!first) return whole;
   if (*first >= size) return {false, true, 0, 0};
+  const auto last = last_text.empty() ? std::optional(size - 1) : whole_number(last_text);
+  if (!last || *last < *first) return whole;
   return {true, false, *first, std::min(*last, size - 1) - *first + 1};
 }
 
@@ -289,7 +290,11 @@ struct HttpServer::Impl {
     }
     *request = self;
     impl.deadlines.disarm(connection);
-    return impl.answer(connection, url, method);
+    try {
+      return impl.answer(connection, url, method);
+    } catch (const std::exception&) {  // never through libmicrohttpd's C frames
+      return send(connection, {500, kTextType, "internal error\n"});
+    }
   }
   static void on_completed(void* self, MHD_Connection* connection, void**,
                            MHD_RequestTerminationCode) {
