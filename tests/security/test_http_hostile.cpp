@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <future>
 #include <memory>
@@ -293,6 +294,26 @@ TEST_F(HttpHostileTest, MethodsOtherThanGetAndHeadAre405AtOnce) {
       exchange(port_, "HEAD / HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n", seconds(5));
   EXPECT_EQ(head.status, 200);
   EXPECT_TRUE(head.body.empty());
+}
+
+// Without SO_REUSEPORT on the service's socket a second listener on its port cannot bind, even
+// one asking for SO_REUSEPORT itself: another service never silently gets half the requests.
+TEST_F(HttpHostileTest, ThePortIsNotShared) {
+  start();
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  const int yes = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &yes, sizeof yes);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(port_));
+  ::inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
+  const int bound = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  const int error = errno;
+  ::close(fd);
+  EXPECT_NE(bound, 0);
+  EXPECT_EQ(error, EADDRINUSE);
 }
 
 TEST_F(HttpHostileTest, ImpossibleDatesAre400) {
