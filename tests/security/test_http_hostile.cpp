@@ -2,7 +2,8 @@
 // Hostile clients against the dashboard of a real `smartmeter run` (real sockets, real
 // mosquitto, SQLite): hundreds of idle connections, headers dribbled in one line at a time, many
 // connections from one address, 2,600 ranges in one request, over-long headers, methods other
-// than GET. The dashboard, the API and /healthz must keep answering meanwhile.
+// than GET, API calls stuck on a locked table. The dashboard, the API and /healthz must keep
+// answering meanwhile.
 //
 // Clients use addresses 127.0.0.2 and up (Linux routes all of 127.0.0.0/8 to the loopback
 // device) so that the service sees them as different machines; the probes come from 127.0.0.1.
@@ -294,6 +295,42 @@ TEST_F(HttpHostileTest, MethodsOtherThanGetAndHeadAre405AtOnce) {
       exchange(port_, "HEAD / HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n", seconds(5));
   EXPECT_EQ(head.status, 200);
   EXPECT_TRUE(head.body.empty());
+}
+
+// /api calls that wait for the database (here a table locked by another session) tie up the API
+// workers only: /healthz, /metrics and the dashboard's files are still answered at once, and
+// the waiting calls are answered once the lock is gone.
+TEST_F(HttpHostileTest, HealthzAnswersWhileApiCallsWaitForTheDatabase) {
+  USE_BACKEND(Backend::kMariaDb);
+  start();
+  wait_healthy();
+  MariaDatabase locker(*Servers::get().mariadb_port(), schema_);
+  locker.exec("LOCK TABLES " + db().table() + " WRITE");
+  std::vector<std::future<Answer>> waiting;
+  for (int i = 0; i < 16; ++i) {
+    waiting.push_back(std::async(std::launch::async, [this] {
+      return exchange(port_, "GET /api/meters HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n",
+                      seconds(30), "127.0.0.20");
+    }));
+  }
+  const auto deadline = Clock::now() + seconds(10);
+  std::int64_t blocked = 0;
+  while (blocked == 0 && Clock::now() < deadline) {
+    std::this_thread::sleep_for(milliseconds(100));
+    blocked = locker.scalar(
+        "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE STATE LIKE 'Waiting for "
+        "table%'");
+  }
+  ASSERT_GT(blocked, 0) << "no query of the service waited for the lock: the test proves nothing";
+  for (int i = 0; i < 5; ++i) {
+    for (const std::string path : {"/healthz", "/metrics", "/"}) {
+      const Answer answer = get(port_, path);
+      EXPECT_EQ(answer.status, 200) << path;
+      EXPECT_LT(answer.took, seconds(2)) << path;
+    }
+  }
+  locker.exec("UNLOCK TABLES");
+  for (auto& answer : waiting) EXPECT_EQ(answer.get().status, 200);
 }
 
 // Without SO_REUSEPORT on the service's socket a second listener on its port cannot bind, even

@@ -12,13 +12,16 @@
 #include <charconv>
 #include <condition_variable>
 #include <cstring>
+#include <deque>
 #include <exception>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <string_view>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "meter/http/web_assets.h"
 
@@ -94,6 +97,71 @@ class HeaderDeadlines {
   bool stopping_ = false;
   std::map<MHD_Connection*, Open> open_;
   std::thread reaper_;
+};
+
+// /api answers may wait for the database (a slow query, a locked table, a server that does not
+// answer until its timeout). They are worked out here, off libmicrohttpd's threads, while their
+// connection is suspended: /healthz, /metrics and the dashboard's files are answered at once
+// even while every API worker waits.
+class ApiWorkers {
+ public:
+  using Job = std::function<void()>;
+
+  ApiWorkers(std::size_t threads, std::size_t queue_limit) : queue_limit_(queue_limit) {
+    for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
+  }
+  ~ApiWorkers() { stop(); }
+  ApiWorkers(const ApiWorkers&) = delete;
+  ApiWorkers& operator=(const ApiWorkers&) = delete;
+
+  bool has_room() {
+    std::lock_guard lock(mutex_);
+    return jobs_.size() < queue_limit_;
+  }
+  // Queued; once stopping, run right here (so no connection stays suspended).
+  void submit(Job job) {
+    {
+      std::lock_guard lock(mutex_);
+      if (!stopping_) {
+        jobs_.push_back(std::move(job));
+        ready_.notify_one();
+        return;
+      }
+    }
+    job();
+  }
+  // Runs what is queued, then ends the threads.
+  void stop() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    ready_.notify_all();
+    for (auto& thread : threads_) {
+      if (thread.joinable()) thread.join();
+    }
+  }
+
+ private:
+  void run() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      ready_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
+      if (jobs_.empty()) return;  // stopping, and nothing left
+      Job job = std::move(jobs_.front());
+      jobs_.pop_front();
+      lock.unlock();
+      job();
+      lock.lock();
+    }
+  }
+
+  const std::size_t queue_limit_;
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::deque<Job> jobs_;
+  bool stopping_ = false;
+  std::vector<std::thread> threads_;
 };
 
 // The part of a file a Range header asks for. One range only ("bytes=a-b", "bytes=a-",
@@ -254,7 +322,13 @@ struct HttpServer::Impl {
     return s;
   }
 
-  MHD_Result answer(MHD_Connection* connection, const std::string& path,
+  // What libmicrohttpd keeps for us per request, from its headers to its end.
+  struct Request {
+    std::optional<Response> api_answer;  // set by an API worker
+  };
+
+  // Answers at once, or hands an /api request to the workers (false: not answered yet).
+  MHD_Result answer(MHD_Connection* connection, Request& request, const std::string& path,
                     const std::string& method) {
     if (method != "GET" && method != "HEAD") {
       return queue(connection, 405, "only GET and HEAD\n", MHD_RESPMEM_PERSISTENT,
@@ -271,9 +345,24 @@ struct HttpServer::Impl {
       return send(connection, health_response(sources.status(), sources.live->snapshot(now)));
     }
     if (path.rfind("/api/", 0) == 0) {
+      if (!workers.has_room()) {
+        return queue(connection, 503, R"({"error":"busy, try again"})", MHD_RESPMEM_PERSISTENT,
+                     {{"Content-Type", "application/json"},
+                      {"Cache-Control", "no-store"},
+                      {"Retry-After", "1"}});
+      }
       Params params;
       MHD_get_connection_values(connection, MHD_GET_ARGUMENT_KIND, add_param, &params);
-      return send(connection, api.get(path, params));
+      MHD_suspend_connection(connection);  // before the worker can resume it
+      workers.submit([this, connection, &request, path, params = std::move(params)] {
+        try {
+          request.api_answer = api.get(path, params);
+        } catch (const std::exception&) {
+          request.api_answer = Response{500, kTextType, "internal error\n"};
+        }
+        MHD_resume_connection(connection);  // libmicrohttpd calls on_request again
+      });
+      return MHD_YES;
     }
     return send_asset(connection, path);
   }
@@ -282,22 +371,31 @@ struct HttpServer::Impl {
   // a body that may follow is never waited for (libmicrohttpd then closes the connection).
   static MHD_Result on_request(void* self, MHD_Connection* connection, const char* url,
                                const char* method, const char*, const char*,
-                               std::size_t* upload_size, void** request) {
+                               std::size_t* upload_size, void** state) {
     Impl& impl = *static_cast<Impl*>(self);
-    if (*request != nullptr) {  // body bytes after the answer was queued: dropped
-      *upload_size = 0;
-      return MHD_YES;
-    }
-    *request = self;
-    impl.deadlines.disarm(connection);
     try {
-      return impl.answer(connection, url, method);
+      if (*state == nullptr) {
+        auto* request = new Request;
+        *state = request;
+        impl.deadlines.disarm(connection);
+        return impl.answer(connection, *request, url, method);
+      }
+      auto& request = *static_cast<Request*>(*state);
+      if (*upload_size != 0 || !request.api_answer) {  // body bytes nobody asked for: dropped
+        *upload_size = 0;
+        return MHD_YES;
+      }
+      const Response answer = std::move(*request.api_answer);
+      request.api_answer.reset();
+      return send(connection, answer);
     } catch (const std::exception&) {  // never through libmicrohttpd's C frames
       return send(connection, {500, kTextType, "internal error\n"});
     }
   }
-  static void on_completed(void* self, MHD_Connection* connection, void**,
+  static void on_completed(void* self, MHD_Connection* connection, void** state,
                            MHD_RequestTerminationCode) {
+    delete static_cast<Request*>(*state);
+    *state = nullptr;
     static_cast<Impl*>(self)->deadlines.arm(connection);
   }
   static void on_connection(void* self, MHD_Connection* connection, void**,
@@ -313,6 +411,7 @@ struct HttpServer::Impl {
   ApiSources sources;
   Api api;
   HeaderDeadlines deadlines{kHeaderDeadline};
+  ApiWorkers workers{kApiWorkers, kApiQueue};
   MHD_Daemon* daemon = nullptr;
 };
 
@@ -328,8 +427,8 @@ app::Outcome HttpServer::start(const std::string& host, unsigned port) {
   port_ = bound_port(fd);
   Impl* impl = impl_.get();
   impl->daemon = MHD_start_daemon(
-      MHD_USE_EPOLL_INTERNAL_THREAD, 0, nullptr, nullptr, &Impl::on_request, impl,
-      MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_THREAD_POOL_SIZE, kThreads,
+      MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME, 0, nullptr, nullptr,
+      &Impl::on_request, impl, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_THREAD_POOL_SIZE, kThreads,
       MHD_OPTION_CONNECTION_LIMIT, kConnectionLimit, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
       kPerAddressLimit, MHD_OPTION_CONNECTION_TIMEOUT, static_cast<unsigned>(kIdleTimeout.count()),
       MHD_OPTION_CONNECTION_MEMORY_LIMIT, kRequestMemory, MHD_OPTION_NOTIFY_COMPLETED,
@@ -344,6 +443,7 @@ app::Outcome HttpServer::start(const std::string& host, unsigned port) {
 
 void HttpServer::stop() {
   if (impl_->daemon == nullptr) return;
+  impl_->workers.stop();           // resumes every suspended connection
   MHD_stop_daemon(impl_->daemon);  // closes the listening socket and every connection
   impl_->daemon = nullptr;
 }

@@ -10,7 +10,9 @@
 //     (or of the previous answer on it), however slowly they trickle in; a connection with no
 //     byte either way for kIdleTimeout is closed;
 //   - request line and headers together at most kRequestMemory bytes;
-//   - Range: one range at most; several ranges get the whole file (no multipart answer).
+//   - Range: one range at most; several ranges get the whole file (no multipart answer);
+//   - /api answers, which may wait for the database, are worked out by threads of their own, so
+//     /healthz, /metrics and the files never wait behind them.
 // cpp-httplib 0.11 (Debian's, compiled) cannot be configured to do this: one worker thread per
 // connection for its whole life, per-read timeouts only, no connection caps, no limit on ranges.
 #pragma once
@@ -43,9 +45,12 @@ class HttpServer {
   static constexpr std::chrono::seconds kHeaderDeadline{5};
   static constexpr std::chrono::seconds kIdleTimeout{10};
   static constexpr std::size_t kRequestMemory = 32 * 1024;
-  // Threads answering requests: an /api call reading weeks of history ties one up; the others
-  // keep answering /healthz and the dashboard.
-  static constexpr unsigned kThreads = 4;
+  // Threads reading requests and sending answers; they never wait for the database.
+  static constexpr unsigned kThreads = 2;
+  // Threads answering /api requests (they read the database). Beyond kApiQueue waiting, an /api
+  // request gets 503 with Retry-After at once.
+  static constexpr std::size_t kApiWorkers = 2;
+  static constexpr std::size_t kApiQueue = 64;
 
  private:
   struct Impl;
