@@ -53,13 +53,21 @@ class HeaderDeadlines {
   HeaderDeadlines(const HeaderDeadlines&) = delete;
   HeaderDeadlines& operator=(const HeaderDeadlines&) = delete;
 
-  // A connection opened, or answered a request and may send the next one: the clock runs.
-  void arm(MHD_Connection* connection) {
+  // A connection opened: the clock runs.
+  void opened(MHD_Connection* connection) {
     const MHD_ConnectionInfo* info =
         MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
     if (info == nullptr) return;
     std::lock_guard lock(mutex_);
     open_[connection] = {info->connect_fd, SteadyClock::now() + allowed_};
+  }
+  // A request was answered; the next one on the connection has the same time (never a
+  // connection already forgotten: its socket may be another one's by now).
+  void rearm(MHD_Connection* connection) {
+    std::lock_guard lock(mutex_);
+    if (auto it = open_.find(connection); it != open_.end()) {
+      it->second.due = SteadyClock::now() + allowed_;
+    }
   }
   // The request's headers are in: answering is not limited by this deadline.
   void disarm(MHD_Connection* connection) {
@@ -396,13 +404,13 @@ struct HttpServer::Impl {
                            MHD_RequestTerminationCode) {
     delete static_cast<Request*>(*state);
     *state = nullptr;
-    static_cast<Impl*>(self)->deadlines.arm(connection);
+    static_cast<Impl*>(self)->deadlines.rearm(connection);
   }
   static void on_connection(void* self, MHD_Connection* connection, void**,
                             MHD_ConnectionNotificationCode code) {
     Impl& impl = *static_cast<Impl*>(self);
     if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-      impl.deadlines.arm(connection);
+      impl.deadlines.opened(connection);
     } else {
       impl.deadlines.forget(connection);
     }
