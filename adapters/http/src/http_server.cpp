@@ -335,7 +335,7 @@ struct HttpServer::Impl {
     std::optional<Response> api_answer;  // set by an API worker
   };
 
-  // Answers at once, or hands an /api request to the workers (false: not answered yet).
+  // Answers at once, or suspends the connection and hands an /api request to the workers.
   MHD_Result answer(MHD_Connection* connection, Request& request, const std::string& path,
                     const std::string& method) {
     if (method != "GET" && method != "HEAD") {
