@@ -80,8 +80,12 @@ std::optional<std::int64_t> parse_day(std::string_view text) {
     if (error != std::errc() || end != begin + lengths[i]) return std::nullopt;
   }
   if (parts[1] < 1 || parts[1] > 12 || parts[2] < 1 || parts[2] > 31) return std::nullopt;
-  return days_from_date(
-      {parts[0], static_cast<unsigned>(parts[1]), static_cast<unsigned>(parts[2])});
+  const CivilDate date{parts[0], static_cast<unsigned>(parts[1]), static_cast<unsigned>(parts[2])};
+  const std::int64_t days = days_from_date(date);
+  // 2026-02-30 or 2025-02-29 would count on into the next month: not a date.
+  const CivilDate back = civil_from_days(days);
+  if (back.month != date.month || back.day != date.day) return std::nullopt;
+  return days;
 }
 
 }  // namespace meter::app

@@ -345,6 +345,19 @@ TEST_F(ApiTest, StatisticsExportAsCsvAndJson) {
   EXPECT_EQ(api.get(path, {}).status, 503) << "without statistics tables";
 }
 
+TEST_F(ApiTest, ImpossibleDatesAre400) {
+  const std::string path = std::string("/api/meters/") + kMeter + "/statistics";
+  for (const char* day : {"2026-02-30", "2025-02-29", "2026-04-31", "2026-00-10", "2026-06-00"}) {
+    EXPECT_EQ(with_statistics.get(path, {{"from", day}}).status, 400) << "from=" << day;
+    EXPECT_EQ(with_statistics.get(path, {{"from", "2026-01-01"}, {"to", day}}).status, 400)
+        << "to=" << day;
+  }
+  EXPECT_EQ(with_statistics.get(path, {{"from", "2024-02-29"}, {"to", "2024-03-01"}}).status, 200)
+      << "a leap day is a date";
+  EXPECT_EQ(with_statistics.get(path, {{"from", "2026-04-30"}, {"to", "2026-05-31"}}).status, 200);
+  get(std::string("/api/meters/") + kMeter + "/peak", {{"month", "2026-00"}}, 400);
+}
+
 TEST_F(ApiTest, DailyAndPeakAnswersAreCachedBriefly) {
   get(std::string("/api/meters/") + kMeter + "/peak");
   const int calls = history.calls;

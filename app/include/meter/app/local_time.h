@@ -21,7 +21,7 @@ struct CivilDate {
 CivilDate civil_from_days(std::int64_t days);
 std::int64_t days_from_date(const CivilDate& date);
 
-// "YYYY-MM-DD" as its day number; nullopt when it is not such a date.
+// "YYYY-MM-DD" as its day number; nullopt when it is not such a date (2026-02-30 is not).
 std::optional<std::int64_t> parse_day(std::string_view text);
 
 // Floor division for epoch arithmetic before 1970 as well.

@@ -1,12 +1,26 @@
 // SPDX-License-Identifier: MIT
 // The service's web server: the dashboard (embedded web/ files), the REST API, /metrics and
-// /healthz, on its own threads (cpp-httplib: one listener, a small worker pool). Only GET (and
-// HEAD) is served; nothing here can change the service's state.
+// /healthz. Only GET and HEAD are served (other methods: 405 at once); nothing here can change
+// the service's state.
+//
+// Built to stay up with hostile clients on the network (libmicrohttpd: a few event-driven
+// threads, so an open connection costs a slot and a little memory, never a thread):
+//   - at most kConnectionLimit connections, kPerAddressLimit from one client address;
+//   - a request's line and headers must arrive within kHeaderDeadline of the connection opening
+//     (or of the previous answer on it), however slowly they trickle in; a connection with no
+//     byte either way for kIdleTimeout is closed;
+//   - request line and headers together at most kRequestMemory bytes;
+//   - Range: one range at most; several ranges get the whole file (no multipart answer);
+//   - /api answers, which may wait for the database, are worked out by threads of their own, so
+//     /healthz, /metrics and the files never wait behind them.
+// cpp-httplib 0.11 (Debian's, compiled) cannot be configured to do this: one worker thread per
+// connection for its whole life, per-read timeouts only, no connection caps, no limit on ranges.
 #pragma once
 
+#include <chrono>
+#include <cstddef>
 #include <memory>
 #include <string>
-#include <thread>
 
 #include "meter/app/ports.h"
 #include "meter/http/api.h"
@@ -25,14 +39,22 @@ class HttpServer {
   unsigned port() const { return port_; }  // the bound port once started
   void stop();
 
-  // A keep-alive connection holds a worker while idle (cpp-httplib), and a browser opens up
-  // to six: enough workers for a few open dashboards, and idle connections closed after 1 s.
-  static constexpr std::size_t kWorkers = 8;
+  static constexpr unsigned kConnectionLimit = 512;
+  // A browser opens up to six connections to a host; a few tabs and a scraper fit.
+  static constexpr unsigned kPerAddressLimit = 32;
+  static constexpr std::chrono::seconds kHeaderDeadline{5};
+  static constexpr std::chrono::seconds kIdleTimeout{10};
+  static constexpr std::size_t kRequestMemory = 32 * 1024;
+  // Threads reading requests and sending answers; they never wait for the database.
+  static constexpr unsigned kThreads = 2;
+  // Threads answering /api requests (they read the database). Beyond kApiQueue waiting, an /api
+  // request gets 503 with Retry-After at once.
+  static constexpr std::size_t kApiWorkers = 2;
+  static constexpr std::size_t kApiQueue = 64;
 
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
-  std::thread thread_;
   unsigned port_ = 0;
 };
 
