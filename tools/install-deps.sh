@@ -20,7 +20,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git python3 ca-certificates
   # libraries
   libssl-dev libcli11-dev nlohmann-json3-dev libfmt-dev libspdlog-dev
-  libsqlite3-dev libmariadb-dev libcpp-httplib-dev
+  libsqlite3-dev libmariadb-dev libcpp-httplib-dev zlib1g-dev
   libpaho-mqttpp-dev libpaho-mqtt-dev libmosquitto-dev
 )
 if [[ "$profile" != build ]]; then
