@@ -306,7 +306,9 @@ Outcome Journal::append(std::int64_t received_at_ms, std::string_view payload) {
     const ssize_t n = ::write(log_fd_, record.data() + written, record.size() - written);
     if (n < 0) {
       if (errno == EINTR) continue;
-      const auto message = os_error("cannot append to " + log_path().string());
+      const bool full = errno == ENOSPC || errno == EDQUOT;
+      const auto message =
+          (full ? "disk full: " : "") + os_error("cannot append to " + log_path().string());
       // Never leave half a record behind.
       if (written > 0 && ::ftruncate(log_fd_, static_cast<off_t>(size_)) != 0) {
         return Outcome::failure(message + " (and cannot undo the partial write)");
