@@ -54,13 +54,14 @@ class Durability : public ServiceTest {
     ASSERT_TRUE(journal.open());
     for (const auto& t : telegrams) ASSERT_TRUE(journal.append(1'760'000'000'000, t.hex));
   }
-  // A tmpfs of `size` at `dir` (created); false, after GTEST_SKIP in the caller, when mounting
-  // is not permitted.
+  // A tmpfs of `size` at `dir` (created); false when mounting is not permitted (the caller
+  // skips with why_not_mounted_).
   bool mount_tmpfs(const std::filesystem::path& dir, const std::string& size) {
     std::filesystem::create_directories(dir);
     const std::string options = "size=" + size + ",mode=0700";
     if (::mount("tmpfs", dir.c_str(), "tmpfs", 0, options.c_str()) != 0) {
-      why_not_mounted_ = std::strerror(errno);
+      why_not_mounted_ = std::string("cannot mount a tmpfs (") + std::strerror(errno) +
+                         "): the full-disk tests need root (mount -t tmpfs)";
       return false;
     }
     mounted_ = dir;
@@ -149,10 +150,7 @@ TEST_F(Durability, StartsOnAJournalDamagedInTheMiddleAndStoresTheRest) {
 // The data directory (journal and SQLite) on a small tmpfs that fills up while telegrams come.
 TEST_F(Durability, FullDiskHoldsTelegramsAndStoresEachOnceWhenSpaceReturns) {
   const auto data = dir_ / "data";
-  if (!mount_tmpfs(data, "4m")) {
-    GTEST_SKIP() << "cannot mount a tmpfs (" << why_not_mounted_
-                 << "): the full-disk test needs root (mount -t tmpfs)";
-  }
+  if (!mount_tmpfs(data, "4m")) GTEST_SKIP() << why_not_mounted_;
   USE_BACKEND(Backend::kSqlite);
   start();
   TestMeter meter;
@@ -161,9 +159,9 @@ TEST_F(Durability, FullDiskHoldsTelegramsAndStoresEachOnceWhenSpaceReturns) {
   ASSERT_TRUE(wait_rows(20, seconds(20)));
 
   fill(data);
-  const auto while_full = meter.telegrams(20, 300);
+  const auto while_full = meter.telegrams(20, 1000);
   publish(while_full);
-  ASSERT_TRUE(wait_metric("smartmeter_telegrams_received_total", 320, seconds(20)));
+  ASSERT_TRUE(wait_metric("smartmeter_telegrams_received_total", 1020, seconds(20)));
   const auto health = http_->get("/healthz");
   ASSERT_TRUE(health);
   EXPECT_EQ(health->status, 503) << health->body;
@@ -175,11 +173,11 @@ TEST_F(Durability, FullDiskHoldsTelegramsAndStoresEachOnceWhenSpaceReturns) {
   const double held = metric("smartmeter_telegrams_held_in_memory");
 
   std::filesystem::remove(data / "filler");
-  const auto after = meter.telegrams(320, 5);
+  const auto after = meter.telegrams(1020, 5);
   publish(after);
-  ASSERT_TRUE(wait_rows(325, seconds(90))) << db().count() << " of 325 stored";
+  ASSERT_TRUE(wait_rows(1025, seconds(90))) << db().count() << " of 1025 stored";
   std::this_thread::sleep_for(milliseconds(500));
-  EXPECT_EQ(counts(), std::make_pair(std::int64_t{325}, std::int64_t{325}));
+  EXPECT_EQ(counts(), std::make_pair(std::int64_t{1025}, std::int64_t{1025}));
   EXPECT_EQ(metric("smartmeter_telegrams_lost_total"), 0);
   const auto healthy = http_->get("/healthz");
   ASSERT_TRUE(healthy);
@@ -189,8 +187,8 @@ TEST_F(Durability, FullDiskHoldsTelegramsAndStoresEachOnceWhenSpaceReturns) {
                                                          "telegram";
   EXPECT_LE(occurrences(log, "full"), 12u) << log;
   std::printf(
-      "full disk: 300 telegrams while full, %lld stored at once, %.0f held in memory at "
-      "the peak check, 0 lost; all 325 stored once after space returned\n",
+      "full disk: 1000 telegrams while full, %lld of them stored at once, %.0f held in memory "
+      "when checked, 0 lost; all 1025 stored once after space returned\n",
       static_cast<long long>(stored_while_full - 20), held);
   EXPECT_EQ(stop_service(), 0);
 }
@@ -199,10 +197,7 @@ TEST_F(Durability, FullDiskHoldsTelegramsAndStoresEachOnceWhenSpaceReturns) {
 // wait in the journal, the write is retried, nothing is dropped, and it is logged once.
 TEST_F(Durability, FullDatabaseDiskKeepsReadingsInTheJournalUntilSpaceReturns) {
   const auto db_dir = dir_ / "db";
-  if (!mount_tmpfs(db_dir, "2m")) {
-    GTEST_SKIP() << "cannot mount a tmpfs (" << why_not_mounted_
-                 << "): the full-disk test needs root (mount -t tmpfs)";
-  }
+  if (!mount_tmpfs(db_dir, "2m")) GTEST_SKIP() << why_not_mounted_;
   USE_BACKEND(Backend::kSqlite);
   env_["SMARTMETER_SQLITE_FILE"] = (db_dir / "smartmeter.db").string();
   start();
