@@ -193,6 +193,39 @@ TEST_F(Durability, FullDiskHoldsTelegramsAndStoresEachOnceWhenSpaceReturns) {
   EXPECT_EQ(stop_service(), 0);
 }
 
+// Only the journal's file system is full, the database has room: held telegrams are written
+// to the database directly while the disk stays full.
+TEST_F(Durability, FullJournalDiskWritesTheTelegramsToTheDatabaseDirectly) {
+  const auto data = dir_ / "data";
+  if (!mount_tmpfs(data, "1m")) GTEST_SKIP() << why_not_mounted_;
+  USE_BACKEND(Backend::kSqlite);
+  std::filesystem::create_directories(dir_ / "db");
+  env_["SMARTMETER_SQLITE_FILE"] = (dir_ / "db" / "smartmeter.db").string();
+  start();
+  db_ = std::make_unique<SqliteDatabase>(dir_ / "db" / "smartmeter.db");
+  TestMeter meter;
+  publish(meter.telegrams(0, 20));
+  ASSERT_TRUE(wait_rows(20, seconds(20)));
+  fill(data);
+  publish(meter.telegrams(20, 300));
+  ASSERT_TRUE(wait_rows(320, seconds(30))) << db().count() << " of 320 stored while full";
+  EXPECT_GE(metric("smartmeter_telegrams_stored_from_memory_total"), 299);
+  EXPECT_EQ(metric("smartmeter_journal_writable"), 0);
+  const auto health = http_->get("/healthz");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 503) << health->body;
+  EXPECT_NE(health->body.find("journal: disk full"), std::string::npos) << health->body;
+
+  std::filesystem::remove(data / "filler");
+  publish(meter.telegrams(320, 5));
+  ASSERT_TRUE(wait_rows(325, seconds(30))) << db().count() << " of 325 stored";
+  std::this_thread::sleep_for(milliseconds(500));
+  EXPECT_EQ(counts(), std::make_pair(std::int64_t{325}, std::int64_t{325}));
+  EXPECT_EQ(metric("smartmeter_journal_writable"), 1);
+  EXPECT_EQ(metric("smartmeter_telegrams_lost_total"), 0);
+  EXPECT_EQ(stop_service(), 0);
+}
+
 // Only the database's file system is full (SQLite: "database or disk is full"): the readings
 // wait in the journal, the write is retried, nothing is dropped, and it is logged once.
 TEST_F(Durability, FullDatabaseDiskKeepsReadingsInTheJournalUntilSpaceReturns) {
