@@ -281,11 +281,11 @@ void Journal::keep_aside(JournalRecovery::Stretch& stretch) {
         writing = false;
       }
     }
+    if (keep.size() < buffer.size()) writing = false;  // the limit: the rest is only counted
     position += buffer.size();
   }
-  if (writing && write_all(fd, "\n") && ::fdatasync(fd) == 0) {
-    // kept
-  } else if (fd >= 0 && recovery_.keep_aside_error.empty()) {
+  const bool kept = writing && write_all(fd, "\n") && ::fdatasync(fd) == 0;
+  if (!kept && fd >= 0 && recovery_.keep_aside_error.empty()) {
     recovery_.keep_aside_error =
         recovery_.kept_aside_bytes >= kMaxKeptAsideBytes ? "limit reached" : std::strerror(errno);
   }
