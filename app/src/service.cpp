@@ -205,11 +205,13 @@ bool Service::move_held_to_journal(std::size_t skip) {
   constexpr std::size_t kMovesPerLock = 1000;  // the MQTT thread waits meanwhile
   std::lock_guard lock(held_mutex_);
   std::size_t moved = 0;
+  bool failed = false;
   while (skip + moved < held_.size() && moved < kMovesPerLock) {
     const HeldTelegram& telegram = held_[skip + moved];
     const Outcome appended = journal_.append(telegram.received_at_ms, telegram.payload);
     if (!appended) {
       journal_failed_locked(appended.error);
+      failed = true;
       break;
     }
     held_bytes_ -= telegram.payload.size() + sizeof(HeldTelegram);
@@ -219,8 +221,9 @@ bool Service::move_held_to_journal(std::size_t skip) {
   const auto first = held_.begin() + static_cast<std::ptrdiff_t>(skip);
   held_.erase(first, first + static_cast<std::ptrdiff_t>(moved));
   counters_.held = held_.size();
-  if (skip == 0 && held_.empty() && !journal_error_.empty()) {
-    spdlog::info("journal: writable again; the telegrams held in memory are in it");
+  if (!failed && !journal_error_.empty()) {
+    // What the writer is storing right now (`skip`) stays in memory until the database took it.
+    spdlog::info("journal: writable again; the telegrams held in memory move into it");
     journal_error_.clear();
   }
   return true;
