@@ -147,6 +147,34 @@ TEST_F(Durability, StartsOnAJournalDamagedInTheMiddleAndStoresTheRest) {
   EXPECT_EQ(stop_service(), 0);
 }
 
+// After an upgrade: the journal an older version wrote ("<ms> <length> <hex>\n" records) with
+// 20 telegrams not stored yet behind its checkpoint. They are stored, and the new ones follow.
+TEST_F(Durability, StoresWhatTheOlderTextJournalHeldAndContinuesInTheNewFormat) {
+  USE_BACKEND(Backend::kSqlite);
+  TestMeter meter;
+  const auto old = meter.telegrams(0, 30);
+  std::string text;
+  std::size_t checkpoint = 0;
+  for (std::size_t i = 0; i < old.size(); ++i) {
+    text += std::to_string(1'760'000'000'000 + i) + " " + std::to_string(old[i].hex.size()) + " " +
+            old[i].hex + "\n";
+    if (i == 9) checkpoint = text.size();  // the first 10 were stored before the upgrade
+  }
+  std::filesystem::create_directories(journal_dir());
+  write_text(journal_dir() / "journal.log", text);
+  write_text(journal_dir() / "journal.checkpoint", std::to_string(checkpoint));
+  start();
+  ASSERT_TRUE(wait_rows(20, seconds(20))) << db().count() << " of 20 stored";
+  publish(meter.telegrams(30, 5));
+  ASSERT_TRUE(wait_rows(25, seconds(20))) << db().count() << " of 25 stored";
+  std::this_thread::sleep_for(milliseconds(300));
+  EXPECT_EQ(counts(), std::make_pair(std::int64_t{25}, std::int64_t{25}));
+  EXPECT_TRUE(stored_readings("frame_counter < " + std::to_string(old[10].frame_counter)).empty());
+  EXPECT_EQ(service().log().find("damaged"), std::string::npos) << service().log();
+  EXPECT_EQ(journal_records(), 5u) << "new records are written in the new format";
+  EXPECT_EQ(stop_service(), 0);
+}
+
 // The data directory (journal and SQLite) on a small tmpfs that fills up while telegrams come.
 TEST_F(Durability, FullDiskHoldsTelegramsAndStoresEachOnceWhenSpaceReturns) {
   const auto data = dir_ / "data";
