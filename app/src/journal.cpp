@@ -11,6 +11,7 @@
 #include <charconv>
 #include <cstring>
 #include <iterator>
+#include <limits>
 #include <system_error>
 
 namespace meter::app {
@@ -46,7 +47,21 @@ std::uint32_t record_crc(const char* fields, std::string_view payload) {
   return static_cast<std::uint32_t>(crc);
 }
 
-enum class Parsed : std::uint8_t { kRecord, kIncomplete, kInvalid };
+// received_at_ms of the records that fill a damaged stretch in the middle: read past, never
+// returned (no telegram is received in 292 million BC).
+constexpr std::int64_t kPaddingTime = std::numeric_limits<std::int64_t>::min();
+
+std::string encode_record(std::int64_t received_at_ms, std::string_view payload) {
+  std::string record(Journal::kHeaderBytes, '\0');
+  std::memcpy(record.data(), kMagic, sizeof kMagic);
+  put_u32_be(record.data() + 4, static_cast<std::uint32_t>(payload.size()));
+  put_u64_be(record.data() + 8, static_cast<std::uint64_t>(received_at_ms));
+  put_u32_be(record.data() + 16, record_crc(record.data() + 4, payload));
+  record.append(payload);
+  return record;
+}
+
+enum class Parsed : std::uint8_t { kRecord, kPadding, kIncomplete, kInvalid };
 
 struct ParseResult {
   Parsed kind = Parsed::kInvalid;
@@ -61,8 +76,10 @@ ParseResult parse_current(std::string_view bytes, Journal::Record* out) {
   if (bytes.size() - Journal::kHeaderBytes < length) return {Parsed::kIncomplete};
   const std::string_view payload = bytes.substr(Journal::kHeaderBytes, length);
   if (record_crc(bytes.data() + 4, payload) != get_be(bytes.data() + 16, 4)) return {};
+  const auto received = static_cast<std::int64_t>(get_be(bytes.data() + 8, 8));
+  if (received == kPaddingTime) return {Parsed::kPadding, Journal::kHeaderBytes + length};
   if (out != nullptr) {
-    out->received_at_ms = static_cast<std::int64_t>(get_be(bytes.data() + 8, 8));
+    out->received_at_ms = received;
     out->payload.assign(payload);
   }
   return {Parsed::kRecord, Journal::kHeaderBytes + length};
@@ -178,6 +195,11 @@ Outcome Journal::open() {
   for (auto& stretch : recovery_.stretches) {
     recovery_.dropped_bytes += stretch.end - stretch.begin;
     keep_aside(stretch);
+    // Filled with padding records, the stretch is not found (and reported) again at the next
+    // start; the hole stays as the way around it if that fails.
+    if (!stretch.at_end && fill_with_padding(stretch.begin, stretch.end)) {
+      holes_.erase(stretch.begin);
+    }
   }
   if (!recovery_.stretches.empty() && recovery_.stretches.back().at_end) {
     const std::uint64_t cut = recovery_.stretches.back().begin;
@@ -214,6 +236,11 @@ Outcome Journal::parse(std::uint64_t offset, std::uint64_t end, bool legacy,
       const bool is_legacy = legacy && result.kind == Parsed::kInvalid;
       if (is_legacy) result = parse_legacy(rest, into);
       if (result.kind == Parsed::kIncomplete && !last_chunk && position > 0) break;  // next chunk
+      if (result.kind == Parsed::kPadding) {
+        legacy = false;
+        position += result.size;
+        continue;
+      }
       if (result.kind != Parsed::kRecord) {
         scan.offset += position;
         scan.damaged = true;
@@ -245,15 +272,36 @@ std::uint64_t Journal::next_valid_record(std::uint64_t from, std::uint64_t end) 
       const std::uint64_t at = position + hit;
       const auto length =
           static_cast<std::size_t>(std::min<std::uint64_t>(end - at, kMaxRecordBytes));
-      if (read_at(log_fd_, candidate, length, at) &&
-          parse_current(candidate, nullptr).kind == Parsed::kRecord) {
-        return at;
-      }
+      if (!read_at(log_fd_, candidate, length, at)) continue;
+      const Parsed kind = parse_current(candidate, nullptr).kind;
+      if (kind == Parsed::kRecord || kind == Parsed::kPadding) return at;
     }
     if (position + chunk >= end) break;
     position += chunk - (kMagicView.size() - 1);  // a magic across the chunk boundary
   }
   return end;
+}
+
+bool Journal::fill_with_padding(std::uint64_t begin, std::uint64_t end) {
+  if (end - begin < kHeaderBytes) return false;
+  // Not log_fd_: with O_APPEND, Linux's pwrite() appends.
+  const int fd = ::open(log_path().c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  bool ok = true;
+  for (std::uint64_t at = begin; ok && at < end;) {
+    const std::uint64_t left = end - at;
+    std::size_t payload =
+        static_cast<std::size_t>(std::min<std::uint64_t>(left - kHeaderBytes, kMaxPayloadBytes));
+    const std::uint64_t after = left - kHeaderBytes - payload;
+    if (after > 0 && after < kHeaderBytes) payload -= kHeaderBytes;  // room for one more header
+    const std::string record = encode_record(kPaddingTime, std::string(payload, '\0'));
+    ok = ::pwrite(fd, record.data(), record.size(), static_cast<off_t>(at)) ==
+         static_cast<ssize_t>(record.size());
+    at += record.size();
+  }
+  ok = ok && ::fdatasync(fd) == 0;
+  ::close(fd);
+  return ok;
 }
 
 void Journal::keep_aside(JournalRecovery::Stretch& stretch) {
@@ -295,12 +343,7 @@ void Journal::keep_aside(JournalRecovery::Stretch& stretch) {
 Outcome Journal::append(std::int64_t received_at_ms, std::string_view payload) {
   if (payload.size() > kMaxPayloadBytes)
     return Outcome::failure("payload too large for the journal");
-  std::string record(kHeaderBytes, '\0');
-  std::memcpy(record.data(), kMagic, sizeof kMagic);
-  put_u32_be(record.data() + 4, static_cast<std::uint32_t>(payload.size()));
-  put_u64_be(record.data() + 8, static_cast<std::uint64_t>(received_at_ms));
-  put_u32_be(record.data() + 16, record_crc(record.data() + 4, payload));
-  record.append(payload);
+  const std::string record = encode_record(received_at_ms, payload);
   std::lock_guard lock(mutex_);
   std::size_t written = 0;
   while (written < record.size()) {

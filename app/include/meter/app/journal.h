@@ -19,8 +19,10 @@
 //
 // open() keeps every complete record: a damaged, zero-filled or cut-off tail (a power cut
 // before the data reached the disk) is cut at the last complete record, damage in the middle
-// is skipped up to the next valid record. What was dropped is described in recovery() and
-// copied to journal.log.damaged; a damaged journal never stops the service.
+// is skipped up to the next valid record (and overwritten with padding records, which have
+// received = INT64_MIN and are never returned, so the next start does not find it again). What
+// was dropped is described in recovery() and copied to journal.log.damaged; a damaged journal
+// never stops the service.
 //
 // append() returns once the record is in the kernel's page cache, which survives the process
 // being killed; sync() (called every 200 ms by the service) makes it survive a power cut.
@@ -106,6 +108,8 @@ class Journal {
                 std::vector<Record>* out, Scan& scan) const;
   // The offset of the first valid record (current format) after `from`, or `end`.
   std::uint64_t next_valid_record(std::uint64_t from, std::uint64_t end) const;
+  // Overwrites [begin, end) with records that read() passes over; false if it could not.
+  bool fill_with_padding(std::uint64_t begin, std::uint64_t end);
   void keep_aside(JournalRecovery::Stretch& stretch);  // also tells whether it is all zeros
   void write_checkpoint(std::uint64_t offset);
 
