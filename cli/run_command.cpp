@@ -94,6 +94,12 @@ app::ServiceStatus service_status(const app::Service& service, const app::MqttCo
   s.mqtt_reconnects = mqtt.reconnects();
   s.journal_pending_bytes = journal.pending_bytes();
   s.storage = store.describe();
+  s.journal_error = service.journal_error();
+  s.held_telegrams = c.held;
+  s.stored_from_memory = c.stored_from_memory;
+  s.lost_telegrams = c.lost;
+  s.journal_damaged_bytes = journal.recovery().dropped_bytes;
+  s.journal_damaged_stretches = journal.recovery().stretches.size();
   return s;
 }
 
@@ -128,6 +134,9 @@ int run_service(const ServiceOptions& options) {
   if (auto opened = journal.open(); !opened) {
     spdlog::critical("journal: {}", opened.error);
     return 1;
+  }
+  if (journal.recovery().damaged()) {
+    spdlog::warn("journal: {}", app::describe_recovery(journal.recovery(), journal));
   }
   auto store = make_store(*config);
   mqtt_adapter::PahoMqttConnection mqtt(

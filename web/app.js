@@ -148,6 +148,10 @@ async function refreshLive() {
   showHealth(health, status);
   setText("version", `smartmeter ${status.version}`);
   if (!status.mqtt.connected) banner("The service is not connected to the MQTT broker.", true);
+  else if (status.journal.writable === false) {
+    banner(`The journal cannot be written (${status.journal.error}): ` +
+      `${status.journal.held_telegrams} telegrams held in memory.`, true);
+  }
   else if (!status.database.up) banner("The database is not writable: readings wait in the journal.", false);
   else banner("");
 }

@@ -24,6 +24,9 @@ constexpr auto kMaxRetry = std::chrono::seconds(30);
 // How long opening an unresponsive database may block (connect and handshake timeouts).
 constexpr auto kOpenAttemptTime = std::chrono::seconds(4);
 constexpr std::uint64_t kLogsPerMinute = 20;
+constexpr auto kHeldMoveInterval = std::chrono::milliseconds(1000);
+// journal_offset of raw rows written from memory: beyond any journal's size.
+constexpr std::uint64_t kHeldOffsetBase = std::uint64_t{1} << 62;
 constexpr std::int64_t kDebounceLookbackS = 2 * 86400;
 
 std::int64_t wall_clock_ms() {
@@ -65,6 +68,10 @@ std::string ServiceCounters::summary() const {
   out << "; rejected: " << (causes.empty() ? "none" : causes);
   if (store_failures > 0) out << "; failed database writes " << store_failures;
   if (publish_failures > 0) out << "; values not published " << publish_failures;
+  if (journal_failures > 0) {
+    out << "; not journaled " << journal_failures << " (held in memory " << held
+        << ", stored from memory " << stored_from_memory << ", lost " << lost << ")";
+  }
   out << "; database " << (database_up ? "up" : "down");
   return out.str();
 }
@@ -119,10 +126,7 @@ void Service::on_message(const MqttMessage& message) {
     return;
   }
   // Journal first: from here on the telegram survives a crash of the service.
-  if (auto appended = journal_.append(received_at, message.payload); !appended) {
-    ++counters_.journal_failures;
-    spdlog::error("journal: {}", appended.error);
-  }
+  spool(received_at, message.payload);
   writer_wake_.notify_one();
 
   // Cleared so that a failure before the security header names no meter (live state).
@@ -151,6 +155,117 @@ void Service::on_message(const MqttMessage& message) {
   }
 }
 
+std::string Service::journal_error() const {
+  std::lock_guard lock(held_mutex_);
+  return journal_error_;
+}
+
+void Service::spool(std::int64_t received_at_ms, const std::string& payload) {
+  std::lock_guard lock(held_mutex_);
+  // While older telegrams are held, newer ones queue behind them: the writer keeps the order.
+  if (held_.empty()) {
+    const Outcome appended = journal_.append(received_at_ms, payload);
+    if (appended) {
+      if (!journal_error_.empty()) {
+        spdlog::info("journal: writable again");
+        journal_error_.clear();
+      }
+      return;
+    }
+    journal_failed_locked(appended.error);
+  }
+  ++counters_.journal_failures;
+  const std::size_t cost = payload.size() + sizeof(HeldTelegram);
+  if (held_bytes_ + cost > kMaxHeldBytes) {
+    if (counters_.lost++ == 0 || lost_this_minute_ == 0) {
+      spdlog::error(
+          "journal: the memory queue is full ({} telegrams): telegrams are lost until the journal "
+          "or the database takes them again (counted as lost)",
+          held_.size());
+    }
+    ++lost_this_minute_;
+    return;
+  }
+  held_.push_back({received_at_ms, payload});
+  held_bytes_ += cost;
+  counters_.held = held_.size();
+  ++held_this_minute_;
+}
+
+void Service::journal_failed_locked(const std::string& error) {
+  if (!journal_error_.empty()) return;
+  journal_error_ = error;
+  spdlog::error(
+      "journal: {}; telegrams are held in memory (up to {} MiB) and written to the database "
+      "directly until the journal takes them again",
+      error, kMaxHeldBytes >> 20);
+}
+
+bool Service::move_held_to_journal(std::size_t skip) {
+  constexpr std::size_t kMovesPerLock = 1000;  // the MQTT thread waits meanwhile
+  std::lock_guard lock(held_mutex_);
+  std::size_t moved = 0;
+  bool failed = false;
+  while (skip + moved < held_.size() && moved < kMovesPerLock) {
+    const HeldTelegram& telegram = held_[skip + moved];
+    const Outcome appended = journal_.append(telegram.received_at_ms, telegram.payload);
+    if (!appended) {
+      journal_failed_locked(appended.error);
+      failed = true;
+      break;
+    }
+    held_bytes_ -= telegram.payload.size() + sizeof(HeldTelegram);
+    ++moved;
+  }
+  if (moved == 0) return false;
+  const auto first = held_.begin() + static_cast<std::ptrdiff_t>(skip);
+  held_.erase(first, first + static_cast<std::ptrdiff_t>(moved));
+  counters_.held = held_.size();
+  if (!failed && !journal_error_.empty()) {
+    // What the writer is storing right now (`skip`) stays in memory until the database took it.
+    spdlog::info("journal: writable again; the telegrams held in memory move into it");
+    journal_error_.clear();
+  }
+  return true;
+}
+
+bool Service::store_held_directly() {
+  std::vector<Journal::Record> records;
+  {
+    std::lock_guard lock(held_mutex_);
+    for (std::size_t i = 0; i < held_.size() && i < config_.batch_max_rows; ++i) {
+      // Raw rows are unique on (received_at, journal_offset): an offset no journal reaches.
+      records.push_back(
+          {held_[i].received_at_ms, held_[i].payload, kHeldOffsetBase + ++held_sequence_});
+    }
+  }
+  if (records.empty()) return true;
+  Batch batch;
+  build_batch(records, batch);
+  if (!write_with_retry(batch, true, records.size())) return false;
+  std::lock_guard lock(held_mutex_);
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    held_bytes_ -= held_.front().payload.size() + sizeof(HeldTelegram);
+    held_.pop_front();
+  }
+  counters_.held = held_.size();
+  counters_.stored_from_memory += records.size();
+  return true;
+}
+
+void Service::report_journal_minute() {
+  std::lock_guard lock(held_mutex_);
+  if (!journal_error_.empty() || lost_this_minute_ > 0) {
+    spdlog::warn(
+        "journal: still not writable ({}): {} telegrams held in memory in the last minute, {} "
+        "held now, {} lost",
+        journal_error_.empty() ? "memory queue full" : journal_error_, held_this_minute_,
+        held_.size(), lost_this_minute_);
+  }
+  held_this_minute_ = 0;
+  lost_this_minute_ = 0;
+}
+
 void Service::build_batch(const std::vector<Journal::Record>& records, Batch& batch) {
   // The writer decodes again with its own decoder: the MQTT thread's is not shared.
   for (const auto& record : records) {
@@ -169,7 +284,7 @@ void Service::build_batch(const std::vector<Journal::Record>& records, Batch& ba
   }
 }
 
-bool Service::write_with_retry(Batch& batch, bool until_success) {
+bool Service::write_with_retry(Batch& batch, bool until_success, std::size_t held_in_batch) {
   auto delay = kMinRetry;
   for (;;) {
     const StoredBatch stored{batch.readings, batch.raw, batch.debounced};
@@ -183,11 +298,18 @@ bool Service::write_with_retry(Batch& batch, bool until_success) {
     }
     ++counters_.store_failures;
     if (counters_.database_up.exchange(false) || delay == kMinRetry) {
-      spdlog::error("database: {}; readings wait in the journal ({} bytes) and are retried",
-                    outcome.error, journal_.pending_bytes());
+      spdlog::error(
+          "database: {}; readings wait in the journal ({} bytes) and in memory ({} telegrams) "
+          "and are retried",
+          outcome.error, journal_.pending_bytes(), counters_.held.load());
     }
     if (!until_success || drain_expired()) return false;
-    wait_before_retry(delay);
+    // Held telegrams are safer in the journal than in memory while the database is away.
+    for (auto waited = std::chrono::milliseconds(0); waited < delay && !drain_expired();
+         waited += kHeldMoveInterval) {
+      move_held_to_journal(held_in_batch);
+      wait_before_retry(std::min(kHeldMoveInterval, delay - waited));
+    }
     delay = std::min(delay * 2, std::chrono::duration_cast<std::chrono::milliseconds>(kMaxRetry));
   }
 }
@@ -259,6 +381,11 @@ void Service::writer_loop() {
       return;
     }
     if (records.empty()) {
+      if (move_held_to_journal(0)) continue;  // the journal takes records again: read them
+      if (counters_.held > 0) {
+        if (!store_held_directly()) return;  // stopping with the database down
+        continue;
+      }
       if (writer_stop_) return;  // drained
       std::unique_lock lock(wake_mutex_);
       writer_wake_.wait_for(lock, config_.batch_max_delay);
@@ -272,12 +399,16 @@ void Service::writer_loop() {
 }
 
 void Service::sync_loop() {
+  bool failing = false;  // one line when it starts failing, one when it works again
   while (!sync_stop_) {
     {
       std::unique_lock lock(sync_mutex_);
       sync_wake_.wait_for(lock, kSyncInterval, [this] { return sync_stop_.load(); });
     }
-    if (auto synced = journal_.sync(); !synced) spdlog::error("journal: {}", synced.error);
+    const Outcome synced = journal_.sync();
+    if (!synced && !failing) spdlog::error("journal: {}", synced.error);
+    if (synced && failing) spdlog::info("journal: synced to disk again");
+    failing = !synced;
   }
 }
 
@@ -313,6 +444,7 @@ int Service::run(const std::atomic<bool>& stop, std::chrono::milliseconds drain_
         roll_log_window();
       }
       spdlog::info("stats: {}", counters_.summary());
+      report_journal_minute();
       last_stats = now();
     }
   }
@@ -327,7 +459,14 @@ int Service::run(const std::atomic<bool>& stop, std::chrono::milliseconds drain_
   sync_stop_ = true;
   sync_wake_.notify_all();
   syncer.join();
+  move_held_to_journal(0);  // the last chance for what the database did not take
   if (auto synced = journal_.sync(); !synced) spdlog::error("journal: {}", synced.error);
+  if (const auto held = counters_.held.load(); held > 0) {
+    counters_.lost += held;
+    spdlog::error(
+        "{} telegrams held in memory are lost: neither the journal nor the database took them",
+        held);
+  }
   const auto pending = journal_.pending_bytes();
   if (pending > 0) {
     spdlog::warn("{} bytes of telegrams stay in the journal and are stored at the next start",

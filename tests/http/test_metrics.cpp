@@ -174,5 +174,25 @@ TEST(Health, OkOnlyWithBrokerAndDatabase) {
             2u);
 }
 
+TEST(Health, AJournalThatCannotBeWrittenIsNamedWithTheTelegramsHeldInMemory) {
+  app::LiveState live(kStart, 30'000);
+  app::ServiceStatus s;
+  s.mqtt_connected = true;
+  s.database_up = true;
+  s.journal_error = "disk full: cannot append to data/journal/journal.log: No space left on device";
+  s.held_telegrams = 12;
+  const auto full = health_response(s, live.snapshot(kStart));
+  EXPECT_EQ(full.status, 503);
+  const auto body = nlohmann::json::parse(full.body);
+  EXPECT_EQ(body["journal_writable"], false);
+  ASSERT_EQ(body["reasons"].size(), 1u);
+  EXPECT_EQ(body["reasons"][0], "journal: " + s.journal_error + ", 12 telegrams held in memory");
+
+  const std::string metrics = metrics_text(s, live.snapshot(kStart), "test");
+  EXPECT_NE(metrics.find("smartmeter_journal_writable 0\n"), std::string::npos);
+  EXPECT_NE(metrics.find("smartmeter_telegrams_held_in_memory 12\n"), std::string::npos);
+  EXPECT_NE(metrics.find("smartmeter_telegrams_lost_total 0\n"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace meter::http

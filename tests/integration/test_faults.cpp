@@ -87,12 +87,10 @@ class Faults : public ServiceTest {
                                            db().table("Raw") + ") AS d");
   }
   // Waits until the service's journal holds `n` records (it has received n telegrams).
-  bool wait_journal_lines(std::size_t n, milliseconds timeout) {
-    const auto file = dir_ / "data" / "journal" / "journal.log";
+  bool wait_journal_records(std::size_t n, milliseconds timeout) {
     const auto deadline = Clock::now() + timeout;
     for (;;) {
-      const std::string text = read_text(file);
-      if (static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) >= n) return true;
+      if (journal_records() >= n) return true;
       if (Clock::now() >= deadline) return false;
       std::this_thread::sleep_for(milliseconds(10));
     }
@@ -226,8 +224,8 @@ TEST_P(FaultsOnBoth, SigtermWritesWhatIsPendingAndExitsZero) {
   const std::vector<TestTelegram> first(sent.begin(), sent.begin() + 1000);
   const std::vector<TestTelegram> rest(sent.begin() + 1000, sent.end());
   publish(first);
-  // Received = appended to the journal (one line per telegram; it is not truncated below 4 MB).
-  ASSERT_TRUE(wait_journal_lines(first.size(), seconds(60)))
+  // Received = appended to the journal (one record per telegram; not truncated below 4 MB).
+  ASSERT_TRUE(wait_journal_records(first.size(), seconds(60)))
       << "the service did not receive every telegram";
   const std::int64_t stored_at_signal = db().count();
   milliseconds took{0};
@@ -258,7 +256,7 @@ TEST_F(Faults, SigtermWhileTheDatabaseIsDownKeepsTheJournal) {
   ASSERT_TRUE(wait_rows(50, seconds(20)));
   ASSERT_TRUE(Servers::get().stop_mariadb());
   publish(std::vector<TestTelegram>(sent.begin() + 50, sent.end()));
-  ASSERT_TRUE(wait_journal_lines(100, seconds(20)));
+  ASSERT_TRUE(wait_journal_records(100, seconds(20)));
   milliseconds took{0};
   EXPECT_EQ(stop_service(seconds(40), &took), 0);
   EXPECT_LT(took, seconds(12)) << "SIGTERM with the database down took " << took.count() << " ms";
@@ -285,7 +283,7 @@ TEST_F(Faults, RedeliveredTelegramsCountOnceInTheBuckets) {
     if (i % 3 == 0) twice.push_back(sent[i]);
   }
   publish(twice);
-  ASSERT_TRUE(wait_journal_lines(twice.size(), seconds(30)));
+  ASSERT_TRUE(wait_journal_records(twice.size(), seconds(30)));
   ASSERT_TRUE(wait_rows(100, seconds(30)));
   std::this_thread::sleep_for(milliseconds(300));
   expect_history_is(sent, meter);

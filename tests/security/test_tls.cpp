@@ -64,11 +64,6 @@ class Tls : public ServiceTest {
     env_["DB_TLS"] = "1";
     env_["DB_TLS_CA_FILE"] = ca.string();
   }
-
-  std::size_t journal_lines() {
-    const std::string text = read_text(dir_ / "data" / "journal" / "journal.log");
-    return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
-  }
 };
 
 TEST_F(Tls, TelegramsTravelOverTlsToBrokerAndDatabase) {
@@ -137,10 +132,10 @@ TEST_F(Tls, DatabaseCertificateOfAnotherCaIsRefusedAndTheJournalKeepsTheTelegram
   publish(sent);
   ASSERT_TRUE(service().wait_for_log("database: cannot open", seconds(15))) << service().log();
   const auto deadline = Clock::now() + seconds(10);
-  while (journal_lines() < sent.size() && Clock::now() < deadline) {
+  while (journal_records() < sent.size() && Clock::now() < deadline) {
     std::this_thread::sleep_for(milliseconds(50));
   }
-  EXPECT_EQ(journal_lines(), sent.size()) << "telegrams not journaled";
+  EXPECT_EQ(journal_records(), sent.size()) << "telegrams not journaled";
   EXPECT_LE(db().count(), 0) << "telegrams were stored although the CA does not fit";
   const std::string log = service().log();
   EXPECT_NE(log.find("certificate"), std::string::npos) << "the log does not name the cause:\n"

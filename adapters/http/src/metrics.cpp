@@ -130,6 +130,25 @@ std::string metrics_text(const app::ServiceStatus& s, const app::LiveSnapshot& l
   w.family("smartmeter_journal_failures_total", "counter",
            "Telegrams that could not be appended to the journal.");
   w.sample(s.journal_failures);
+  w.family("smartmeter_journal_writable", "gauge",
+           "1 while the journal takes records, 0 while it cannot be written (disk full).");
+  w.sample(s.journal_error.empty() ? 1.0 : 0.0);
+  w.family("smartmeter_telegrams_held_in_memory", "gauge",
+           "Telegrams held in memory because the journal cannot be written.");
+  w.sample(s.held_telegrams);
+  w.family("smartmeter_telegrams_stored_from_memory_total", "counter",
+           "Held telegrams written to the database directly.");
+  w.sample(s.stored_from_memory);
+  w.family("smartmeter_telegrams_lost_total", "counter",
+           "Telegrams lost: neither the journal nor the memory queue could take them.");
+  w.sample(s.lost_telegrams);
+  w.family("smartmeter_journal_damaged_bytes_total", "counter",
+           "Bytes of the journal found damaged at the start and dropped (kept in "
+           "journal.log.damaged).");
+  w.sample(s.journal_damaged_bytes);
+  w.family("smartmeter_journal_damaged_stretches_total", "counter",
+           "Damaged stretches of the journal found at the start.");
+  w.sample(s.journal_damaged_stretches);
   w.family("smartmeter_mqtt_connected", "gauge", "1 while connected to the MQTT broker.");
   w.sample(s.mqtt_connected ? 1.0 : 0.0);
   w.family("smartmeter_mqtt_reconnects_total", "counter", "Reconnections to the MQTT broker.");
@@ -262,11 +281,16 @@ Response health_response(const app::ServiceStatus& s, const app::LiveSnapshot& l
     reasons.push_back("database: not writable (" + std::to_string(s.journal_pending_bytes) +
                       " bytes wait in the journal)");
   }
+  if (!s.journal_error.empty()) {
+    reasons.push_back("journal: " + s.journal_error + ", " + std::to_string(s.held_telegrams) +
+                      " telegrams held in memory");
+  }
   const bool ok = reasons.empty();
   nlohmann::json body{{"status", ok ? "ok" : "unhealthy"},
                       {"mqtt_connected", s.mqtt_connected},
                       {"database_up", s.database_up},
                       {"journal_pending_bytes", s.journal_pending_bytes},
+                      {"journal_writable", s.journal_error.empty()},
                       {"diagnosis", app::diagnosis_name(live.overall)}};
   if (!ok) body["reasons"] = reasons;
   return {ok ? 200 : 503, "application/json", body.dump()};

@@ -132,6 +132,15 @@ void ServiceTest::TearDown() {
   }
 }
 
+std::size_t ServiceTest::journal_records() {
+  const std::string text = read_text(dir_ / "data" / "journal" / "journal.log");
+  std::size_t records = 0;
+  for (auto at = text.find("\x89SMJ"); at != std::string::npos; at = text.find("\x89SMJ", at + 4)) {
+    ++records;
+  }
+  return records;
+}
+
 bool ServiceTest::use_backend(Backend backend) {
   backend_ = backend;
   db_.reset();

@@ -83,6 +83,10 @@ class ServiceTest : public ::testing::Test {
   bool wait_rows(std::int64_t rows, std::chrono::milliseconds timeout,
                  const std::string& suffix = "");
 
+  // Records in the service's journal (data/journal/journal.log): the telegrams it received
+  // and journaled. Counts the record magic, which hex payloads cannot contain.
+  std::size_t journal_records();
+
   std::vector<StoredReading> stored_readings(const std::string& where = "");
   std::vector<BucketRow> stored_buckets();
   // COUNT(*) and COUNT(DISTINCT meter, frame_counter) of history (rows matching `where`).

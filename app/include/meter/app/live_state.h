@@ -104,6 +104,15 @@ struct ServiceStatus {
   bool database_up = false;
   std::uint64_t journal_pending_bytes = 0;
   std::string storage;  // "sqlite data/smartmeter.db"
+  // The journal: why it cannot be written (empty: it can), telegrams held in memory meanwhile,
+  // held ones written to the database directly, ones lost (journal and memory full), and what
+  // it found damaged at the start.
+  std::string journal_error;
+  std::uint64_t held_telegrams = 0;
+  std::uint64_t stored_from_memory = 0;
+  std::uint64_t lost_telegrams = 0;
+  std::uint64_t journal_damaged_bytes = 0;
+  std::uint64_t journal_damaged_stretches = 0;
 };
 
 class LiveState {

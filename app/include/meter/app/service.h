@@ -9,12 +9,19 @@
 // The MQTT thread never waits for the database. While the database is down the journal grows
 // and the writer retries with backoff; nothing is lost and, since writes are upserts keyed by
 // (meter, frame counter), nothing is stored twice.
+//
+// When the journal cannot be written (a full disk), telegrams are held in memory, in arrival
+// order, up to kMaxHeldBytes: the writer moves them into the journal as soon as it takes
+// records again, and meanwhile writes them to the database directly. Only what arrives while
+// the journal fails and the memory queue is full is lost (counted in `lost`), and the held
+// telegrams if the process ends before either took them.
 #pragma once
 
 #include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -37,7 +44,10 @@ struct ServiceCounters {
   std::atomic<std::uint64_t> decoded{0};
   std::array<std::atomic<std::uint64_t>, core::kDecodeErrorCount> errors{};
   std::atomic<std::uint64_t> oversized{0};
-  std::atomic<std::uint64_t> journal_failures{0};
+  std::atomic<std::uint64_t> journal_failures{0};    // telegrams the journal did not take
+  std::atomic<std::uint64_t> held{0};                // telegrams in memory now (journal failing)
+  std::atomic<std::uint64_t> stored_from_memory{0};  // held telegrams written directly
+  std::atomic<std::uint64_t> lost{0};                // neither journal nor memory took them
   std::atomic<std::uint64_t> published{0};
   std::atomic<std::uint64_t> publish_failures{0};
   std::atomic<std::uint64_t> stored_readings{0};
@@ -71,6 +81,11 @@ class Service {
   void set_tick(std::function<void()> tick) { tick_ = std::move(tick); }
   // For tests and replay: the message handler the MQTT connection calls.
   void on_message(const MqttMessage& message);
+  // Why the journal cannot be written, empty while it can.
+  std::string journal_error() const;
+
+  // Memory for telegrams while the journal cannot be written (payload bytes plus overhead).
+  static constexpr std::size_t kMaxHeldBytes = 32 * 1024 * 1024;
 
  private:
   struct Batch {
@@ -81,11 +96,26 @@ class Service {
     bool empty() const { return raw.empty() && debounced.empty(); }
   };
 
+  struct HeldTelegram {
+    std::int64_t received_at_ms = 0;
+    std::string payload;
+  };
+
+  // Journal, or memory when the journal fails (or older telegrams are still in memory).
+  void spool(std::int64_t received_at_ms, const std::string& payload);
+  void journal_failed_locked(const std::string& error);  // with held_mutex_ held
+  // Moves held telegrams (after the first `skip`, which the writer is storing) into the journal
+  // while it takes them; true if it moved any.
+  bool move_held_to_journal(std::size_t skip);
+  // Writes the oldest held telegrams to the database; false when stopping before it worked.
+  bool store_held_directly();
+  void report_journal_minute();
   void writer_loop();
   void sync_loop();
   bool resume_debouncing();
   void build_batch(const std::vector<Journal::Record>& records, Batch& batch);
-  bool write_with_retry(Batch& batch, bool until_success);
+  // Between attempts, held telegrams after the first `held_in_batch` move to the journal.
+  bool write_with_retry(Batch& batch, bool until_success, std::size_t held_in_batch = 0);
   bool drain_expired() const;
   void wait_before_retry(std::chrono::milliseconds delay);
   void roll_log_window();  // with log_mutex_ held
@@ -120,6 +150,14 @@ class Service {
   std::chrono::steady_clock::time_point log_window_start_{};
   std::uint64_t logs_in_window_ = 0;
   std::uint64_t suppressed_logs_ = 0;
+
+  mutable std::mutex held_mutex_;  // also orders journal appends while telegrams are held
+  std::deque<HeldTelegram> held_;
+  std::size_t held_bytes_ = 0;
+  std::uint64_t held_sequence_ = 0;  // journal_offset of the raw rows written from memory
+  std::string journal_error_;        // empty while the journal takes records
+  std::uint64_t held_this_minute_ = 0;
+  std::uint64_t lost_this_minute_ = 0;
 };
 
 }  // namespace meter::app
