@@ -55,16 +55,19 @@ std::string host_name() {
   return name;
 }
 
+// Warns when `file` exists and other users may read it (`holds`: what they would read).
+void warn_if_readable_by_others(const std::string& file, const char* holds) {
+  struct stat info {};
+  if (::stat(file.c_str(), &info) == 0 && (info.st_mode & (S_IRGRP | S_IROTH)) != 0) {
+    spdlog::warn("{} can be read by other users and holds {}; chmod 600 {}", file, holds, file);
+  }
+}
+
 // Loads the configuration or explains why not; nullopt after printing the reason.
 std::optional<app::Config> load(const ServiceOptions& options, const char* command) {
   try {
     const app::EnvMap file = app::read_env_file(options.env_file, options.env_file_given);
-    struct stat info {};
-    if (!file.empty() && ::stat(options.env_file.c_str(), &info) == 0 &&
-        (info.st_mode & (S_IRGRP | S_IROTH)) != 0) {
-      spdlog::warn("{} can be read by other users and holds your meter key; chmod 600 {}",
-                   options.env_file, options.env_file);
-    }
+    if (!file.empty()) warn_if_readable_by_others(options.env_file, "your meter key");
     app::Config config = app::load_config({file, app::process_environment()}, host_name());
     spdlog::set_level(spdlog::level::from_str(config.log_level));
     return config;
@@ -148,6 +151,10 @@ int run_service(const ServiceOptions& options) {
     spdlog::critical("journal: {}", opened.error);
     return 1;
   }
+  // A database made before it was created 0600 keeps its mode: say so.
+  if (config->storage == app::StorageKind::kSqlite) {
+    warn_if_readable_by_others(config->sqlite_file.string(), "your meter readings");
+  }
   auto store = make_store(*config);
   mqtt_adapter::PahoMqttConnection mqtt(
       {config->mqtt_uri(), config->mqtt_client_id, config->mqtt_user, config->mqtt_password,
@@ -218,13 +225,15 @@ int run_replay(const ServiceOptions& options) {
     std::vector<app::Reading> readings;
     std::vector<app::DebouncedRow> debounced;
     for (const auto& item : raw) {
-      const core::Status status = decoder.decode_hex(item.payload, *telegram);
-      if (!status) {
-        ++failures[static_cast<std::size_t>(status.failure().code)];
-        continue;
+      core::PayloadReader telegrams(decoder, item.payload);
+      for (core::Status status; telegrams.next(*telegram, status);) {
+        if (!status) {
+          ++failures[static_cast<std::size_t>(status.failure().code)];
+          continue;
+        }
+        readings.push_back(app::make_reading(*telegram, item.received_at_ms));
+        if (telegram->has_time) debouncer.add(readings.back(), debounced);
       }
-      readings.push_back(app::make_reading(*telegram, item.received_at_ms));
-      if (telegram->has_time) debouncer.add(readings.back(), debounced);
     }
     // The archive may begin in the middle of a meter's first bucket (retention purge): that
     // row may be partial, so it only fills a gap and never replaces a stored row.

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: MIT
+// What a payload may hold and what it leaves behind: several telegrams in one MQTT message (one
+// per line, or M-Bus frames back to back) are each stored, published and counted; the SQLite
+// database is created readable by its owner only; 10 MB payloads do not keep their memory.
+#include <sys/stat.h>
+
+#include <fstream>
+#include <thread>
+
+#include "it_fixture.h"
+
+namespace meter::it {
+namespace {
+
+using std::chrono::seconds;
+namespace fs = std::filesystem;
+
+class Payloads : public ServiceTest {};
+
+TEST_F(Payloads, SeveralTelegramsInOnePayloadAreEachStoredPublishedAndCounted) {
+  USE_BACKEND(Backend::kSqlite);
+  ASSERT_TRUE(start_service());
+  TestMeter meter;
+  const auto sent = meter.telegrams(0, 50);
+  std::string by_line;
+  std::string back_to_back;
+  for (std::size_t i = 0; i < 25; ++i) by_line += sent[i].hex + "\n";
+  for (std::size_t i = 25; i < 50; ++i) back_to_back += sent[i].hex;
+  publish_text(by_line);
+  publish_text(back_to_back);
+
+  ASSERT_TRUE(wait_rows(50, seconds(30))) << db().count() << " history rows of 50";
+  expect_history_is(sent, meter);
+  EXPECT_TRUE(mqtt().wait_count(values_topic_, 50, seconds(10)))
+      << mqtt().count(values_topic_) << " values messages of 50";
+  // The raw archive keeps the two payloads as received.
+  EXPECT_EQ(db().count("Raw"), 2);
+
+  EXPECT_EQ(stop_service(), 0);
+  const std::string log = service().log();
+  EXPECT_NE(log.find("received 2, decoded 50"), std::string::npos) << log;
+  EXPECT_NE(log.find("stored 50 readings"), std::string::npos) << log;
+}
+
+std::optional<::mode_t> mode_of(const fs::path& file) {
+  struct stat info {};
+  if (::stat(file.c_str(), &info) != 0) return std::nullopt;
+  return info.st_mode & 0777;
+}
+
+TEST_F(Payloads, TheDatabaseIsCreatedReadableByItsOwnerOnly) {
+  USE_BACKEND(Backend::kSqlite);
+  ASSERT_TRUE(start_service());
+  TestMeter meter;
+  publish(meter.telegrams(0, 3));
+  ASSERT_TRUE(wait_rows(3, seconds(30)));
+  const fs::path file = dir_ / "data" / "smartmeter.db";
+  for (const fs::path& made : {file, fs::path(file.string() + "-wal")}) {
+    const auto mode = mode_of(made);
+    ASSERT_TRUE(mode.has_value()) << made;
+    EXPECT_EQ(*mode & 077, 0u) << made << " has mode " << std::oct << *mode;
+  }
+  EXPECT_EQ(service().log().find("smartmeter.db can be read by other users"), std::string::npos);
+  EXPECT_EQ(stop_service(), 0);
+}
+
+TEST_F(Payloads, AnExistingReadableDatabaseKeepsItsModeWithAWarning) {
+  USE_BACKEND(Backend::kSqlite);
+  const fs::path file = dir_ / "data" / "smartmeter.db";
+  fs::create_directories(file.parent_path());
+  std::ofstream(file).close();  // an empty file is an empty SQLite database
+  ASSERT_EQ(::chmod(file.c_str(), 0644), 0);
+  ASSERT_TRUE(start_service());
+  EXPECT_TRUE(service().wait_for_log(file.string() + " can be read by other users", seconds(5)))
+      << service().log();
+  EXPECT_NE(service().log().find("chmod 600 " + file.string()), std::string::npos);
+  EXPECT_EQ(mode_of(file), ::mode_t{0644}) << "the mode of an existing file is the user's";
+  EXPECT_EQ(stop_service(), 0);
+}
+
+}  // namespace
+}  // namespace meter::it
