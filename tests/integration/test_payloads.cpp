@@ -15,7 +15,16 @@ namespace {
 using std::chrono::seconds;
 namespace fs = std::filesystem;
 
-class Payloads : public ServiceTest {};
+class Payloads : public ServiceTest {
+ protected:
+  // The service on SQLite, with the first `count` telegrams of `meter` stored.
+  void start_with_stored(const TestMeter& meter, std::size_t count) {
+    USE_BACKEND(Backend::kSqlite);
+    ASSERT_TRUE(start_service());
+    publish(meter.telegrams(0, count));
+    ASSERT_TRUE(wait_rows(static_cast<std::int64_t>(count), seconds(30)));
+  }
+};
 
 TEST_F(Payloads, SeveralTelegramsInOnePayloadAreEachStoredPublishedAndCounted) {
   USE_BACKEND(Backend::kSqlite);
@@ -49,11 +58,7 @@ std::optional<::mode_t> mode_of(const fs::path& file) {
 }
 
 TEST_F(Payloads, TheDatabaseIsCreatedReadableByItsOwnerOnly) {
-  USE_BACKEND(Backend::kSqlite);
-  ASSERT_TRUE(start_service());
-  TestMeter meter;
-  publish(meter.telegrams(0, 3));
-  ASSERT_TRUE(wait_rows(3, seconds(30)));
+  ASSERT_NO_FATAL_FAILURE(start_with_stored(TestMeter(), 3));
   const fs::path file = dir_ / "data" / "smartmeter.db";
   for (const fs::path& made : {file, fs::path(file.string() + "-wal")}) {
     const auto mode = mode_of(made);
@@ -76,6 +81,42 @@ TEST_F(Payloads, AnExistingReadableDatabaseKeepsItsModeWithAWarning) {
   EXPECT_NE(service().log().find("chmod 600 " + file.string()), std::string::npos);
   EXPECT_EQ(mode_of(file), ::mode_t{0644}) << "the mode of an existing file is the user's";
   EXPECT_EQ(stop_service(), 0);
+}
+
+std::optional<long> rss_kb(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::strtol(line.c_str() + 6, nullptr, 10);
+  }
+  return std::nullopt;
+}
+
+TEST_F(Payloads, TenMegabytePayloadsReleaseTheirMemory) {
+  TestMeter meter;
+  ASSERT_NO_FATAL_FAILURE(start_with_stored(meter, 20));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  const auto before = rss_kb(service().pid());
+  ASSERT_TRUE(before.has_value());
+
+  // 10 MB payloads are refused by the broker on the service's behalf (MQTT 5 maximum packet
+  // size); one of 500 kB still reaches the service and is counted as oversized.
+  const std::string big(10 * 1000 * 1000, 'A');
+  constexpr std::size_t kBig = 6;
+  for (std::size_t i = 0; i < kBig; ++i) publish_text(big);
+  publish_text(std::string(500 * 1000, 'B'));
+  // Messages are handled in order: once the next telegram is stored, all big ones were seen.
+  publish(meter.telegrams(20, 1));
+  ASSERT_TRUE(wait_rows(21, seconds(30)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  const auto after = rss_kb(service().pid());
+  ASSERT_TRUE(after.has_value());
+  std::cerr << "RSS before " << *before << " kB, after " << kBig << " payloads of 10 MB " << *after
+            << " kB\n";
+  // One payload's copies held for good would be 10 MB and more: 4 MB is a generous margin.
+  EXPECT_LT(*after - *before, 4 * 1024) << "kB kept after the big payloads";
+  EXPECT_TRUE(service().running());
+  EXPECT_EQ(stop_service(), 0);
+  EXPECT_NE(service().log().find("oversized 1;"), std::string::npos) << service().log();
 }
 
 }  // namespace
