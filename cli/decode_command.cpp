@@ -4,9 +4,7 @@
 #include <iostream>
 #include <iterator>
 #include <memory>
-#include <sstream>
 #include <string>
-#include <vector>
 
 #include "commands.h"
 #include "meter/core/telegram_decoder.h"
@@ -22,15 +20,6 @@ struct DecodeOptions {
   std::string format = "json";
   std::string input = "-";
 };
-
-std::vector<std::string> non_empty_lines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream stream(text);
-  for (std::string line; std::getline(stream, line);) {
-    if (line.find_first_not_of(" \t\r") != std::string::npos) lines.push_back(line);
-  }
-  return lines;
-}
 
 std::string describe(core::DecodeFailure failure) {
   return std::string(core::to_string(failure.code)) + " (at " +
@@ -70,36 +59,28 @@ int run_decode(const DecodeOptions& options) {
   core::TelegramDecoder decoder(cipher, core::KeyRing(keys));
   auto telegram = std::make_unique<core::Telegram>();
 
-  std::vector<std::string> telegrams = non_empty_lines(text);
-  if (telegrams.empty()) {
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
     std::cerr << "smartmeter decode: no input (expected a telegram as hex text)\n";
     return kExitDecodeFailed;
   }
-  // A telegram wrapped over several lines (a pasted hex dump) is one telegram, not many.
-  if (telegrams.size() > 1) {
-    const core::Status first = decoder.decode_hex(telegrams.front(), *telegram);
-    if (!first && (first.failure().code == core::DecodeError::kTruncated ||
-                   first.failure().code == core::DecodeError::kIncomplete)) {
-      telegrams = {text};
-    }
-  }
-
   int status = kExitOk;
-  for (std::size_t i = 0; i < telegrams.size(); ++i) {
-    const core::Status decoded = decoder.decode_hex(telegrams[i], *telegram);
+  std::size_t printed = 0;
+  core::PayloadReader telegrams(decoder, text);
+  for (core::Status decoded; telegrams.next(*telegram, decoded);) {
     if (!decoded) {
       std::cerr << "smartmeter decode: ";
-      if (telegrams.size() > 1) std::cerr << "line " << i + 1 << ": ";
+      if (telegrams.by_line()) std::cerr << "line " << telegrams.line() << ": ";
       std::cerr << describe(decoded.failure()) << "\n";
       status = kExitDecodeFailed;
       continue;
     }
     if (options.format == "text") {
-      if (i > 0) std::cout << "\n";
+      if (printed > 0) std::cout << "\n";
       std::cout << json::telegram_to_text(*telegram);
     } else {
       std::cout << json::telegram_to_json_line(*telegram) << "\n";
     }
+    ++printed;
   }
   return status;
 }

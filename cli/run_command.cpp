@@ -138,6 +138,10 @@ int run_service(const ServiceOptions& options) {
   if (journal.recovery().damaged()) {
     spdlog::warn("journal: {}", app::describe_recovery(journal.recovery(), journal));
   }
+  // A database made before it was created 0600 keeps its mode: say so.
+  if (config->storage == app::StorageKind::kSqlite) {
+    warn_if_readable_by_others(config->sqlite_file.string(), "your meter readings");
+  }
   auto store = make_store(*config);
   mqtt_adapter::PahoMqttConnection mqtt(
       {config->mqtt_uri(), config->mqtt_client_id, config->mqtt_user, config->mqtt_password,
@@ -208,13 +212,15 @@ int run_replay(const ServiceOptions& options) {
     std::vector<app::Reading> readings;
     std::vector<app::DebouncedRow> debounced;
     for (const auto& item : raw) {
-      const core::Status status = decoder.decode_hex(item.payload, *telegram);
-      if (!status) {
-        ++failures[static_cast<std::size_t>(status.failure().code)];
-        continue;
+      core::PayloadReader telegrams(decoder, item.payload);
+      for (core::Status status; telegrams.next(*telegram, status);) {
+        if (!status) {
+          ++failures[static_cast<std::size_t>(status.failure().code)];
+          continue;
+        }
+        readings.push_back(app::make_reading(*telegram, item.received_at_ms));
+        if (telegram->has_time) debouncer.add(readings.back(), debounced);
       }
-      readings.push_back(app::make_reading(*telegram, item.received_at_ms));
-      if (telegram->has_time) debouncer.add(readings.back(), debounced);
     }
     // The archive may begin in the middle of a meter's first bucket (retention purge): that
     // row may be partial, so it only fills a gap and never replaces a stored row.

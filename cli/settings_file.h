@@ -36,6 +36,14 @@ inline void add_settings_file_option(CLI::App* command, const std::shared_ptr<Se
       ->type_name("FILE");
 }
 
+// Warns when `file` exists and other users may read it (`holds`: what they would read).
+inline void warn_if_readable_by_others(const std::string& file, const char* holds) {
+  struct stat info {};
+  if (::stat(file.c_str(), &info) == 0 && (info.st_mode & (S_IRGRP | S_IROTH)) != 0) {
+    spdlog::warn("{} can be read by other users and holds {}; chmod 600 {}", file, holds, file);
+  }
+}
+
 // SMARTMETER_ENV_FILE names the default settings file (the container sets /server.env).
 inline std::string settings_file_path(const SettingsFile& file) {
   const char* env = std::getenv("SMARTMETER_ENV_FILE");
@@ -51,12 +59,7 @@ inline std::optional<app::Config> load_settings(const SettingsFile& file, const 
   const std::string path = settings_file_path(file);
   try {
     const app::SettingsLayer from_file = app::read_env_file(path, file.given);
-    struct stat info {};
-    if (!from_file.empty() && ::stat(path.c_str(), &info) == 0 &&
-        (info.st_mode & (S_IRGRP | S_IROTH)) != 0) {
-      spdlog::warn("{} can be read by other users and holds your meter key; chmod 600 {}", path,
-                   path);
-    }
+    if (!from_file.empty()) warn_if_readable_by_others(path, "your meter key");
     app::Config config =
         app::load_config({from_file, app::process_environment(), flags}, host_name, options);
     spdlog::set_level(spdlog::level::from_str(config.log_level));

@@ -8,7 +8,10 @@
 #include <chrono>
 #include <cmath>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -31,9 +34,45 @@ std::atomic<bool> g_stop_simulation{false};
 
 extern "C" void stop_simulation(int /*signal*/) { g_stop_simulation = true; }
 
-// Seconds since 2020-01-01 UTC per 5 s: the first frame counter, so that a restarted simulation
-// continues above the counters it sent before instead of overwriting stored readings.
-constexpr std::int64_t kFrameCounterEpoch = 1577836800;
+// Frame counters are reserved in the state file this many at a time ahead of their use, so a
+// fast run writes it rarely and a killed one has never used a counter beyond what it holds.
+constexpr std::uint32_t kReservedCounters = 1000;
+constexpr auto kMinReconnectWait = std::chrono::milliseconds(250);
+constexpr auto kMaxReconnectWait = std::chrono::seconds(5);
+
+// $XDG_STATE_HOME/smartmeter/simulate-counters, else ~/.local/state/...; empty without HOME.
+std::string default_state_file() {
+  const char* state = std::getenv("XDG_STATE_HOME");
+  if (state != nullptr && *state != '\0')
+    return std::string(state) + "/smartmeter/simulate-counters";
+  const char* home = std::getenv("HOME");
+  if (home != nullptr && *home != '\0') {
+    return std::string(home) + "/.local/state/smartmeter/simulate-counters";
+  }
+  return {};
+}
+
+// The next frame counter no earlier run has used (0: no state file yet).
+std::uint32_t read_reserved_counter(const std::string& file) {
+  std::ifstream in(file);
+  std::uint64_t value = 0;
+  if (!(in >> value)) return 0;
+  return static_cast<std::uint32_t>(std::min<std::uint64_t>(value, 0xFFFFFFFF));
+}
+
+// Writes `next` (replacing the file as a whole, so that a crash leaves the old or the new value).
+bool write_reserved_counter(const std::string& file, std::uint32_t next) {
+  std::error_code ignored;
+  std::filesystem::create_directories(std::filesystem::path(file).parent_path(), ignored);
+  const std::string temporary = file + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::trunc);
+    out << next << "\n";
+    out.flush();
+    if (!out) return false;
+  }
+  return std::rename(temporary.c_str(), file.c_str()) == 0;
+}
 
 struct SimulateOptions {
   std::shared_ptr<SettingsFile> settings_file = std::make_shared<SettingsFile>();
@@ -53,6 +92,7 @@ struct SimulateOptions {
   bool no_pv = false;
   int qos = 1;
   bool quiet = false;
+  std::string state_file = default_state_file();
 };
 
 std::optional<std::int64_t> parse_int(const std::string& text) {
@@ -107,7 +147,6 @@ std::optional<app::Config> load_mqtt_settings(const SimulateOptions& options) {
 struct SimulatedMeter {
   app::SimulatedIdentity identity;
   std::unique_ptr<app::MeterTwin> twin;
-  std::uint32_t frame_counter = 0;
 };
 
 int run_simulate(const SimulateOptions& options) {
@@ -140,14 +179,30 @@ int run_simulate(const SimulateOptions& options) {
     meters[i].twin = std::make_unique<app::MeterTwin>(
         options.seed, i, app::household_profile(options.seed, i, !options.no_pv),
         static_cast<double>(*start));
-    meters[i].frame_counter =
-        static_cast<std::uint32_t>(std::max<std::int64_t>(1, (*start - kFrameCounterEpoch) / 5));
     const auto& id = meters[i].identity;
     std::cout << "meter " << i + 1 << ": system title " << id.system_title_hex() << "  key "
               << id.key_hex() << "  meter number " << id.meter_number << "\n";
     keys_setting += (i == 0 ? "" : ",") + id.system_title_hex() + "=" + id.key_hex();
   }
   std::cout << "SMARTMETER_KEYS=" << keys_setting << "\n" << std::flush;
+
+  // All meters send counter first + n in round n.
+  const std::int64_t now_s = std::chrono::duration_cast<std::chrono::seconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count();
+  const std::uint32_t first = app::first_frame_counter(
+      now_s, *start, options.state_file.empty() ? 0 : read_reserved_counter(options.state_file));
+  std::uint32_t reserved_until = first;  // counters below it are in the state file
+  bool state_warned = false;
+  auto reserve = [&](std::uint32_t counter) {
+    if (counter < reserved_until || options.state_file.empty()) return;
+    reserved_until = counter + kReservedCounters;
+    if (!write_reserved_counter(options.state_file, reserved_until) && !state_warned) {
+      state_warned = true;
+      std::cerr << "smartmeter simulate: cannot write " << options.state_file
+                << "; a restart within a few minutes may reuse frame counters (--state)\n";
+    }
+  };
 
   mqtt_adapter::PublisherSettings settings;
   settings.uri = config->mqtt_uri();
@@ -175,34 +230,62 @@ int run_simulate(const SimulateOptions& options) {
   sigaction(SIGTERM, &action, nullptr);
   sigaction(SIGINT, &action, nullptr);
 
+  // A lost broker (restart, network): connect again until it is back or we are stopped.
+  auto reconnect = [&](const std::string& why) {
+    std::cerr << "smartmeter simulate: " << why << "; reconnecting\n";
+    auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(kMinReconnectWait);
+    while (!g_stop_simulation) {
+      std::this_thread::sleep_for(wait);
+      if (auto connected = publisher.reconnect(); connected) {
+        std::cerr << "smartmeter simulate: connected again to " << settings.uri << "\n";
+        return true;
+      }
+      wait = std::min(wait * 2,
+                      std::chrono::duration_cast<std::chrono::milliseconds>(kMaxReconnectWait));
+    }
+    return false;
+  };
+
   crypto::OpenSslGcmCipher cipher;
   const auto begin = std::chrono::steady_clock::now();
+  const auto round_due = [&](std::uint64_t n) {
+    return begin + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                       std::chrono::duration<double>(static_cast<double>(n) * options.interval_s));
+  };
   std::uint64_t published = 0;
   int status = kExitOk;
   for (std::uint64_t n = 0; (options.count == 0 || n < options.count) && !g_stop_simulation; ++n) {
-    const double elapsed_s = static_cast<double>(n) * options.interval_s;
-    std::this_thread::sleep_until(begin +
-                                  std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                      std::chrono::duration<double>(elapsed_s)));
-    const double meter_time = static_cast<double>(*start) + elapsed_s * options.time_scale;
+    std::this_thread::sleep_until(round_due(n));
+    const double meter_time = static_cast<double>(*start) +
+                              static_cast<double>(n) * options.interval_s * options.time_scale;
+    const auto counter = static_cast<std::uint32_t>(first + n);
+    reserve(counter);
+    bool reconnected = false;
     for (auto& meter : meters) {
       const app::MeterSample& sample = meter.twin->advance_to(meter_time);
       const std::string hex =
-          app::encode_telegram_hex(sample, meter.identity, meter.frame_counter++, framing, cipher);
+          app::encode_telegram_hex(sample, meter.identity, counter, framing, cipher);
       if (hex.empty()) {
         std::cerr << "smartmeter simulate: encryption failed\n";
         return 1;
       }
-      if (auto sent = publisher.publish(config->raw_topic, hex, options.qos, false); !sent) {
-        std::cerr << "smartmeter simulate: " << sent.error << "\n";
-        status = 1;
-        break;
+      // After a reconnect the same telegram again: unacknowledged, it may be lost.
+      for (;;) {
+        auto sent = publisher.publish(config->raw_topic, hex, options.qos, false);
+        if (sent) break;
+        if (!reconnect(sent.error)) break;
+        reconnected = true;
       }
+      if (g_stop_simulation) break;
       ++published;
     }
-    if (status != kExitOk) break;
+    // Rounds that passed while the broker was away are skipped, as a real meter's telegrams
+    // are lost then; their counters stay unused.
+    while (reconnected && round_due(n + 1) < std::chrono::steady_clock::now()) ++n;
   }
-  if (auto flushed = publisher.flush(); !flushed) {
+  auto flushed = publisher.flush();
+  if (!flushed && !g_stop_simulation && reconnect(flushed.error)) flushed = publisher.flush();
+  if (!flushed) {
     std::cerr << "smartmeter simulate: " << flushed.error << "\n";
     status = 1;
   }
@@ -255,6 +338,10 @@ void add_simulate_command(CLI::App& app, int& exit_status) {
   command->add_option("--qos", options->qos, "MQTT QoS of the telegrams (default 1)")
       ->check(CLI::Range(0, 2));
   command->add_flag("--quiet", options->quiet, "Only print the meters' keys");
+  command->add_option("--state", options->state_file,
+                      "File that keeps the frame counters used so far, so that a restarted "
+                      "simulation never reuses one (default "
+                      "~/.local/state/smartmeter/simulate-counters)");
   command->callback([options, &exit_status] { exit_status = run_simulate(*options); });
 }
 

@@ -129,29 +129,33 @@ void Service::on_message(const MqttMessage& message) {
   spool(received_at, message.payload);
   writer_wake_.notify_one();
 
-  // Cleared so that a failure before the security header names no meter (live state).
-  receive_telegram_->system_title = {};
-  const core::Status status = receive_decoder_->decode_hex(message.payload, *receive_telegram_);
-  if (live_ != nullptr) {
-    if (status) {
-      live_->record_decoded(*receive_telegram_, received_at);
-    } else {
-      live_->record_failure(status.failure().code, receive_telegram_.get(), received_at);
+  // A payload may hold several telegrams: each is decoded, reported and published on its own.
+  core::PayloadReader telegrams(*receive_decoder_, message.payload);
+  for (core::Status status;;) {
+    // Cleared so that a failure before the security header names no meter (live state).
+    receive_telegram_->system_title = {};
+    if (!telegrams.next(*receive_telegram_, status)) break;
+    if (live_ != nullptr) {
+      if (status) {
+        live_->record_decoded(*receive_telegram_, received_at);
+      } else {
+        live_->record_failure(status.failure().code, receive_telegram_.get(), received_at);
+      }
     }
-  }
-  if (!status) {
-    ++counters_.errors[static_cast<std::size_t>(status.failure().code)];
-    log_failure(status.failure().code, status.failure().offset, message.payload);
-    return;
-  }
-  ++counters_.decoded;
-  if (mqtt_.publish(config_.values_topic, json::telegram_to_json_line(*receive_telegram_), 0,
-                    false)) {
-    ++counters_.published;
-  } else if (counters_.publish_failures++ == 0) {
-    spdlog::warn(
-        "mqtt: values not published (broker not connected or client queue full); "
-        "failed publishes are counted in the stats line");
+    if (!status) {
+      ++counters_.errors[static_cast<std::size_t>(status.failure().code)];
+      log_failure(status.failure().code, status.failure().offset, message.payload);
+      continue;
+    }
+    ++counters_.decoded;
+    if (mqtt_.publish(config_.values_topic, json::telegram_to_json_line(*receive_telegram_), 0,
+                      false)) {
+      ++counters_.published;
+    } else if (counters_.publish_failures++ == 0) {
+      spdlog::warn(
+          "mqtt: values not published (broker not connected or client queue full); "
+          "failed publishes are counted in the stats line");
+    }
   }
 }
 
@@ -269,15 +273,19 @@ void Service::report_journal_minute() {
 void Service::build_batch(const std::vector<Journal::Record>& records, Batch& batch) {
   // The writer decodes again with its own decoder: the MQTT thread's is not shared.
   for (const auto& record : records) {
+    // The archive keeps the payload as received (one row per journal record): its first
+    // meter and its first failure.
     RawTelegram raw{record.received_at_ms, record.payload, "", "", record.end_offset};
-    const core::Status status = writer_decoder_->decode_hex(record.payload, *writer_telegram_);
-    if (status) {
-      Reading reading = make_reading(*writer_telegram_, record.received_at_ms);
-      raw.meter = reading.meter;
-      if (writer_telegram_->has_time) debouncer_.add(reading, batch.debounced);
-      batch.readings.push_back(std::move(reading));
-    } else {
-      raw.error = core::error_name(status.failure().code);
+    core::PayloadReader telegrams(*writer_decoder_, record.payload);
+    for (core::Status status; telegrams.next(*writer_telegram_, status);) {
+      if (status) {
+        Reading reading = make_reading(*writer_telegram_, record.received_at_ms);
+        if (raw.meter.empty()) raw.meter = reading.meter;
+        if (writer_telegram_->has_time) debouncer_.add(reading, batch.debounced);
+        batch.readings.push_back(std::move(reading));
+      } else if (raw.error.empty()) {
+        raw.error = core::error_name(status.failure().code);
+      }
     }
     batch.raw.push_back(std::move(raw));
     batch.end_offset = record.end_offset;

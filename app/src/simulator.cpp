@@ -224,6 +224,16 @@ const MeterSample& MeterTwin::advance_to(double utc_seconds) {
   return sample_;
 }
 
+std::uint32_t first_frame_counter(std::int64_t now_utc_seconds, std::int64_t start_utc_seconds,
+                                  std::uint32_t reserved) {
+  constexpr std::int64_t kEpoch = 1577836800;  // 2020-01-01 UTC
+  constexpr std::int64_t kSecondsPerCounter = 5;
+  const std::int64_t by_time =
+      (std::max(now_utc_seconds, start_utc_seconds) - kEpoch) / kSecondsPerCounter;
+  const std::int64_t first = std::max<std::int64_t>({1, by_time, reserved});
+  return static_cast<std::uint32_t>(std::min<std::int64_t>(first, 0xFFFFFFFF));
+}
+
 core::FramingSpec framing_spec(SimulatedFraming framing) {
   core::FramingSpec spec;
   spec.old_sagemcom_quirk = framing == SimulatedFraming::kOldSagemcom;

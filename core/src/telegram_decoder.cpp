@@ -120,14 +120,41 @@ TelegramDecoder::TelegramDecoder(GcmCipher& cipher, KeyRing keys)
       items_(std::make_unique<AxdrItems>()) {}
 
 Status TelegramDecoder::decode_hex(std::string_view text, Telegram& out) {
+  if (auto loaded = load_hex(text); !loaded) return loaded;
+  return decode_frames({bytes_.data(), loaded_size_}, out);
+}
+
+Status TelegramDecoder::load_hex(std::string_view text) {
+  loaded_size_ = 0;
   if (text.size() > kMaxHexChars) return failure_at(DecodeError::kTooLarge, kMaxHexChars);
   const HexDecodeResult decoded =
       meter::core::decode_hex(text.data(), text.size(), bytes_.data(), bytes_.size());
   if (!decoded.ok) return failure_at(decoded.error, decoded.offset);
-  return decode_frames({bytes_.data(), decoded.size}, out);
+  loaded_size_ = decoded.size;
+  return Status::success();
+}
+
+Status TelegramDecoder::decode_loaded(std::size_t& offset, Telegram& out) {
+  const std::span<const std::uint8_t> rest{bytes_.data() + offset, loaded_size_ - offset};
+  std::size_t consumed = 0;
+  const Status status = decode_frames_from(rest, out, consumed);
+  offset = status ? offset + consumed : loaded_size_;
+  return status;
+}
+
+bool TelegramDecoder::frame_starts_at(std::size_t offset) const {
+  if (offset + kMbusHeaderBytes > loaded_size_) return false;
+  const std::uint8_t* header = bytes_.data() + offset;
+  return header[0] == kMbusStart && header[3] == kMbusStart && header[1] == header[2];
 }
 
 Status TelegramDecoder::decode_frames(std::span<const std::uint8_t> bytes, Telegram& out) {
+  std::size_t consumed = 0;
+  return decode_frames_from(bytes, out, consumed);
+}
+
+Status TelegramDecoder::decode_frames_from(std::span<const std::uint8_t> bytes, Telegram& out,
+                                           std::size_t& consumed) {
   {
     std::size_t offset = 0;
     std::size_t apdu_size = 0;
@@ -155,6 +182,7 @@ Status TelegramDecoder::decode_frames(std::span<const std::uint8_t> bytes, Teleg
       }
     }
     if (complete && apdu_size > 0) {
+      consumed = offset;
       auto status = decode_apdu({apdu_.data(), apdu_size}, out);
       out.segment_count = static_cast<std::uint8_t>(segments);
       out.length_quirk = quirk;
@@ -163,9 +191,9 @@ Status TelegramDecoder::decode_frames(std::span<const std::uint8_t> bytes, Teleg
   }
   FrameAssembler& assembler = *assembler_;
   assembler.reset();
-  if (assembler.push(bytes.data(), bytes.size()).event != FrameAssembler::Event::kTelegram) {
-    return assembler.finish();
-  }
+  const FrameAssembler::PushResult pushed = assembler.push(bytes.data(), bytes.size());
+  if (pushed.event != FrameAssembler::Event::kTelegram) return assembler.finish();
+  consumed = pushed.consumed;
   const std::size_t size = assembler.copy_apdu(apdu_.data(), apdu_.size());
   if (size == 0) return failure_at(DecodeError::kUnsupportedApdu, 0);
   auto status = decode_apdu({apdu_.data(), size}, out);
@@ -252,6 +280,71 @@ Status TelegramDecoder::fill_from_plaintext(std::span<const std::uint8_t> plaint
   if (auto s = walk_axdr(body, items); !s) return s;
   if (!body.at_end()) return body.fail(DecodeError::kTrailingBytes);
   return map_registers(items.view(), out);
+}
+
+PayloadReader::PayloadReader(TelegramDecoder& decoder, std::string_view payload)
+    : decoder_(decoder), payload_(payload) {
+  // Line by line only when at least two lines hold something, and only text has lines: binary
+  // junk that happens to hold a newline byte stays one (bad) payload.
+  const bool text = std::all_of(payload_.begin(), payload_.end(), [](char c) {
+    return (c >= 0x20 && c < 0x7F) || c == '\n' || c == '\r' || c == '\t';
+  });
+  std::size_t filled = 0;
+  for (std::size_t at = 0; text && at < payload_.size() && filled < 2;) {
+    std::size_t end = payload_.find('\n', at);
+    if (end == std::string_view::npos) end = payload_.size();
+    if (payload_.substr(at, end - at).find_first_not_of(" \t\r") != std::string_view::npos) {
+      ++filled;
+    }
+    at = end + 1;
+  }
+  by_line_ = filled >= 2;
+}
+
+bool PayloadReader::next_line(std::string_view& line) {
+  while (line_start_ < payload_.size()) {
+    std::size_t end = payload_.find('\n', line_start_);
+    if (end == std::string_view::npos) end = payload_.size();
+    line = payload_.substr(line_start_, end - line_start_);
+    line_start_ = end + 1;
+    ++line_;
+    if (line.find_first_not_of(" \t\r") != std::string_view::npos) return true;
+  }
+  return false;
+}
+
+bool PayloadReader::next(Telegram& out, Status& status) {
+  if (bytes_left_ && decoder_.frame_starts_at(byte_offset_)) {
+    status = decoder_.decode_loaded(byte_offset_, out);
+    return true;
+  }
+  bytes_left_ = false;
+  if (!started_ && by_line_) {
+    // A hex dump: its first line is the start of a frame that goes on in the next lines.
+    std::string_view first;
+    next_line(first);
+    const Status alone = decoder_.decode_hex(first, out);
+    by_line_ = alone || (alone.failure().code != DecodeError::kTruncated &&
+                         alone.failure().code != DecodeError::kIncomplete);
+    line_start_ = 0;
+    line_ = 0;
+  }
+  started_ = true;
+  std::string_view text;
+  if (by_line_) {
+    if (!next_line(text)) return false;
+  } else {
+    if (whole_taken_) return false;
+    whole_taken_ = true;
+    text = payload_;
+    line_ = 1;
+  }
+  status = decoder_.load_hex(text);
+  if (!status) return true;
+  byte_offset_ = 0;
+  status = decoder_.decode_loaded(byte_offset_, out);
+  bytes_left_ = true;
+  return true;
 }
 
 }  // namespace meter::core

@@ -214,5 +214,18 @@ TEST_P(SimulatorRoundTrip, TelegramsDecodeWithThePrintedKeyToTheModelsValues) {
 INSTANTIATE_TEST_SUITE_P(BothFramings, SimulatorRoundTrip,
                          ::testing::Values(SimulatedFraming::kEvn, SimulatedFraming::kOldSagemcom));
 
+TEST(FirstFrameCounter, StartsAboveTheTimeAndAboveWhatAnEarlierRunReserved) {
+  constexpr std::int64_t k2026 = 1767225600;  // 2026-01-01 UTC
+  const std::uint32_t by_time = first_frame_counter(k2026, k2026, 0);
+  EXPECT_EQ(by_time, (k2026 - 1577836800) / 5);
+  // A meter time ahead of the clock counts; one behind it does not.
+  EXPECT_EQ(first_frame_counter(k2026, k2026 + 500, 0), by_time + 100);
+  EXPECT_EQ(first_frame_counter(k2026, k2026 - 86400, 0), by_time);
+  // A fast earlier run got ahead of the time: its reservation wins.
+  EXPECT_EQ(first_frame_counter(k2026, k2026, by_time + 12345), by_time + 12345);
+  EXPECT_EQ(first_frame_counter(k2026 + 5, k2026, by_time), by_time + 1);
+  EXPECT_EQ(first_frame_counter(0, 0, 0), 1u);
+}
+
 }  // namespace
 }  // namespace meter::app

@@ -168,6 +168,15 @@ TEST_F(CliDecode, OneJsonLinePerTelegramLineAndBadLinesDoNotStopTheRest) {
   EXPECT_NE(run.err.find("line 2:"), std::string::npos) << run.err;
 }
 
+TEST_F(CliDecode, TelegramsBackToBackOnOneLineAreEachPrinted) {
+  const std::string input = hex(telegram(0x20, 7)) + hex(telegram(0x20, 8)) + "\n";
+  const Outcome run = smartmeter(std::string("decode --key ") + kKey, input);
+  EXPECT_EQ(run.status, 0) << run.err;
+  EXPECT_EQ(std::count(run.out.begin(), run.out.end(), '\n'), 2) << run.out;
+  EXPECT_NE(run.out.find("\"frameCounter\":7"), std::string::npos);
+  EXPECT_NE(run.out.find("\"frameCounter\":8"), std::string::npos);
+}
+
 TEST_F(CliDecode, TelegramWrappedOverLinesIsOneTelegram) {
   std::string text = hex(telegram());
   std::string wrapped;

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -14,6 +15,7 @@
 #include <regex>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -60,6 +62,9 @@ class Broker : public ::testing::Environment {
     fs::remove_all(dir_, ignored);
   }
   unsigned port() const { return started_ ? port_ : 0; }
+  const fs::path& dir() const { return dir_; }
+  // Stops the broker and starts it again on the same port.
+  bool restart() { return control("restart"); }
 
  private:
   bool control(const std::string& action) {
@@ -77,8 +82,8 @@ Broker* g_broker = nullptr;
 // A clean-session subscriber that has its SUBACK before the simulator starts.
 class Subscriber {
  public:
-  explicit Subscriber(unsigned port)
-      : client_("tcp://127.0.0.1:" + std::to_string(port), "test-simulate-sub", nullptr) {}
+  explicit Subscriber(unsigned port, const std::string& client_id = "test-simulate-sub")
+      : client_("tcp://127.0.0.1:" + std::to_string(port), client_id, nullptr) {}
   ~Subscriber() {
     try {
       if (client_.is_connected()) client_.disconnect()->wait();
@@ -195,6 +200,79 @@ TEST(Simulate, SeveralMetersWithTheOldSagemcomFraming) {
     EXPECT_EQ(decoded_with, 1) << hex;
   }
   for (const auto& [title, key] : keys) EXPECT_EQ(per_meter[title], 2) << title;
+}
+
+// The frame counter of each telegram (all of one meter, decoded in one `smartmeter decode`).
+std::vector<long> frame_counters(const std::vector<std::string>& telegrams,
+                                 const std::string& key) {
+  std::string lines;
+  for (const std::string& hex : telegrams) lines += hex + "\n";
+  const ProcessResult decoded = decode(lines, key);
+  EXPECT_EQ(decoded.status, 0);
+  std::vector<long> counters;
+  const std::regex counter(R"("frameCounter":([0-9]+))");
+  for (std::sregex_iterator it(decoded.out.begin(), decoded.out.end(), counter), end; it != end;
+       ++it) {
+    counters.push_back(std::stol((*it)[1]));
+  }
+  return counters;
+}
+
+// Runs faster than the meters' 5 s, one after the other: the second must use new counters only
+// (the stored readings are keyed by meter and frame counter).
+TEST(Simulate, RestartedRunsNeverReuseAFrameCounter) {
+  ASSERT_NE(g_broker->port(), 0U) << "tools/test-servers.sh could not start mosquitto";
+  const std::string state = (g_broker->dir() / "reuse-state").string();
+  std::vector<long> seen;
+  for (int run_index = 0; run_index < 2; ++run_index) {
+    Subscriber subscriber(g_broker->port());
+    ASSERT_TRUE(subscriber.subscribe(kRawTopic));
+    const ProcessResult sim =
+        run(simulate_command(g_broker->port(), "--count 20 --seed 9 --state '" + state + "'"));
+    ASSERT_EQ(sim.status, 0) << sim.out;
+    const auto keys = printed_keys(sim.out);
+    ASSERT_EQ(keys.size(), 1U) << sim.out;
+    const std::vector<std::string> telegrams = subscriber.receive(20);
+    ASSERT_EQ(telegrams.size(), 20U);
+    const std::vector<long> counters = frame_counters(telegrams, keys.begin()->second);
+    ASSERT_EQ(counters.size(), 20U);
+    for (const long counter : counters) {
+      EXPECT_EQ(std::count(seen.begin(), seen.end(), counter), 0)
+          << "run " << run_index + 1 << " reuses frame counter " << counter;
+    }
+    seen.insert(seen.end(), counters.begin(), counters.end());
+  }
+}
+
+// The broker restarts while the simulator runs: it reconnects and goes on with new counters.
+TEST(Simulate, ReconnectsAfterTheBrokerRestarts) {
+  ASSERT_NE(g_broker->port(), 0U) << "tools/test-servers.sh could not start mosquitto";
+  const std::string state = (g_broker->dir() / "restart-state").string();
+  auto before = std::make_unique<Subscriber>(g_broker->port(), "test-simulate-before");
+  ASSERT_TRUE(before->subscribe(kRawTopic));
+  ProcessResult sim;
+  std::thread simulator([&] {
+    sim = run(simulate_command(g_broker->port(), "--count 200 --seed 11 --state '" + state + "'"));
+  });
+  const std::vector<std::string> first = before->receive(10);
+  EXPECT_EQ(first.size(), 10U);
+  before.reset();
+  EXPECT_TRUE(g_broker->restart()) << "tools/test-servers.sh restart failed";
+  Subscriber after(g_broker->port(), "test-simulate-after");
+  const bool subscribed = after.subscribe(kRawTopic);
+  const std::vector<std::string> later =
+      subscribed ? after.receive(10) : std::vector<std::string>{};
+  simulator.join();  // 200 rounds of 0.05 s: about 10 s
+  ASSERT_TRUE(subscribed);
+  EXPECT_EQ(sim.status, 0) << "the simulator did not go on after the broker restart";
+  ASSERT_EQ(later.size(), 10U) << "nothing arrived after the broker restart";
+  const auto keys = printed_keys(sim.out);
+  ASSERT_EQ(keys.size(), 1U) << sim.out;
+  const std::vector<long> old_counters = frame_counters(first, keys.begin()->second);
+  const std::vector<long> new_counters = frame_counters(later, keys.begin()->second);
+  ASSERT_FALSE(old_counters.empty());
+  ASSERT_FALSE(new_counters.empty());
+  EXPECT_GT(new_counters.front(), old_counters.back());
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "frame_builder.h"
 #include "meter/crypto/openssl_gcm_cipher.h"
@@ -374,6 +376,89 @@ TEST_F(TelegramDecoderTest, RejectsOverlongHexUnread) {
   TelegramDecoder decoder(cipher_, KeyRing(doc_keys()));
   expect_failure(decoder.decode_hex(text, *telegram_), DecodeError::kTooLarge,
                  static_cast<std::uint32_t>(kMaxHexChars));
+}
+
+// Telegrams of the brochure meter with frame counters first, first + 1, ... as hex.
+std::vector<std::string> counted_telegrams(GcmCipher& cipher, std::uint32_t first,
+                                           std::size_t count) {
+  std::vector<std::string> hex;
+  for (std::size_t i = 0; i < count; ++i) {
+    CipherSpec spec = test::doc_cipher();
+    spec.frame_counter = first + static_cast<std::uint32_t>(i);
+    const Bytes apdu =
+        encode_general_glo_ciphering(encode_data_notification(test::doc_spec()), spec, cipher);
+    hex.push_back(test::to_hex(encode_mbus_frames(apdu)));
+  }
+  return hex;
+}
+
+// Frame counter of each decoded telegram, or -1 per failure, in payload order.
+std::vector<std::int64_t> read_payload(TelegramDecoder& decoder, std::string_view payload,
+                                       Telegram& telegram) {
+  std::vector<std::int64_t> counters;
+  PayloadReader telegrams(decoder, payload);
+  for (Status status; telegrams.next(telegram, status) && counters.size() < 100;) {
+    counters.push_back(status ? std::int64_t{telegram.frame_counter} : -1);
+  }
+  return counters;
+}
+
+std::vector<std::int64_t> counters_from(std::int64_t first, std::size_t count) {
+  std::vector<std::int64_t> counters(count);
+  for (std::size_t i = 0; i < count; ++i) counters[i] = first + static_cast<std::int64_t>(i);
+  return counters;
+}
+
+TEST_F(TelegramDecoderTest, PayloadWithOneTelegramPerLineYieldsEach) {
+  TelegramDecoder decoder(cipher_, KeyRing(doc_keys()));
+  std::string payload;
+  for (const auto& hex : counted_telegrams(cipher_, 100, 25)) payload += hex + "\r\n";
+  EXPECT_EQ(read_payload(decoder, payload, *telegram_), counters_from(100, 25));
+}
+
+TEST_F(TelegramDecoderTest, PayloadWithConcatenatedTelegramsYieldsEach) {
+  TelegramDecoder decoder(cipher_, KeyRing(doc_keys()));
+  std::string payload;
+  for (const auto& hex : counted_telegrams(cipher_, 7, 25)) payload += hex;
+  ASSERT_LE(payload.size(), kMaxHexChars);
+  EXPECT_EQ(read_payload(decoder, payload, *telegram_), counters_from(7, 25));
+  // Lines of two concatenated telegrams each.
+  const auto hex = counted_telegrams(cipher_, 50, 4);
+  EXPECT_EQ(read_payload(decoder, hex[0] + hex[1] + "\n" + hex[2] + hex[3], *telegram_),
+            counters_from(50, 4));
+}
+
+TEST_F(TelegramDecoderTest, PayloadReportsABadTelegramAndGoesOn) {
+  TelegramDecoder decoder(cipher_, KeyRing(doc_keys()));
+  const auto hex = counted_telegrams(cipher_, 1, 3);
+  std::string broken = hex[1];
+  broken[40] = broken[40] == '0' ? '1' : '0';  // inside the first frame: checksum
+  const std::vector<std::int64_t> expected{1, -1, 3};
+  EXPECT_EQ(read_payload(decoder, hex[0] + "\n" + broken + "\n" + hex[2], *telegram_), expected);
+  // A truncated second telegram after a good one is a failure, not silence.
+  const std::string cut = hex[0] + hex[1].substr(0, 200);
+  EXPECT_EQ(read_payload(decoder, cut, *telegram_), (std::vector<std::int64_t>{1, -1}));
+  // Bytes after the telegram that do not start a frame stay ignored, as before.
+  EXPECT_EQ(read_payload(decoder, hex[0] + "0000", *telegram_), (std::vector<std::int64_t>{1}));
+}
+
+TEST_F(TelegramDecoderTest, PayloadWrappedOverLinesIsOneTelegram) {
+  TelegramDecoder decoder(cipher_, KeyRing(doc_keys()));
+  std::string dump;
+  for (std::size_t at = 0; at < test::kDocTelegramHex.size(); at += 64) {
+    dump += std::string(test::kDocTelegramHex.substr(at, 64)) + "\n";
+  }
+  EXPECT_EQ(read_payload(decoder, dump, *telegram_),
+            (std::vector<std::int64_t>{test::kDocFrameCounter}));
+}
+
+TEST_F(TelegramDecoderTest, EmptyPayloadFailsOnce) {
+  TelegramDecoder decoder(cipher_, KeyRing(doc_keys()));
+  EXPECT_EQ(read_payload(decoder, "", *telegram_), (std::vector<std::int64_t>{-1}));
+  EXPECT_EQ(read_payload(decoder, " \n \n", *telegram_), (std::vector<std::int64_t>{-1}));
+  // Binary junk with newline bytes in it is one bad payload, not one per "line".
+  EXPECT_EQ(read_payload(decoder, std::string("\x01\x02\n\x80\xFF\n\x10", 7), *telegram_),
+            (std::vector<std::int64_t>{-1}));
 }
 
 }  // namespace

@@ -17,6 +17,14 @@ constexpr int kMaxQueuedPublishes = 100000;
 constexpr auto kConnectPoll = std::chrono::milliseconds(100);
 constexpr auto kStopStatusWait = std::chrono::milliseconds(1000);
 constexpr auto kDisconnectTimeout = std::chrono::milliseconds(1000);
+// MQTT 5 Maximum Packet Size: the broker does not send us larger messages. Paho keeps its read
+// buffer at the size of the largest message it ever read, so one 10 MB payload would stay in
+// memory for good; this bounds it. Telegrams are far smaller (the service rejects payloads over
+// 16 KiB as oversized and counts them; larger ones up to this size are still counted).
+constexpr std::int32_t kMaxPacketBytes = 1024 * 1024;
+// MQTT 5 Session Expiry Interval "never": the broker keeps the session while we are away, as
+// clean session off did in MQTT 3.1.1.
+constexpr std::int32_t kSessionNeverExpires = -1;  // 0xFFFFFFFF on the wire
 
 }  // namespace
 
@@ -32,7 +40,7 @@ app::Outcome PahoMqttConnection::start(Handler handler) {
     // Paho drops publishes beyond maxBufferedMessages (default 100) still queued in the client;
     // a burst of telegrams queues one values message each, so allow a deep queue.
     const auto create = mqtt::create_options_builder()
-                            .mqtt_version(MQTTVERSION_3_1_1)
+                            .mqtt_version(MQTTVERSION_5)
                             .max_buffered_messages(kMaxQueuedPublishes)
                             .finalize();
     client_ =
@@ -67,7 +75,8 @@ app::Outcome PahoMqttConnection::start(Handler handler) {
 void PahoMqttConnection::connect_until_up() {
   auto options_builder =
       mqtt::connect_options_builder()
-          .clean_session(false)
+          .mqtt_version(MQTTVERSION_5)
+          .clean_start(false)
           .keep_alive_interval(kKeepAlive)
           .automatic_reconnect(kMinBackoff, kMaxBackoff)
           .connect_timeout(std::chrono::seconds(10))
@@ -79,7 +88,10 @@ void PahoMqttConnection::connect_until_up() {
     if (!settings_.tls_ca_file.empty()) ssl.trust_store(settings_.tls_ca_file);
     options_builder.ssl(ssl.finalize());
   }
-  const auto options = options_builder.finalize();
+  auto options = options_builder.finalize();
+  // Set on the finished options: Paho C++ 1.2 drops properties given to the builder.
+  options.set_properties({{mqtt::property::SESSION_EXPIRY_INTERVAL, kSessionNeverExpires},
+                          {mqtt::property::MAXIMUM_PACKET_SIZE, kMaxPacketBytes}});
 
   auto backoff = kMinBackoff;
   while (!stopping_) {

@@ -72,6 +72,13 @@ app::Outcome PahoPublisher::flush() {
   return app::Outcome::success();
 }
 
+app::Outcome PahoPublisher::reconnect() {
+  // The tokens belong to the old client: dropped before it is.
+  in_flight_.clear();
+  client_.reset();
+  return connect();
+}
+
 void PahoPublisher::disconnect() {
   if (!client_) return;
   (void)flush();

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "schema.h"
+#include "sqlite_open.h"
 
 namespace meter::storage {
 namespace {
@@ -341,8 +342,7 @@ Outcome SqliteReadingStore::connect() {
                               error.message());
     }
   }
-  const int rc =
-      sqlite3_open_v2(file_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  const int rc = detail::open_sqlite_private(file_, &db_);
   if (rc != SQLITE_OK) {
     Outcome outcome = fail("cannot open " + file_.string());
     sqlite3_close(db_);

@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include "schema.h"
+#include "sqlite_open.h"
 #include "stats_schema.h"
 
 namespace meter::storage {
@@ -120,8 +121,7 @@ Outcome SqliteStatisticsStore::exec(const std::string& sql) {
 Outcome SqliteStatisticsStore::ready() {
   if (!invalid_.empty()) return Outcome::failure(invalid_);
   if (db_ == nullptr) {
-    if (sqlite3_open_v2(file_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
-        SQLITE_OK) {
+    if (detail::open_sqlite_private(file_, &db_) != SQLITE_OK) {
       Outcome failed = fail("cannot open " + file_.string());
       sqlite3_close_v2(db_);
       db_ = nullptr;

@@ -117,6 +117,14 @@ core::FramingSpec framing_spec(SimulatedFraming framing);
 core::TelegramSpec telegram_spec(const MeterSample& sample, const SimulatedIdentity& identity,
                                  std::uint32_t invoke_id);
 
+// The first frame counter of a simulation run. Stored readings are keyed by (meter, frame
+// counter), so a run must never reuse a counter of an earlier one. Two sources, the higher wins:
+// the time (one counter per 5 s since 2020 at the later of the run's start and its meter time,
+// which is enough for runs at the meters' pace) and `reserved`, the counter after the last one
+// an earlier run may have used (its state file; 0 without one), which covers faster runs.
+std::uint32_t first_frame_counter(std::int64_t now_utc_seconds, std::int64_t start_utc_seconds,
+                                  std::uint32_t reserved);
+
 // The complete encrypted telegram as the firmware publishes it: upper-case hex of the M-Bus
 // frames. Empty when encryption fails.
 std::string encode_telegram_hex(const MeterSample& sample, const SimulatedIdentity& identity,

@@ -43,6 +43,8 @@ class PahoPublisher {
                        bool retain = false);
   // Waits until the broker acknowledged everything published so far.
   app::Outcome flush();
+  // After a lost connection: forgets what was not acknowledged and connects again.
+  app::Outcome reconnect();
   // flush() and disconnect cleanly; safe to call twice.
   void disconnect();
   bool connected() const;
