@@ -135,9 +135,19 @@ ProcessResult decode(const std::string& hex, const std::string& key) {
   return result;
 }
 
+// Without --state of its own, a run keeps its frame counters in a file of this test process,
+// never in the user's home.
 std::string simulate_command(unsigned port, const std::string& extra) {
+  const std::string state =
+      extra.find("--state") != std::string::npos
+          ? ""
+          : " --state '" +
+                (fs::temp_directory_path() /
+                 ("meter-simulate-" + std::to_string(::getpid()) + ".counters"))
+                    .string() +
+                "'";
   return std::string(METER_SMARTMETER_BIN) + " simulate --env /dev/null --host 127.0.0.1 --port " +
-         std::to_string(port) + " --topic " + kRawTopic + " --interval 0.05 " + extra;
+         std::to_string(port) + " --topic " + kRawTopic + " --interval 0.05 " + extra + state;
 }
 
 TEST(Simulate, PublishesTelegramsThatDecodeWithThePrintedKey) {
