@@ -7,7 +7,7 @@ podman_run=(podman --runtime runc run --network host --ulimit nofile=20000:20000
   --ulimit nproc=4096:4096)
 export BUILDAH_ISOLATION=chroot
 # The same for podman-compose, which calls podman itself.
-CONTAINERS_CONF=$(mktemp /tmp/containers-conf.XXXXXX)
+CONTAINERS_CONF="${TMPDIR:-/tmp}/evn-smartmeter-containers.conf"
 cat >"$CONTAINERS_CONF" <<'CONF'
 [containers]
 default_ulimits = ["nofile=20000:20000", "nproc=4096:4096"]

@@ -13,6 +13,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=tools/container-lib.sh
 source "$root/tools/container-lib.sh"
+INSTALL_DEPS_PROFILE=package bash "$root/tools/install-deps.sh"
 started=$SECONDS
 fail() { echo "test-compose: FAILED: $*" >&2; exit 1; }
 check() { local what=$1; shift; if "$@"; then echo "ok   $what"; else fail "$what"; fi; }

@@ -11,6 +11,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=tools/container-lib.sh
 source "$root/tools/container-lib.sh"
+INSTALL_DEPS_PROFILE=package bash "$root/tools/install-deps.sh"
 started=$SECONDS
 
 deb=${1:-}
