@@ -4,7 +4,10 @@
 # from the archive; the user, the conffile's and the data directory's owners and modes, the man
 # page, `smartmeter run --print-config`; a short end-to-end run (mosquitto from the archive,
 # `smartmeter simulate` publishing 5 telegrams, 5 readings in SQLite, the dashboard answering);
-# purge keeping the data, and purge with SMARTMETER_PURGE_DATA=yes removing it.
+# purge keeping the data, and purge with SMARTMETER_PURGE_DATA=yes removing it. Then the same
+# package under systemd (in a container whose init is systemd): the hardened unit is enabled at
+# install, not started without a key, runs as its user once the key is set, stores readings and
+# stops with status 0.
 #   bash tools/test-deb.sh [PACKAGE.deb]      # default: builds it with tools/build-deb.sh
 # Needs root, podman, debootstrap and Debian's archive (the base image: tools/container-base.sh).
 set -euo pipefail
@@ -98,4 +101,47 @@ IN_CONTAINER
 ) || { printf '%s\n' "$result"; echo "test-deb: FAILED" >&2; exit 1; }
 printf '%s\n' "$result"
 [[ "$(tail -n 1 <<<"$result")" == "all checks ran" ]] || { echo "test-deb: FAILED: not all checks ran" >&2; exit 1; }
+
+echo "test-deb: the unit under systemd"
+printf 'FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y --no-install-recommends systemd systemd-sysv mosquitto sqlite3 curl\n' |
+  nice -n "${NICE:-15}" podman build --isolation chroot -t localhost/evn-smartmeter-systemd-test -f - "$root/deploy" \
+    >/tmp/test-deb-systemd-build.log 2>&1 || { tail -n 20 /tmp/test-deb-systemd-build.log; exit 1; }
+box="smartmeter-systemd-test-$$"
+"${podman_run[@]}" -d --name "$box" --systemd=always -v "$deb:/tmp/$(basename "$deb"):ro" \
+  localhost/evn-smartmeter-systemd-test /sbin/init >/dev/null
+trap 'podman rm -f "$box" >/dev/null 2>&1 || true' EXIT
+result=$(podman exec -i -e DEB="/tmp/$(basename "$deb")" -e TEST_MQTT_PORT="$mqtt_port" \
+  -e TEST_HTTP_PORT="$http_port" "$box" bash -euo pipefail -s <<'IN_CONTAINER'
+fail() { echo "test-deb: FAILED: $*" >&2; exit 1; }
+check() { local what=$1; shift; if "$@"; then echo "ok   $what"; else fail "$what"; fi; }
+for _ in $(seq 30); do systemctl is-system-running --quiet 2>/dev/null && break; sleep 1; done
+systemctl stop mosquitto
+mosquitto -p "$TEST_MQTT_PORT" -d
+apt-get install -y -qq "$DEB" >/tmp/apt.log 2>&1 || { tail /tmp/apt.log; fail "apt-get install"; }
+check "enabled at install" systemctl -q is-enabled smartmeter
+check "not started without a key" bash -c '! systemctl -q is-active smartmeter'
+check "install says to set the key" grep -q 'put your meter key into /etc/smartmeter/server.env' /tmp/apt.log
+keys=$(smartmeter simulate --seed 7 --port 1 2>/dev/null | grep '^SMARTMETER_KEYS=' || true)
+sed -i "s|^SMARTMETER_KEY=.*|$keys|; s|^MQTT_PORT=.*|MQTT_PORT=$TEST_MQTT_PORT|" /etc/smartmeter/server.env
+echo "SMARTMETER_HTTP_LISTEN=127.0.0.1:$TEST_HTTP_PORT" >>/etc/smartmeter/server.env
+systemctl restart smartmeter
+for _ in $(seq 30); do curl -fs -o /dev/null "http://127.0.0.1:$TEST_HTTP_PORT/" && break; sleep 1; done
+check "active with the key" systemctl -q is-active smartmeter
+check "runs as the user smartmeter" test "$(stat -c %U "/proc/$(systemctl show -P MainPID smartmeter)")" = smartmeter
+smartmeter simulate --seed 7 --port "$TEST_MQTT_PORT" --count 3 --interval 0.2 --quiet >/dev/null
+rows=0
+for _ in $(seq 30); do
+  rows=$(sqlite3 /var/lib/smartmeter/smartmeter.db 'select count(*) from history' 2>/dev/null || echo 0)
+  [[ "$rows" -ge 3 ]] && break
+  sleep 1
+done
+check "3 readings stored by the service (got $rows)" test "$rows" -eq 3
+check "/healthz 200" curl -fsS -o /dev/null "http://127.0.0.1:$TEST_HTTP_PORT/healthz"
+systemctl stop smartmeter
+check "stops with status 0" test "$(systemctl show -P ExecMainStatus smartmeter)" = 0
+echo "all checks ran"
+IN_CONTAINER
+) || { printf '%s\n' "$result"; echo "test-deb: FAILED (systemd)" >&2; exit 1; }
+printf '%s\n' "$result"
+[[ "$(tail -n 1 <<<"$result")" == "all checks ran" ]] || { echo "test-deb: FAILED: not all systemd checks ran" >&2; exit 1; }
 echo "test-deb: passed in $((SECONDS - started))s"
