@@ -5,7 +5,7 @@
 # free loopback ports.
 podman_run=(podman --runtime runc run --network host --ulimit nofile=20000:20000
   --ulimit nproc=4096:4096)
-export BUILDAH_ISOLATION=chroot
+export BUILDAH_ISOLATION=chroot BUILDAH_FORMAT=docker
 # The same for podman-compose, which calls podman itself.
 CONTAINERS_CONF="${TMPDIR:-/tmp}/evn-smartmeter-containers.conf"
 cat >"$CONTAINERS_CONF" <<'CONF'
