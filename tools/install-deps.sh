@@ -9,9 +9,10 @@ set -euo pipefail
 #   build  what building build/smartmeter needs (the Dockerfile's build stage)
 #   run    build + the local broker, its clients and sqlite3 (tools/quickstart.sh)
 #   all    run + tests, benchmarks, browser test, ESP8266 cross compiler (tools/test-all.sh)
+#   package  build + the .deb and container tools (tools/build-deb.sh, test-deb.sh, test-compose.sh)
 profile=${INSTALL_DEPS_PROFILE:-all}
-if [[ ! "$profile" =~ ^(build|run|all)$ ]]; then
-  echo "install-deps: INSTALL_DEPS_PROFILE must be build, run or all, not '$profile'" >&2
+if [[ ! "$profile" =~ ^(build|run|all|package)$ ]]; then
+  echo "install-deps: INSTALL_DEPS_PROFILE must be build, run, all or package, not '$profile'" >&2
   exit 2
 fi
 
@@ -24,8 +25,14 @@ packages=(
   libcpp-httplib-dev  # the HTTP client of the tests
   libpaho-mqttpp-dev libpaho-mqtt-dev libmosquitto-dev
 )
-if [[ "$profile" != build ]]; then
+if [[ "$profile" == run || "$profile" == all ]]; then
   packages+=(sqlite3 mosquitto mosquitto-clients)
+fi
+if [[ "$profile" == package ]]; then
+  # help2man: the man page; podman with runc and CNI's dnsname (compose service names); debootstrap:
+  # the base image from Debian's archive.
+  packages+=(help2man lintian curl podman podman-compose runc debootstrap uidmap
+    golang-github-containernetworking-plugin-dnsname)
 fi
 if [[ "$profile" == all ]]; then
   packages+=(

@@ -6,13 +6,14 @@
 #
 # Environment:
 #   SKIP_ASAN=1   skip the sanitizer build for a quicker local run
+#   SKIP_PACKAGES=1  skip the .deb and container tests
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 SKIP_ASAN=${SKIP_ASAN:-0}
 JOBS=2
-total_steps=6
+total_steps=$(grep -c '^begin_step "' "${BASH_SOURCE[0]}")
 
 current_step=""
 step_number=0
@@ -118,7 +119,19 @@ begin_step "ESP8266 firmware image (Arduino core 3.1.2, ../shared/esp8266-kit)"
 bash tools/firmware-image.sh
 end_step
 
-# g. summary --------------------------------------------------------------------
+# g. the Debian package and the containers ------------------------------------
+begin_step "Debian package and containers (tools/test-deb.sh, tools/test-compose.sh)"
+if [[ "${SKIP_PACKAGES:-0}" == 1 ]]; then
+  echo "SKIP_PACKAGES=1: skipping the package and container tests"
+  end_step skipped
+else
+  bash tools/build-deb.sh
+  bash tools/test-deb.sh build/deb/evn-smartmeter_*_"$(dpkg --print-architecture)".deb
+  bash tools/test-compose.sh build/deb/evn-smartmeter_*_"$(dpkg --print-architecture)".deb
+  end_step
+fi
+
+# h. summary --------------------------------------------------------------------
 echo
 echo "=================================================================="
 echo "=== test-all summary"
