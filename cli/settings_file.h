@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdlib>
@@ -36,10 +37,14 @@ inline void add_settings_file_option(CLI::App* command, const std::shared_ptr<Se
       ->type_name("FILE");
 }
 
-// Warns when `file` exists and other users may read it (`holds`: what they would read).
+// Warns when `file` exists and other users may read it (`holds`: what they would read). A file
+// readable by the service's own group (the package's 640 root:smartmeter) is not "others".
 inline void warn_if_readable_by_others(const std::string& file, const char* holds) {
   struct stat info {};
-  if (::stat(file.c_str(), &info) == 0 && (info.st_mode & (S_IRGRP | S_IROTH)) != 0) {
+  if (::stat(file.c_str(), &info) != 0) return;
+  const bool others = (info.st_mode & S_IROTH) != 0;
+  const bool foreign_group = (info.st_mode & S_IRGRP) != 0 && info.st_gid != ::getegid();
+  if (others || foreign_group) {
     spdlog::warn("{} can be read by other users and holds {}; chmod 600 {}", file, holds, file);
   }
 }

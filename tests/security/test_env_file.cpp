@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
-// The env file holds the meter key: readable by group or others, `smartmeter run` warns, naming
-// the file and the fix (chmod 600); owner-only files give no warning.
+// The env file holds the meter key: readable by others, or by a group that is not the service's
+// own, `smartmeter run` warns, naming the file and the fix (chmod 600); owner-only files and the
+// package's 640 with the service's group give no warning.
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "sec_support.h"
 
@@ -12,6 +14,7 @@ using std::chrono::seconds;
 
 struct ModeCase {
   ::mode_t mode;
+  bool foreign_group;  // the file's group is not the service's
   bool warns;
 };
 
@@ -20,6 +23,11 @@ class EnvFileMode : public ServiceTest, public ::testing::WithParamInterface<Mod
 TEST_P(EnvFileMode, WarnsOnlyWhenOthersCanRead) {
   write_env_file(env_file_, env_);
   ASSERT_EQ(::chmod(env_file_.c_str(), GetParam().mode), 0);
+  if (GetParam().foreign_group) {
+    const ::gid_t other = ::getegid() == 65534 ? 0 : 65534;
+    ASSERT_EQ(::chown(env_file_.c_str(), static_cast<::uid_t>(-1), other), 0)
+        << "changing the file's group needs root";
+  }
   const CommandResult run =
       run_smartmeter({"run", "--env", env_file_.string(), "--print-config"}, dir_, "", seconds(10));
   ASSERT_EQ(run.status, 0) << run.err;
@@ -36,13 +44,16 @@ TEST_P(EnvFileMode, WarnsOnlyWhenOthersCanRead) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, EnvFileMode,
-                         ::testing::Values(ModeCase{0600, false}, ModeCase{0400, false},
-                                           ModeCase{0640, true}, ModeCase{0604, true},
-                                           ModeCase{0644, true}, ModeCase{0660, true}),
+                         ::testing::Values(ModeCase{0600, false, false},
+                                           ModeCase{0400, false, false},
+                                           ModeCase{0640, false, false}, ModeCase{0640, true, true},
+                                           ModeCase{0604, false, true}, ModeCase{0644, false, true},
+                                           ModeCase{0660, true, true}),
                          [](const ::testing::TestParamInfo<ModeCase>& param) {
                            const unsigned mode = param.param.mode;
                            return "Mode" + std::to_string((mode >> 6) & 7) +
-                                  std::to_string((mode >> 3) & 7) + std::to_string(mode & 7);
+                                  std::to_string((mode >> 3) & 7) + std::to_string(mode & 7) +
+                                  (param.param.foreign_group ? "OtherGroup" : "OwnGroup");
                          });
 
 // The running service (not only --print-config) warns in its log.

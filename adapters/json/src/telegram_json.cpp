@@ -4,7 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-
+#include <cstring>
 #include <iterator>
 
 #include "meter/core/hex.h"
@@ -36,9 +36,10 @@ bool append_decimal(Buffer& out, std::int64_t raw, int scaler) {
   const auto magnitude = static_cast<std::uint64_t>(raw < 0 ? -raw : raw);
   // The digits, zero-padded to at least places + 1 so that there is a digit before the point.
   const fmt::format_int text(magnitude);
-  std::size_t length = 0;
-  for (std::size_t pad = text.size(); pad < places + 1; ++pad) digits[length++] = '0';
-  for (std::size_t i = 0; i < text.size(); ++i) digits[length++] = text.data()[i];
+  const std::size_t pad = text.size() < places + 1 ? places + 1 - text.size() : 0;
+  std::memset(digits, '0', pad);
+  std::memcpy(digits + pad, text.data(), text.size());
+  const std::size_t length = pad + text.size();
   std::size_t fraction_end = length;
   while (fraction_end > length - places + 1 && digits[fraction_end - 1] == '0') --fraction_end;
   if (raw < 0) out.push_back('-');
