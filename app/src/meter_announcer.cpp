@@ -29,6 +29,8 @@ HaMeter MeterAnnouncer::ha_meter(const MeterSnapshot& meter) const {
 }
 
 bool MeterAnnouncer::publish_all(const std::vector<HaMessage>& messages) {
+  if (budget_ < messages.size()) return false;  // the next update goes on
+  budget_ -= messages.size();
   for (const auto& message : messages) {
     if (!mqtt_.publish(message.topic, message.payload, kQosAtLeastOnce, message.retain)) {
       return false;
@@ -82,7 +84,9 @@ void MeterAnnouncer::update(const LiveSnapshot& snapshot) {
   }
   if (!mqtt_.connected()) return;
 
+  budget_ = kMaxPublishesPerUpdate;
   for (const MeterSnapshot& meter : snapshot.meters) {
+    if (budget_ == 0) break;  // many new meters: announced over the next updates
     Known& known = meters_[meter.meter];
     const HaMeter ha = ha_meter(meter);
     HaDiscoveryOptions options = options_;
@@ -108,7 +112,8 @@ void MeterAnnouncer::update(const LiveSnapshot& snapshot) {
       known.diagnosis_published = false;
       known.diagnosis = meter.diagnosis;
     }
-    if (!known.diagnosis_published) {
+    if (!known.diagnosis_published && budget_ > 0) {
+      --budget_;
       known.diagnosis_published = mqtt_.publish(
           ha_diagnosis_topic(ha, options_), diagnosis_name(meter.diagnosis), kQosAtLeastOnce, true);
       if (known.diagnosis_published) ++published_;

@@ -29,6 +29,9 @@ class MeterAnnouncer {
   MeterAnnouncer(HaDiscoveryOptions options, bool discovery, MqttConnection& mqtt);
 
   static constexpr std::size_t kMaxTitleLogs = 64;
+  // MQTT messages per update at most: thousands of new meters do not hold up the caller's
+  // thread (the service's main loop, which also watches for SIGTERM) for long.
+  static constexpr std::size_t kMaxPublishesPerUpdate = 2000;
 
   void update(const LiveSnapshot& snapshot);
 
@@ -54,6 +57,7 @@ class MeterAnnouncer {
   MqttConnection& mqtt_;
   std::map<std::string, Known> meters_;
   bool limit_logged_ = false;
+  std::size_t budget_ = 0;  // messages this update may still publish
   std::set<std::string> titles_logged_;
   std::uint64_t reconnects_seen_ = 0;
   std::uint64_t published_ = 0;
