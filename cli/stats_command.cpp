@@ -128,6 +128,7 @@ class StatisticsUpdates {
       }
       wait = kUpdateEvery;
       std::size_t written = 0;
+      spdlog::debug("statistics: pass begins");
       const app::Outcome updated = updater.update_once(&written);
       if (!updated && updated.error != last_error) {
         spdlog::warn("statistics: {} (retrying every minute)", updated.error);
@@ -135,7 +136,7 @@ class StatisticsUpdates {
         spdlog::info("statistics: up to date again");
       }
       last_error = updated ? std::string() : updated.error;
-      if (written > 0) spdlog::debug("statistics: {} row(s) updated", written);
+      spdlog::debug("statistics: pass ends, {} row(s) updated", written);
     }
     store_->close();
   }
