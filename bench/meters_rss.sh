@@ -14,7 +14,7 @@
 #
 # Environment: BUILD_DIR (Release build with smartmeter and load_publisher; default
 # build/bench-release, configured and built here when missing), PER_METER, SETTLE_S, JUNK,
-# KEEP=1 (keep the temporary directory). Prints one Markdown table.
+# HA_DISCOVERY=0 (no Home Assistant discovery), KEEP=1 (keep the temporary directory). Prints one Markdown table.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -85,6 +85,7 @@ SMARTMETER_DATA_DIR=$run/data
 SMARTMETER_HTTP_LISTEN=127.0.0.1:0
 SMARTMETER_MAX_METERS=$n
 SMARTMETER_HA_PREFIX=$topic/ha
+SMARTMETER_HA_DISCOVERY=${HA_DISCOVERY:-1}
 EOF
   chmod 600 "$run/server.env"
   "$build/smartmeter" run --env "$run/server.env" >"$run/service.log" 2>&1 &

@@ -149,15 +149,17 @@ void LiveState::sweep(std::int64_t now_ms) {
   last_sweep_ms_ = now_ms;
   global_.evicted +=
       std::erase_if(meters_, [&](const auto& entry) { return evictable(entry.second, now_ms); });
+  if (provisional_ && meters_.count(*provisional_) == 0) provisional_.reset();
 }
 
 LiveState::MeterState* LiveState::meter_for(const MeterKey& key, std::int64_t now_ms) {
   auto it = meters_.find(key);
   if (it != meters_.end()) return &it->second;
   // A title that decodes: a provisional meter was someone else's after all.
-  std::erase_if(meters_, [](const auto& entry) {
-    return entry.second.snapshot.provisional && entry.second.snapshot.decoded == 0;
-  });
+  if (provisional_) {
+    meters_.erase(*provisional_);
+    provisional_.reset();
+  }
   if (meters_.size() >= options_.max_meters) {
     ++global_.over_limit;
     if (global_.limit_reached_ms == 0) global_.limit_reached_ms = now_ms;
@@ -186,7 +188,10 @@ void LiveState::record_decoded(const core::Telegram& telegram, std::int64_t now_
   MeterSnapshot& m = state->snapshot;
   ++m.received;
   ++m.decoded;
-  m.provisional = false;
+  if (m.provisional) {
+    m.provisional = false;  // it decodes after all: a meter like any other
+    provisional_.reset();
+  }
   m.last_received_ms = now_ms;
   m.last_decoded_ms = now_ms;
   if (!telegram.meter_number.empty() && m.meter_number != telegram.meter_number.view()) {
@@ -256,6 +261,7 @@ LiveState::MeterState* LiveState::note_unknown(const MeterKey& key, const Event&
   MeterState& state = meters_[key];
   state.snapshot.meter = text_of(key);
   state.snapshot.provisional = true;
+  provisional_ = key;
   state.snapshot.received = 1;  // the earlier frame; the caller counts this one
   ++state.snapshot.errors[static_cast<std::size_t>(previous.error)];
   push(state.events, previous);

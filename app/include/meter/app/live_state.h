@@ -215,6 +215,7 @@ class LiveState {
   GlobalSnapshot global_;
   std::deque<Event> global_events_;  // unattributed telegrams only
   std::vector<UnknownTitle> unknown_;
+  std::optional<MeterKey> provisional_;  // the provisional expected meter, if any
   std::int64_t last_sweep_ms_ = 0;
 };
 
