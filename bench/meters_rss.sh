@@ -7,8 +7,8 @@
 # For each N: a fresh mosquitto (tools/test-servers.sh) and a fresh service (SQLite, HTTP API on
 # a free port, SMARTMETER_MAX_METERS=N, Home Assistant discovery on), its VmRSS once it is up
 # (the baseline), then load_publisher sends PER_METER telegrams (default 2) from each of N system
-# titles; when /api/status counts them all and the N meters are live, SETTLE_S seconds (default
-# 5) pass and VmRSS is read again. Per meter = (after - baseline) / N. Then SIGTERM, timed to the
+# titles; when /api/status counts them all (or no more arrive for 10 s: the table gives what
+# arrived), SETTLE_S seconds (default 5) pass and VmRSS is read again. Per meter = (after - baseline) / N. Then SIGTERM, timed to the
 # exit. With JUNK=1 the titles' frames use a key the service does not have: none of them may
 # become a meter, and the RSS shows what junk titles cost.
 #
@@ -106,14 +106,19 @@ EOF
   "$build/bench/load/load_publisher" --port "$mqtt_port" --topic "$topic" --count "$total" \
     --meters "$n" --key "$key" --client-id "meters-rss-pub-$$-$n" >"$run/publisher.log" 2>&1 ||
     { cat "$run/publisher.log" >&2; exit 1; }
-  if ((junk)); then
-    wait_status ".telegrams.received >= $total"
-  else
-    wait_status ".telegrams.received >= $total and .meters.live == $n"
-  fi
+  # Until all arrived, or nothing more for 10 s (a broker queue limit may have dropped some).
+  received=-1 still=0 deadline=$((SECONDS + 900))
+  while ((still < 20 && SECONDS < deadline)); do
+    now=$(status_json | jq .telegrams.received) || now=$received
+    ((now >= total)) && break
+    if ((now == received)); then still=$((still + 1)); else still=0 received=$now; fi
+    sleep 0.5
+  done
+  ((junk)) || wait_status ".meters.live >= 1"
   sleep "$settle_s"
   after=$(rss_kb "$service_pid")
   live=$(status_json | jq .meters.live)
+  total=$(status_json | jq .telegrams.received)
 
   start_ms=$(date +%s%3N)
   kill -TERM "$service_pid"
