@@ -111,6 +111,18 @@ std::unique_ptr<app::StatisticsStore> make_statistics_reader(const app::Config& 
   return std::make_unique<storage::MysqlStatisticsStore>(mysql_settings(config));
 }
 
+// Meters named in SMARTMETER_KEYS are known from the start; with SMARTMETER_KEY alone one meter
+// is expected (its wrong key shows even before anything decodes).
+app::LiveStateOptions live_state_options(const app::Config& config) {
+  app::LiveStateOptions options;
+  options.no_signal_after_ms = config.no_signal_seconds * 1000;
+  options.max_meters = config.max_meters;
+  options.evict_after_ms = config.evict_silent_seconds * 1000;
+  options.configured = config.keys.titles();
+  options.single_expected_meter = config.keys.has_default() && options.configured.empty();
+  return options;
+}
+
 app::CipherFactory cipher_factory() {
   return [] { return std::make_unique<crypto::OpenSslGcmCipher>(); };
 }
@@ -153,7 +165,7 @@ int run_service(const ServiceOptions& options) {
   const auto statistics = start_statistics_updates(*config);  // every minute, own connection
 
   // Dashboard, API, /metrics, /healthz. A busy port does not stop the data collection.
-  app::LiveState live(epoch_ms(), config->no_signal_seconds * 1000);
+  app::LiveState live(epoch_ms(), live_state_options(*config));
   const auto history = make_history_query(*config);
   const auto statistics_reader = make_statistics_reader(*config);
   http::HttpServer web({&live, [&] { return service_status(service, mqtt, journal, *store); },

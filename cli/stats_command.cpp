@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <charconv>
 #include <condition_variable>
 #include <cstdlib>
@@ -107,7 +108,7 @@ class StatisticsUpdates {
   ~StatisticsUpdates() {
     {
       std::lock_guard lock(mutex_);
-      stop_ = true;
+      stop_ = true;  // also ends a pass in progress
     }
     wake_.notify_all();
     thread_.join();
@@ -118,15 +119,17 @@ class StatisticsUpdates {
  private:
   void loop() {
     app::StatisticsUpdater updater(*store_);
+    updater.stop_when(&stop_);
     std::string last_error;
     auto wait = std::chrono::steady_clock::duration(kFirstUpdateAfter);
     for (;;) {
       {
         std::unique_lock lock(mutex_);
-        if (wake_.wait_for(lock, wait, [this] { return stop_; })) break;
+        if (wake_.wait_for(lock, wait, [this] { return stop_.load(); })) break;
       }
       wait = kUpdateEvery;
       std::size_t written = 0;
+      spdlog::debug("statistics: pass begins");
       const app::Outcome updated = updater.update_once(&written);
       if (!updated && updated.error != last_error) {
         spdlog::warn("statistics: {} (retrying every minute)", updated.error);
@@ -134,7 +137,7 @@ class StatisticsUpdates {
         spdlog::info("statistics: up to date again");
       }
       last_error = updated ? std::string() : updated.error;
-      if (written > 0) spdlog::debug("statistics: {} row(s) updated", written);
+      spdlog::debug("statistics: pass ends, {} row(s) updated", written);
     }
     store_->close();
   }
@@ -142,7 +145,7 @@ class StatisticsUpdates {
   std::unique_ptr<app::StatisticsStore> store_;
   std::mutex mutex_;
   std::condition_variable wake_;
-  bool stop_ = false;
+  std::atomic<bool> stop_{false};
   std::thread thread_;
 };
 

@@ -52,6 +52,9 @@ const std::vector<std::string> kSettings = {
     "SMARTMETER_NO_SIGNAL_SECONDS",
     "SMARTMETER_HA_DISCOVERY",
     "SMARTMETER_HA_PREFIX",
+    // Live state bounds (meters).
+    "SMARTMETER_MAX_METERS",
+    "SMARTMETER_EVICT_SILENT_SECONDS",
 };
 
 // Read by the command line before the settings are loaded.
@@ -584,6 +587,8 @@ Config read_settings(const Settings& s, const std::string& host_name, const Load
   if (c.ha_prefix.empty() || !valid_topic(c.ha_prefix, false)) {
     throw ConfigError("SMARTMETER_HA_PREFIX", "not a valid MQTT topic (no + or #)");
   }
+  c.max_meters = static_cast<std::size_t>(s.integer("SMARTMETER_MAX_METERS", 100, 1, 1'000'000));
+  c.evict_silent_seconds = s.integer("SMARTMETER_EVICT_SILENT_SECONDS", 86400, 5, 366 * 86400);
   return c;
 }
 
@@ -657,6 +662,8 @@ std::string describe_config(const Config& c) {
   line("SMARTMETER_NO_SIGNAL_SECONDS", std::to_string(c.no_signal_seconds));
   line("SMARTMETER_HA_DISCOVERY", c.ha_discovery ? "1" : "0");
   line("SMARTMETER_HA_PREFIX", c.ha_prefix);
+  line("SMARTMETER_MAX_METERS", std::to_string(c.max_meters));
+  line("SMARTMETER_EVICT_SILENT_SECONDS", std::to_string(c.evict_silent_seconds));
   return out.str();
 }
 

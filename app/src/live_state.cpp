@@ -91,13 +91,36 @@ bool is_key_error(core::DecodeError error) {
 }
 
 LiveState::LiveState(std::int64_t started_ms, std::int64_t no_signal_after_ms)
-    : started_ms_(started_ms), no_signal_after_ms_(no_signal_after_ms) {
+    : LiveState(started_ms, [&] {
+        LiveStateOptions options;
+        options.no_signal_after_ms = no_signal_after_ms;
+        return options;
+      }()) {}
+
+LiveState::LiveState(std::int64_t started_ms, LiveStateOptions options)
+    : started_ms_(started_ms),
+      no_signal_after_ms_(options.no_signal_after_ms),
+      options_(std::move(options)) {
   global_.started_ms = started_ms;
+  global_.max_meters = options_.max_meters;
+  for (const core::SystemTitle& title : options_.configured) {
+    core::Telegram named;
+    named.system_title = title;
+    const MeterKey key = key_of(named, true);
+    MeterState& state = meters_[key];
+    state.snapshot.meter = text_of(key);
+    state.snapshot.configured = true;
+  }
 }
 
 void LiveState::push(std::deque<Event>& events, const Event& event) {
   events.push_back(event);
   if (events.size() > kWindowEvents) events.pop_front();
+}
+
+std::string LiveState::text_of(const MeterKey& key) {
+  return {key.data(),
+          static_cast<std::size_t>(std::find(key.begin(), key.end(), '\0') - key.begin())};
 }
 
 LiveState::MeterKey LiveState::key_of(const core::Telegram& telegram, bool by_title) {
@@ -115,12 +138,36 @@ LiveState::MeterKey LiveState::key_of(const core::Telegram& telegram, bool by_ti
   return key;
 }
 
-LiveState::MeterState* LiveState::meter_for(const MeterKey& key) {
+bool LiveState::evictable(const MeterState& state, std::int64_t now_ms) const {
+  return !state.snapshot.configured && options_.evict_after_ms > 0 &&
+         now_ms - state.snapshot.last_received_ms > options_.evict_after_ms;
+}
+
+void LiveState::sweep(std::int64_t now_ms) {
+  // Once a second at most: one pass over the meters, not one per telegram.
+  if (now_ms - last_sweep_ms_ < kSweepEveryMs && now_ms >= last_sweep_ms_) return;
+  last_sweep_ms_ = now_ms;
+  global_.evicted +=
+      std::erase_if(meters_, [&](const auto& entry) { return evictable(entry.second, now_ms); });
+  if (provisional_ && meters_.count(*provisional_) == 0) provisional_.reset();
+}
+
+LiveState::MeterState* LiveState::meter_for(const MeterKey& key, std::int64_t now_ms) {
   auto it = meters_.find(key);
   if (it != meters_.end()) return &it->second;
-  if (meters_.size() >= kMaxMeters) return nullptr;
+  // A title that decodes: a provisional meter was someone else's after all.
+  if (provisional_) {
+    meters_.erase(*provisional_);
+    provisional_.reset();
+  }
+  if (meters_.size() >= options_.max_meters) {
+    ++global_.over_limit;
+    if (global_.limit_reached_ms == 0) global_.limit_reached_ms = now_ms;
+    return nullptr;
+  }
+  std::erase_if(unknown_, [&](const UnknownTitle& u) { return u.key == key; });
   MeterState& state = meters_[key];
-  state.snapshot.meter.assign(key.data(), std::find(key.begin(), key.end(), '\0'));
+  state.snapshot.meter = text_of(key);
   return &state;
 }
 
@@ -129,10 +176,11 @@ void LiveState::record_decoded(const core::Telegram& telegram, std::int64_t now_
   const bool has_counter = telegram.encrypted || telegram.authenticated;
   const MeterKey key = key_of(telegram, has_counter);
   std::lock_guard lock(mutex_);
+  sweep(now_ms);
   ++global_.received;
   global_.last_received_ms = now_ms;
-  push(global_events_, {now_ms, Outcome::kDecoded, telegram.frame_counter, has_counter});
-  MeterState* state = meter_for(key);
+  push(global_events_, {now_ms, telegram.frame_counter, Outcome::kDecoded, has_counter});
+  MeterState* state = meter_for(key, now_ms);
   if (state == nullptr) {
     ++global_.unattributed;
     return;
@@ -140,6 +188,10 @@ void LiveState::record_decoded(const core::Telegram& telegram, std::int64_t now_
   MeterSnapshot& m = state->snapshot;
   ++m.received;
   ++m.decoded;
+  if (m.provisional) {
+    m.provisional = false;  // it decodes after all: a meter like any other
+    provisional_.reset();
+  }
   m.last_received_ms = now_ms;
   m.last_decoded_ms = now_ms;
   if (!telegram.meter_number.empty() && m.meter_number != telegram.meter_number.view()) {
@@ -165,7 +217,56 @@ void LiveState::record_decoded(const core::Telegram& telegram, std::int64_t now_
     *state->latest = telegram;
     state->latest_received_ms = now_ms;
   }
-  push(state->events, {now_ms, Outcome::kDecoded, telegram.frame_counter, has_counter});
+  push(state->events, {now_ms, telegram.frame_counter, Outcome::kDecoded, has_counter});
+}
+
+LiveState::MeterState* LiveState::note_unknown(const MeterKey& key, const Event& event) {
+  auto it = std::find_if(unknown_.begin(), unknown_.end(),
+                         [&](const UnknownTitle& u) { return u.key == key; });
+  if (it == unknown_.end()) {
+    if (unknown_.size() >= kMaxUnattributedTitles) {
+      // Make room: the oldest title heard once goes first (junk), else the oldest at all.
+      const auto older = [](const UnknownTitle& a, const UnknownTitle& b) {
+        return a.last_seen_ms < b.last_seen_ms;
+      };
+      auto victim =
+          std::min_element(unknown_.begin(), unknown_.end(), [&](const auto& a, const auto& b) {
+            return (a.count == 1) != (b.count == 1) ? a.count == 1 : older(a, b);
+          });
+      unknown_.erase(victim);
+    }
+    unknown_.push_back({key});
+    it = std::prev(unknown_.end());
+  }
+  UnknownTitle& u = *it;
+  const bool increasing = u.count > 0 && event.frame_counter > u.last.frame_counter;
+  if (event.outcome != Outcome::kKeyError) {
+    u.key_run = 0;
+  } else {
+    u.key_run =
+        u.key_run > 0 && u.last.outcome == Outcome::kKeyError && increasing ? u.key_run + 1 : 1;
+  }
+  ++u.count;
+  u.last_seen_ms = event.at_ms;
+  const Event previous = u.last;
+  u.last = event;
+  if (!options_.single_expected_meter || !meters_.empty() || u.key_run < kWrongKeyMinFrames ||
+      meters_.size() >= options_.max_meters) {
+    return nullptr;
+  }
+  const bool alone = std::none_of(unknown_.begin(), unknown_.end(), [&](const UnknownTitle& o) {
+    return o.key != key && o.key_run >= kWrongKeyMinFrames;
+  });
+  if (!alone) return nullptr;  // several titles fail alike: none is "the" expected meter
+  MeterState& state = meters_[key];
+  state.snapshot.meter = text_of(key);
+  state.snapshot.provisional = true;
+  provisional_ = key;
+  state.snapshot.received = 1;  // the earlier frame; the caller counts this one
+  ++state.snapshot.errors[static_cast<std::size_t>(previous.error)];
+  push(state.events, previous);
+  unknown_.erase(it);
+  return &state;
 }
 
 void LiveState::record_failure(core::DecodeError error, const core::Telegram* telegram,
@@ -173,13 +274,20 @@ void LiveState::record_failure(core::DecodeError error, const core::Telegram* te
   const Outcome outcome = is_line_error(error)  ? Outcome::kLineError
                           : is_key_error(error) ? Outcome::kKeyError
                                                 : Outcome::kOtherError;
-  const bool attributed = telegram != nullptr && !all_zero(telegram->system_title);
-  const std::uint32_t counter = attributed ? telegram->frame_counter : 0;
+  const bool titled = telegram != nullptr && !all_zero(telegram->system_title);
+  const std::uint32_t counter = titled ? telegram->frame_counter : 0;
+  const Event event{now_ms, counter, outcome, titled, error};
   std::lock_guard lock(mutex_);
+  sweep(now_ms);
   ++global_.received;
   global_.last_received_ms = now_ms;
-  push(global_events_, {now_ms, outcome, counter, attributed, error});
-  MeterState* state = attributed ? meter_for(key_of(*telegram, true)) : nullptr;
+  push(global_events_, event);
+  MeterState* state = nullptr;
+  if (titled) {
+    const MeterKey key = key_of(*telegram, true);
+    const auto it = meters_.find(key);
+    state = it != meters_.end() ? &it->second : note_unknown(key, event);
+  }
   if (state == nullptr) {
     ++global_.unattributed;
     ++global_.errors[static_cast<std::size_t>(error)];
@@ -189,7 +297,7 @@ void LiveState::record_failure(core::DecodeError error, const core::Telegram* te
   ++m.received;
   ++m.errors[static_cast<std::size_t>(error)];
   m.last_received_ms = now_ms;
-  push(state->events, {now_ms, outcome, counter, true, error});
+  push(state->events, event);
 }
 
 LiveState::Verdict LiveState::judge(std::int64_t last_received_ms, std::int64_t last_decoded_ms,
@@ -261,6 +369,7 @@ LiveSnapshot LiveState::snapshot(std::int64_t now_ms) const {
   LiveSnapshot out;
   out.now_ms = now_ms;
   out.global = global_;
+  out.meters.reserve(meters_.size());
   std::int64_t global_last_decoded = 0;
   for (const Event& e : global_events_) {
     if (e.outcome == Outcome::kDecoded)
@@ -276,11 +385,29 @@ LiveSnapshot LiveState::snapshot(std::int64_t now_ms) const {
   auto global_verdict =
       judge(global_.last_received_ms, global_last_decoded, ever_decoded || global_last_decoded > 0,
             global_events, nullptr, now_ms);
+  for (auto it = unknown_.rbegin(); it != unknown_.rend(); ++it) {
+    out.global.titles.push_back({text_of(it->key), it->count, it->last.error, it->last_seen_ms,
+                                 it->key_run >= kWrongKeyMinFrames});
+  }
+  std::sort(out.global.titles.begin(), out.global.titles.end(),
+            [](const auto& a, const auto& b) { return a.last_seen_ms > b.last_seen_ms; });
+  if (meters_.empty() && global_verdict.diagnosis != Diagnosis::kNoSignal &&
+      global_verdict.diagnosis != Diagnosis::kLineNoise) {
+    // No meter yet, and a title whose intact frames never decrypt: most likely the key.
+    for (const UnattributedTitle& title : out.global.titles) {
+      if (!title.probably_wrong_key || now_ms - title.last_seen_ms > no_signal_after_ms_) continue;
+      global_verdict = {Diagnosis::kWrongKey,
+                        "intact frames from system title " + title.title + " do not decrypt (" +
+                            core::error_name(title.last_error) + "): probably the wrong key"};
+      break;
+    }
+  }
   out.global.diagnosis = global_verdict.diagnosis;
   out.global.reason = std::move(global_verdict.reason);
 
   const std::deque<Event>* shared = meters_.size() == 1 ? &global_events_ : nullptr;
   for (const auto& [id, state] : meters_) {
+    if (evictable(state, now_ms)) continue;  // swept at the next telegram
     MeterSnapshot m = state.snapshot;
     if (state.latest) m.latest = make_reading(*state.latest, state.latest_received_ms);
     // A meter's own deque has no line errors (they are never attributed); with one meter the

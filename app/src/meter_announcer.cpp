@@ -29,6 +29,8 @@ HaMeter MeterAnnouncer::ha_meter(const MeterSnapshot& meter) const {
 }
 
 bool MeterAnnouncer::publish_all(const std::vector<HaMessage>& messages) {
+  if (budget_ < messages.size()) return false;  // the next update goes on
+  budget_ -= messages.size();
   for (const auto& message : messages) {
     if (!mqtt_.publish(message.topic, message.payload, kQosAtLeastOnce, message.retain)) {
       return false;
@@ -38,7 +40,40 @@ bool MeterAnnouncer::publish_all(const std::vector<HaMessage>& messages) {
   return true;
 }
 
+void MeterAnnouncer::log_service_notes(const GlobalSnapshot& global) {
+  if (global.limit_reached_ms != 0 && !limit_logged_) {
+    limit_logged_ = true;
+    spdlog::warn(
+        "meters: the limit of {} meters is reached (SMARTMETER_MAX_METERS); telegrams of further "
+        "system titles are still stored, but not shown on the dashboard, in /metrics or in Home "
+        "Assistant",
+        global.max_meters);
+  }
+  for (const UnattributedTitle& title : global.titles) {
+    if (!title.probably_wrong_key || titles_logged_.size() >= kMaxTitleLogs) continue;
+    if (!titles_logged_.insert(title.title).second) continue;
+    spdlog::warn("system title {}: intact frames do not decrypt ({}): probably the wrong key. {}",
+                 title.title, core::error_name(title.last_error),
+                 diagnosis_advice(Diagnosis::kWrongKey));
+  }
+}
+
+void MeterAnnouncer::forget_gone(const std::vector<MeterSnapshot>& meters) {
+  // Both are ordered by meter id: one merge walk.
+  auto next = meters.begin();
+  for (auto it = meters_.begin(); it != meters_.end();) {
+    while (next != meters.end() && next->meter < it->first) ++next;
+    if (next != meters.end() && next->meter == it->first) {
+      ++it;
+    } else {
+      it = meters_.erase(it);
+    }
+  }
+}
+
 void MeterAnnouncer::update(const LiveSnapshot& snapshot) {
+  log_service_notes(snapshot.global);
+  forget_gone(snapshot.meters);
   // After a reconnect the broker may have lost retained messages: say everything again.
   if (const auto reconnects = mqtt_.reconnects(); reconnects != reconnects_seen_) {
     reconnects_seen_ = reconnects;
@@ -49,7 +84,9 @@ void MeterAnnouncer::update(const LiveSnapshot& snapshot) {
   }
   if (!mqtt_.connected()) return;
 
+  budget_ = kMaxPublishesPerUpdate;
   for (const MeterSnapshot& meter : snapshot.meters) {
+    if (budget_ == 0) break;  // many new meters: announced over the next updates
     Known& known = meters_[meter.meter];
     const HaMeter ha = ha_meter(meter);
     HaDiscoveryOptions options = options_;
@@ -75,7 +112,8 @@ void MeterAnnouncer::update(const LiveSnapshot& snapshot) {
       known.diagnosis_published = false;
       known.diagnosis = meter.diagnosis;
     }
-    if (!known.diagnosis_published) {
+    if (!known.diagnosis_published && budget_ > 0) {
+      --budget_;
       known.diagnosis_published = mqtt_.publish(
           ha_diagnosis_topic(ha, options_), diagnosis_name(meter.diagnosis), kQosAtLeastOnce, true);
       if (known.diagnosis_published) ++published_;

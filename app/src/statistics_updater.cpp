@@ -38,6 +38,7 @@ Outcome StatisticsUpdater::update_meter(const std::string& meter, StatsInterval 
   std::vector<Reading> readings;
   for (std::size_t chunk = 0; chunk < max_chunks_; ++chunk) {
     if (from > span->second) return Outcome::success();
+    if (stopping()) break;
     const std::int64_t until = vienna_day_start_utc(vienna_local_day(from) + chunk_days_);
     if (auto got =
             store_.readings(meter, from - options_.max_gap_s, until + options_.max_gap_s, readings);
@@ -67,28 +68,47 @@ Outcome StatisticsUpdater::update_once(std::size_t* rows_written) {
     if (auto opened = store_.open(); !opened) return opened;
     opened_ = true;
   }
+  // The newest history id first: rows added while this pass runs are the next pass's.
   std::vector<std::string> meters;
-  if (auto got = store_.meters(meters); !got) return got;
+  std::int64_t newest_id = seen_id_;
+  if (auto got = store_.meters_since(seen_id_, meters, newest_id); !got) return got;
+  if (!visited_all_) {
+    if (auto got = store_.meters(meters); !got) return got;
+  } else {
+    meters.insert(meters.end(), behind_.begin(), behind_.end());
+    std::sort(meters.begin(), meters.end());
+    meters.erase(std::unique(meters.begin(), meters.end()), meters.end());
+  }
   std::size_t rows = 0;
-  more_ = false;
+  std::set<std::string> behind;
   for (const std::string& meter : meters) {
+    if (stopping()) {
+      // Unfinished: this pass's meters stay due (seen_id_ is not advanced).
+      if (rows_written != nullptr) *rows_written += rows;
+      more_ = true;
+      return Outcome::success();
+    }
     for (const StatsInterval interval : {StatsInterval::kQuarterHour, StatsInterval::kDay}) {
       bool more = false;
       if (auto updated = update_meter(meter, interval, rows, more); !updated) {
         if (rows_written != nullptr) *rows_written += rows;
         return updated;
       }
-      more_ = more_ || more;
+      if (more) behind.insert(meter);
     }
   }
   if (rows_written != nullptr) *rows_written += rows;
+  visited_all_ = true;
+  seen_id_ = newest_id;
+  behind_ = std::move(behind);
+  more_ = !behind_.empty();
   return Outcome::success();
 }
 
 Outcome StatisticsUpdater::update_all(std::size_t* rows_written) {
   do {
     if (auto updated = update_once(rows_written); !updated) return updated;
-  } while (more_);
+  } while (more_ && !stopping());
   return Outcome::success();
 }
 

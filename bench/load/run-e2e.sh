@@ -108,6 +108,7 @@ SMARTMETER_VALUES_MQTT_TOPIC=$topic/values
 SMARTMETER_STATUS_MQTT_TOPIC=$topic/status-$1
 SMARTMETER_DATA_DIR=$work/data-$1
 SMARTMETER_BATCH_MAX_ROWS=500
+SMARTMETER_MAX_METERS=$((meters > 100 ? meters : 100))
 EOF
   if ((instances > 1)) && [[ "$share_via" != topic ]]; then
     echo "SMARTMETER_SHARED_SUBSCRIPTION=$group"

@@ -133,5 +133,33 @@ TEST(MeterAnnouncer, WithoutDiscoveryOnlyTheDiagnosisIsPublished) {
   EXPECT_EQ(mqtt.sent[0].payload, "line_noise");
 }
 
+TEST(MeterAnnouncer, ManyNewMetersAreAnnouncedOverSeveralUpdates) {
+  RecordingMqtt mqtt;
+  MeterAnnouncer announcer(options(), true, mqtt);
+  LiveSnapshot many;
+  for (int i = 0; i < 500; ++i) {
+    MeterSnapshot m = meter(Diagnosis::kOk, true);
+    m.meter = "4B464D67" + std::to_string(10'000'000 + i);
+    many.meters.push_back(m);
+  }
+  const std::size_t per_meter = ha_discovery_messages({kTitle, "", "", ""}, options()).size() + 1;
+  announcer.update(many);
+  EXPECT_LE(mqtt.sent.size(), MeterAnnouncer::kMaxPublishesPerUpdate);
+  EXPECT_GT(mqtt.sent.size(), MeterAnnouncer::kMaxPublishesPerUpdate - per_meter);
+  for (int i = 0; i < 10; ++i) announcer.update(many);
+  EXPECT_EQ(mqtt.sent.size(), many.meters.size() * per_meter);  // each once, none twice
+}
+
+TEST(MeterAnnouncer, AMeterThatLeftTheLiveStateIsAnnouncedAgainWhenItReturns) {
+  RecordingMqtt mqtt;
+  MeterAnnouncer announcer(options(), true, mqtt);
+  announcer.update(snapshot(meter(Diagnosis::kOk, true)));
+  const std::size_t first = mqtt.sent.size();
+  announcer.update(LiveSnapshot{});  // evicted: forgotten
+  EXPECT_EQ(mqtt.sent.size(), first);
+  announcer.update(snapshot(meter(Diagnosis::kOk, true)));
+  EXPECT_EQ(mqtt.sent.size(), 2 * first);
+}
+
 }  // namespace
 }  // namespace meter::app

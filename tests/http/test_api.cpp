@@ -83,6 +83,9 @@ class FakeStatistics final : public app::StatisticsStore {
 
   app::Outcome open() override { return app::Outcome::success(); }
   app::Outcome meters(std::vector<std::string>&) override { return app::Outcome::success(); }
+  app::Outcome meters_since(std::int64_t, std::vector<std::string>&, std::int64_t&) override {
+    return app::Outcome::success();
+  }
   app::Outcome reading_span(const std::string&,
                             std::optional<std::pair<std::int64_t, std::int64_t>>&) override {
     return app::Outcome::success();
@@ -219,6 +222,59 @@ TEST_F(ApiTest, MeterNumberWorksAsId) {
   EXPECT_EQ(get("/api/meters/181220012345/latest")["meter"], kMeter);
   EXPECT_EQ(get("/api/meters/4b464d6750012345/latest")["meter"], kMeter);  // any case
   EXPECT_EQ(get("/api/meters/999/power")["meter"], kStoredOnly);
+}
+
+TEST_F(ApiTest, AMeterNumberTwoTitlesClaimIsAnsweredWithBoth) {
+  // A second live meter with the first one's meter number (a swapped meter, or a forgery).
+  core::Telegram other = telegram(3, now_s - 2);
+  other.system_title[7] = 0x99;
+  live.record_decoded(other, (now_s - 2) * 1000);
+  for (const char* what : {"latest", "health", "power", "daily", "peak", "statistics"}) {
+    const json answer = get(std::string("/api/meters/181220012345/") + what, {}, 409);
+    EXPECT_EQ(answer["meter_number"], "181220012345") << what;
+    EXPECT_EQ(answer["meters"], json({kMeter, "4B464D6750012399"})) << what;
+    EXPECT_NE(answer["error"].get<std::string>().find("2 system titles"), std::string::npos);
+  }
+  // Each title still answers for itself.
+  EXPECT_EQ(get("/api/meters/4B464D6750012399/latest")["meter_number"], "181220012345");
+  EXPECT_EQ(get(std::string("/api/meters/") + kMeter + "/latest")["meter"], kMeter);
+}
+
+TEST_F(ApiTest, AMeterNumberClaimedLiveAndInHistoryIsAnsweredWithBoth) {
+  // kStoredOnly claims "999" in history; a live title now claims it as well.
+  core::Telegram other = telegram(3, now_s - 2);
+  other.system_title[7] = 0x77;
+  other.meter_number.assign("999");
+  live.record_decoded(other, (now_s - 2) * 1000);
+  const json answer = get("/api/meters/999/latest", {}, 409);
+  EXPECT_EQ(answer["meters"], json({"4B464D6750012377", kStoredOnly}));
+}
+
+TEST_F(ApiTest, StatusShowsTheMeterLimitAndUnattributedTitles) {
+  app::LiveStateOptions options;
+  options.max_meters = 1;
+  app::LiveState bounded((now_s - 600) * 1000, options);
+  Api small{{&bounded, [this] { return service; }, &history, nullptr,
+             [this] { return now_s * 1000; }, "9.9"}};
+  bounded.record_decoded(telegram(1, now_s - 9), (now_s - 9) * 1000);
+  core::Telegram second = telegram(1, now_s - 8);
+  second.system_title[7] = 0x01;
+  bounded.record_decoded(second, (now_s - 8) * 1000);
+  core::Telegram junk = telegram(1, now_s - 7);
+  junk.system_title[7] = 0x02;
+  bounded.record_failure(core::DecodeError::kAuthFailed, &junk, (now_s - 7) * 1000);
+  const json s = json::parse(small.get("/api/status", {}).body);
+  EXPECT_EQ(s["meters"]["live"], 1);
+  EXPECT_EQ(s["meters"]["limit"], 1);
+  EXPECT_EQ(s["meters"]["limit_reached"], true);
+  EXPECT_EQ(s["meters"]["beyond_limit_telegrams"], 1);
+  ASSERT_EQ(s["unattributed"]["titles"].size(), 1u);
+  const json& title = s["unattributed"]["titles"][0];
+  EXPECT_EQ(title["title"], "4B464D6750012302");
+  EXPECT_EQ(title["count"], 1);
+  EXPECT_EQ(title["last_error"], core::error_name(core::DecodeError::kAuthFailed));
+  EXPECT_EQ(title["last_seen_age_s"], 7);
+  EXPECT_EQ(title["probably_wrong_key"], false);
 }
 
 TEST_F(ApiTest, UnknownAndInvalidRequests) {

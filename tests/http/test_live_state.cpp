@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 
 namespace meter::app {
@@ -29,6 +30,22 @@ core::Telegram telegram(std::uint32_t counter, std::uint8_t last_title_byte = 0x
 // What the service passes for a failure before the security header: a telegram whose system
 // title was cleared.
 core::Telegram nameless() { return core::Telegram{}; }
+
+// A live state that knows kTitle from SMARTMETER_KEYS: its failures count for it from the start.
+LiveStateOptions configured(std::int64_t no_signal_after_ms = kLimitMs) {
+  LiveStateOptions options;
+  options.no_signal_after_ms = no_signal_after_ms;
+  options.configured = {telegram(0).system_title};
+  return options;
+}
+
+core::Telegram titled(std::uint32_t counter, std::size_t number) {
+  core::Telegram t = telegram(counter);
+  t.system_title[5] = static_cast<std::uint8_t>(number >> 16);
+  t.system_title[6] = static_cast<std::uint8_t>(number >> 8);
+  t.system_title[7] = static_cast<std::uint8_t>(number);
+  return t;
+}
 
 MeterSnapshot only_meter(const LiveSnapshot& snapshot) {
   EXPECT_EQ(snapshot.meters.size(), 1u);
@@ -92,7 +109,7 @@ TEST(LiveState, ReplayDoesNotReplaceTheNewestReading) {
 }
 
 TEST(LiveState, WrongKeyNeedsTwoIntactFramesWithIncreasingCounters) {
-  LiveState live(kStart, kLimitMs);
+  LiveState live(kStart, configured());
   auto t = telegram(500);
   live.record_failure(DecodeError::kWrongKey, &t, kStart + 5000);
   auto one = live.snapshot(kStart + 6000);
@@ -108,7 +125,7 @@ TEST(LiveState, WrongKeyNeedsTwoIntactFramesWithIncreasingCounters) {
 }
 
 TEST(LiveState, AMeterWithoutAConfiguredKeyIsNamedSo) {
-  LiveState live(kStart, kLimitMs);
+  LiveState live(kStart, configured());
   for (std::uint32_t c = 1; c <= 2; ++c) {
     auto t = telegram(c);
     live.record_failure(DecodeError::kNoKey, &t, kStart + c * 5000);
@@ -120,14 +137,14 @@ TEST(LiveState, AMeterWithoutAConfiguredKeyIsNamedSo) {
 
 TEST(LiveState, RepeatedCounterIsNotTakenForAWrongKey) {
   // The same frame again and again (a replay) proves nothing about the key.
-  LiveState live(kStart, kLimitMs);
+  LiveState live(kStart, configured());
   auto t = telegram(500);
   for (int i = 0; i < 4; ++i) live.record_failure(DecodeError::kAuthFailed, &t, kStart + i * 5000);
   EXPECT_NE(only_meter(live.snapshot(kStart + 16000)).diagnosis, Diagnosis::kWrongKey);
 }
 
 TEST(LiveState, CorrectedKeyBringsTheMeterBackToOk) {
-  LiveState live(kStart, kLimitMs);
+  LiveState live(kStart, configured());
   for (std::uint32_t c = 1; c <= 3; ++c) {
     auto t = telegram(c);
     live.record_failure(DecodeError::kWrongKey, &t, kStart + c * 5000);
@@ -203,7 +220,9 @@ TEST(LiveState, NoSignalAfterSilence) {
 }
 
 TEST(LiveState, EachMeterHasItsOwnDiagnosis) {
-  LiveState live(kStart, kLimitMs);
+  LiveStateOptions options;
+  options.configured = {telegram(0, 0x02).system_title};
+  LiveState live(kStart, options);
   std::int64_t t = kStart;
   for (std::uint32_t c = 1; c <= 3; ++c) {
     live.record_decoded(telegram(c, 0x01), t += 1000);
@@ -241,18 +260,147 @@ TEST(LiveState, PlaintextTelegramsAreKnownByTheirMeterNumber) {
   EXPECT_EQ(m.latest->received_at_ms, kStart + 2000);
 }
 
-TEST(LiveState, TooManyMetersGoToTheGlobalBucket) {
-  LiveState live(kStart, kLimitMs);
-  for (std::size_t i = 0; i < LiveState::kMaxMeters + 3; ++i) {
-    core::Telegram t = telegram(1);
-    t.system_title[6] = static_cast<std::uint8_t>(i >> 8);
-    t.system_title[7] = static_cast<std::uint8_t>(i);
-    live.record_decoded(t, kStart + 1000);
-  }
+TEST(LiveState, TooManyMetersAreCountedNotTracked) {
+  LiveStateOptions options;
+  options.max_meters = 5;
+  LiveState live(kStart, options);
+  for (std::size_t i = 0; i < 8; ++i)
+    live.record_decoded(titled(1, i), kStart + 1000 + 10 * static_cast<std::int64_t>(i));
   const auto snapshot = live.snapshot(kStart + 2000);
-  EXPECT_EQ(snapshot.meters.size(), LiveState::kMaxMeters);
+  EXPECT_EQ(snapshot.meters.size(), 5u);
   EXPECT_EQ(snapshot.global.unattributed, 3u);
-  EXPECT_EQ(snapshot.global.received, LiveState::kMaxMeters + 3);
+  EXPECT_EQ(snapshot.global.over_limit, 3u);
+  EXPECT_EQ(snapshot.global.max_meters, 5u);
+  EXPECT_EQ(snapshot.global.limit_reached_ms, kStart + 1050);  // the first one turned away
+  EXPECT_EQ(snapshot.global.received, 8u);
+  // The known ones carry on.
+  live.record_decoded(titled(2, 0), kStart + 3000);
+  EXPECT_EQ(live.snapshot(kStart + 3000).meters[0].decoded, 2u);
+}
+
+TEST(LiveState, JunkTitlesAreNoMetersAndTakeNoPlace) {
+  // Frames that fail to decrypt from thousands of titles (no key needed to send them).
+  LiveStateOptions options;
+  options.max_meters = 3;
+  LiveState live(kStart, options);
+  std::int64_t t = kStart;
+  for (std::size_t i = 0; i < 1000; ++i) {
+    auto junk = titled(7, 0x10000 + i);
+    live.record_failure(DecodeError::kAuthFailed, &junk, t += 10);
+  }
+  auto before = live.snapshot(t);
+  EXPECT_TRUE(before.meters.empty());
+  EXPECT_EQ(before.global.unattributed, 1000u);
+  EXPECT_EQ(before.global.titles.size(), LiveState::kMaxUnattributedTitles);
+  EXPECT_EQ(before.global.titles.front().title, "4B464D67500103E7");  // the newest first
+  EXPECT_EQ(before.global.titles.front().count, 1u);
+  EXPECT_EQ(before.global.titles.front().last_error, DecodeError::kAuthFailed);
+  EXPECT_FALSE(before.global.titles.front().probably_wrong_key);
+
+  live.record_decoded(telegram(1), t += 10);
+  const auto after = live.snapshot(t);
+  const auto m = only_meter(after);
+  EXPECT_EQ(m.meter, kTitle);
+  EXPECT_EQ(m.diagnosis, Diagnosis::kOk);
+  EXPECT_EQ(after.overall, Diagnosis::kOk);
+  EXPECT_EQ(after.global.limit_reached_ms, 0);
+}
+
+TEST(LiveState, ATitleThatFailsAgainOutlastsOneOffJunk) {
+  LiveState live(kStart, kLimitMs);
+  std::int64_t t = kStart;
+  for (std::uint32_t c = 1; c <= 3; ++c) {
+    auto mine = telegram(c);
+    live.record_failure(DecodeError::kWrongKey, &mine, t += 10);
+  }
+  for (std::size_t i = 0; i < 100; ++i) {
+    auto junk = titled(7, 0x10000 + i);
+    live.record_failure(DecodeError::kAuthFailed, &junk, t += 10);
+  }
+  const auto snapshot = live.snapshot(t);
+  const auto& titles = snapshot.global.titles;
+  const auto mine = std::find_if(titles.begin(), titles.end(),
+                                 [](const UnattributedTitle& u) { return u.title == kTitle; });
+  ASSERT_NE(mine, titles.end());
+  EXPECT_EQ(mine->count, 3u);
+  EXPECT_TRUE(mine->probably_wrong_key);
+}
+
+TEST(LiveState, AnUnknownTitleThatNeverDecryptsIsProbablyTheWrongKey) {
+  // Several meters expected (SMARTMETER_KEYS with a default): no meter is made of it, but the
+  // status says what is wrong.
+  LiveState live(kStart, kLimitMs);
+  for (std::uint32_t c = 1; c <= 3; ++c) {
+    auto t = telegram(c);
+    live.record_failure(DecodeError::kWrongKey, &t, kStart + c * 5000);
+  }
+  const auto snapshot = live.snapshot(kStart + 16000);
+  EXPECT_TRUE(snapshot.meters.empty());
+  ASSERT_EQ(snapshot.global.titles.size(), 1u);
+  EXPECT_TRUE(snapshot.global.titles[0].probably_wrong_key);
+  EXPECT_EQ(snapshot.global.diagnosis, Diagnosis::kWrongKey);
+  EXPECT_EQ(snapshot.overall, Diagnosis::kWrongKey);
+  EXPECT_NE(snapshot.global.reason.find(kTitle), std::string::npos) << snapshot.global.reason;
+}
+
+TEST(LiveState, TheSingleExpectedMeterWithAWrongKeyIsAProvisionalMeter) {
+  LiveStateOptions options;
+  options.single_expected_meter = true;
+  LiveState live(kStart, options);
+  auto first = telegram(1);
+  live.record_failure(DecodeError::kWrongKey, &first, kStart + 5000);
+  EXPECT_TRUE(live.snapshot(kStart + 6000).meters.empty());  // one frame proves nothing
+  auto second = telegram(2);
+  live.record_failure(DecodeError::kWrongKey, &second, kStart + 10000);
+  const auto m = only_meter(live.snapshot(kStart + 11000));
+  EXPECT_EQ(m.meter, kTitle);
+  EXPECT_TRUE(m.provisional);
+  EXPECT_EQ(m.diagnosis, Diagnosis::kWrongKey);
+  EXPECT_EQ(m.received, 2u);
+  EXPECT_EQ(m.errors[static_cast<std::size_t>(DecodeError::kWrongKey)], 2u);
+
+  // Another title decodes: the key works, the provisional meter was not ours.
+  live.record_decoded(titled(1, 0x77), kStart + 12000);
+  const auto after = only_meter(live.snapshot(kStart + 13000));
+  EXPECT_EQ(after.meter, "4B464D6750000077");
+  EXPECT_FALSE(after.provisional);
+}
+
+TEST(LiveState, SeveralFailingTitlesMakeNoProvisionalMeter) {
+  LiveStateOptions options;
+  options.single_expected_meter = true;
+  LiveState live(kStart, options);
+  std::int64_t t = kStart;
+  for (std::uint32_t c = 1; c <= 3; ++c) {
+    for (std::size_t n = 1; n <= 2; ++n) {
+      auto failing = titled(c, n);
+      live.record_failure(DecodeError::kWrongKey, &failing, t += 1000);
+    }
+  }
+  // The first to reach two frames became provisional before the second did; after that no more.
+  EXPECT_LE(live.snapshot(t).meters.size(), 1u);
+}
+
+TEST(LiveState, SilentMetersAreEvictedButConfiguredOnesStay) {
+  LiveStateOptions options = configured();
+  options.evict_after_ms = 60'000;
+  LiveState live(kStart, options);
+  live.record_decoded(titled(1, 1), kStart);
+  live.record_decoded(titled(1, 2), kStart + 50'000);
+  EXPECT_EQ(live.snapshot(kStart + 55'000).meters.size(), 3u);  // two heard, one configured
+  // Past the silence: gone from snapshots at once, and from memory at the next telegram.
+  const auto later = live.snapshot(kStart + 61'000);
+  ASSERT_EQ(later.meters.size(), 2u);
+  EXPECT_EQ(later.meters[0].meter, "4B464D6750000002");
+  EXPECT_EQ(later.meters[1].meter, kTitle);
+  EXPECT_TRUE(later.meters[1].configured);
+  live.record_decoded(titled(2, 2), kStart + 62'000);
+  EXPECT_EQ(live.snapshot(kStart + 62'000).global.evicted, 1u);
+  // Back after the eviction: a meter again, counted from scratch.
+  live.record_decoded(titled(2, 1), kStart + 63'000);
+  const auto back = live.snapshot(kStart + 63'000);
+  ASSERT_EQ(back.meters.size(), 3u);
+  EXPECT_EQ(back.meters[0].decoded, 1u);
 }
 
 TEST(LiveState, NamesAndAdviceForEveryDiagnosis) {

@@ -5,6 +5,7 @@
 // replayed frame counters. Afterwards the service runs, the next good telegram is stored, and
 // /metrics and /api/status count every cause exactly as sent (every other cause stays 0).
 // tests/integration/test_bad_input.cpp checks the log lines and the raw archive of such input.
+#include <algorithm>
 #include <random>
 #include <thread>
 
@@ -155,9 +156,10 @@ TEST_F(BadCorpus, ServiceSurvivesAndCountsEveryCauseExactly) {
   EXPECT_EQ(metric_value(metrics, "smartmeter_meter_errors_total",
                          {{"meter", id}, {"cause", "wrong_key"}}),
             2);
+  // The title without a key never decoded: no meter, but listed for the setup view.
   EXPECT_EQ(metric_value(metrics, "smartmeter_meter_errors_total",
                          {{"meter", kTitleC}, {"cause", "no_key"}}),
-            2);
+            -1);
   EXPECT_EQ(metric_value(metrics, "smartmeter_frame_counter_replays_total", {{"meter", id}}), 3);
 
   const json status = http.get_json("/api/status");
@@ -165,6 +167,13 @@ TEST_F(BadCorpus, ServiceSurvivesAndCountsEveryCauseExactly) {
   json want_errors = json::object();
   for (const auto& [cause, count] : expected) want_errors[cause] = count;
   EXPECT_EQ(status["telegrams"]["errors"], want_errors) << status.dump();
+  const json& titles = status["unattributed"]["titles"];
+  const auto keyless_title = std::find_if(titles.begin(), titles.end(),
+                                          [](const json& t) { return t["title"] == kTitleC; });
+  ASSERT_NE(keyless_title, titles.end()) << status.dump();
+  EXPECT_EQ((*keyless_title)["count"], 2);
+  EXPECT_EQ((*keyless_title)["last_error"], "no_key");
+  EXPECT_EQ((*keyless_title)["probably_wrong_key"], true);
   const json health = http.get_json("/api/meters/" + id + "/health");
   EXPECT_EQ(health["replays"], 3);
   EXPECT_EQ(health["diagnosis"], "ok") << health.dump();

@@ -6,7 +6,12 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <map>
 #include <memory>
+#include <optional>
+#include <span>
+#include <string>
 #include <vector>
 
 #include "meter/app/local_time.h"
@@ -132,6 +137,94 @@ inline void run_round_trip(app::ReadingStore& history, app::StatisticsStore& sto
   app::StatisticsUpdater restarted(store);
   ASSERT_TRUE(restarted.update_all());
   expect_rows_match(store, kMeterA, a, app::StatsInterval::kQuarterHour);
+}
+
+// The real store, with a count of the meters each pass looks at (reading_span per meter).
+class VisitCounting final : public app::StatisticsStore {
+ public:
+  explicit VisitCounting(app::StatisticsStore& store) : store_(store) {}
+  std::map<std::string, int> visits;
+
+  app::Outcome open() override { return store_.open(); }
+  app::Outcome meters(std::vector<std::string>& out) override { return store_.meters(out); }
+  app::Outcome meters_since(std::int64_t after_id, std::vector<std::string>& out,
+                            std::int64_t& newest_id) override {
+    return store_.meters_since(after_id, out, newest_id);
+  }
+  app::Outcome reading_span(const std::string& meter,
+                            std::optional<std::pair<std::int64_t, std::int64_t>>& out) override {
+    ++visits[meter];
+    return store_.reading_span(meter, out);
+  }
+  app::Outcome readings(const std::string& meter, std::int64_t from, std::int64_t until,
+                        std::vector<app::Reading>& out) override {
+    return store_.readings(meter, from, until, out);
+  }
+  app::Outcome newest_row_start(const std::string& meter, app::StatsInterval interval,
+                                std::optional<std::int64_t>& out) override {
+    return store_.newest_row_start(meter, interval, out);
+  }
+  app::Outcome upsert(std::span<const app::StatsRow> rows) override { return store_.upsert(rows); }
+  app::Outcome rows(const app::StatsQuery& query, std::vector<app::StatsRow>& out) override {
+    return store_.rows(query, out);
+  }
+  void close() override { store_.close(); }
+  std::string describe() const override { return store_.describe(); }
+
+ private:
+  app::StatisticsStore& store_;
+};
+
+// After a first pass over every meter, a pass looks only at meters with new history rows; a
+// stop request ends a pass before the next meter.
+inline void run_only_changed_meters(app::ReadingStore& history, app::StatisticsStore& real) {
+  ASSERT_TRUE(history.open());
+  ASSERT_TRUE(real.open());
+  const std::int64_t day = app::vienna_day_start_utc(app::days_from_date({2026, 11, 2}));
+  auto a = meter_readings(kMeterA, day, day + 3600, 1);
+  const auto b = meter_readings(kMeterB, day, day + 3600, 1);
+  write_history(history, a);
+  write_history(history, b);
+
+  std::vector<std::string> changed;
+  std::int64_t newest = -1;
+  ASSERT_TRUE(real.meters_since(0, changed, newest));
+  EXPECT_EQ(changed.size(), 2U);
+  EXPECT_GT(newest, 0);
+  const std::int64_t seen = newest;
+  ASSERT_TRUE(real.meters_since(seen, changed, newest));
+  EXPECT_TRUE(changed.empty());
+  EXPECT_EQ(newest, seen);
+
+  VisitCounting store(real);
+  app::StatisticsUpdater updater(store);
+  ASSERT_TRUE(updater.update_once());
+  EXPECT_EQ(store.visits, (std::map<std::string, int>{{kMeterA, 2}, {kMeterB, 2}}));  // 2 kinds
+
+  store.visits.clear();
+  ASSERT_TRUE(updater.update_once());
+  EXPECT_TRUE(store.visits.empty()) << "no new readings: no meter visited";
+
+  const auto more =
+      meter_readings(kMeterA, day + 3600, day + 7200, static_cast<std::uint32_t>(a.size() + 1));
+  write_history(history, more);
+  a.insert(a.end(), more.begin(), more.end());
+  ASSERT_TRUE(updater.update_once());
+  EXPECT_EQ(store.visits, (std::map<std::string, int>{{kMeterA, 2}}));
+  expect_rows_match(real, kMeterA, a, app::StatsInterval::kQuarterHour);
+
+  // Stopping: the pass ends before the next meter and leaves the work for later.
+  const auto later =
+      meter_readings(kMeterB, day + 3600, day + 7200, static_cast<std::uint32_t>(b.size() + 1));
+  write_history(history, later);
+  std::atomic<bool> stop{true};
+  updater.stop_when(&stop);
+  store.visits.clear();
+  ASSERT_TRUE(updater.update_all());
+  EXPECT_TRUE(store.visits.empty());
+  stop = false;
+  ASSERT_TRUE(updater.update_once());
+  EXPECT_EQ(store.visits, (std::map<std::string, int>{{kMeterB, 2}}));
 }
 
 }  // namespace meter::statistics_testing

@@ -85,6 +85,13 @@ TEST(MysqlStatistics, RoundTripMatchesTheComputation) {
   run_round_trip(history, store);
 }
 
+TEST(MysqlStatistics, PassesVisitOnlyMetersWithNewReadings) {
+  REQUIRE_SERVER();
+  storage::MysqlReadingStore history(settings("stats_changed"));
+  storage::MysqlStatisticsStore store(settings("stats_changed"));
+  run_only_changed_meters(history, store);
+}
+
 TEST(MysqlStatistics, UnreachableServerIsAnOutcomeNotACrash) {
   REQUIRE_SERVER();
   storage::MysqlSettings unreachable = settings("stats_unreachable");

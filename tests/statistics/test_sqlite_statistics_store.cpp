@@ -29,6 +29,12 @@ TEST_F(SqliteStatistics, RoundTripMatchesTheComputation) {
   run_round_trip(history, store);
 }
 
+TEST_F(SqliteStatistics, PassesVisitOnlyMetersWithNewReadings) {
+  storage::SqliteReadingStore history(dir_ / "smartmeter.db");
+  storage::SqliteStatisticsStore store(dir_ / "smartmeter.db");
+  run_only_changed_meters(history, store);
+}
+
 TEST_F(SqliteStatistics, WithoutHistoryThereIsNothingToDo) {
   storage::SqliteStatisticsStore store(dir_ / "empty.db");
   app::StatisticsUpdater updater(store);

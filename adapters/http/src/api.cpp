@@ -9,6 +9,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string_view>
 #include <vector>
 
@@ -153,6 +154,7 @@ Response Api::get(const std::string& path, const Params& params) {
     }
     const std::string what = slash == std::string::npos ? "latest" : rest.substr(slash + 1);
     if (!valid_id(id)) return error(400, "meter id must be letters, digits, _ or -");
+    if (auto conflict = claimed_by_several(id)) return *conflict;
     if (what == "latest") return latest(id);
     if (what == "health") return meter_health(id);
     if (what == "power") return power(id, params);
@@ -178,6 +180,27 @@ std::string Api::resolve(const std::string& id, const app::LiveSnapshot& live) {
   return {};
 }
 
+std::optional<Response> Api::claimed_by_several(const std::string& id) {
+  const app::LiveSnapshot live = sources_.live->snapshot(sources_.now_ms());
+  std::set<std::string> titles;
+  for (const auto& m : live.meters) {
+    if (m.meter == id) return std::nullopt;  // a system title names one meter
+    if (!m.meter_number.empty() && m.meter_number == id) titles.insert(m.meter);
+  }
+  std::vector<app::MeterSummary> stored;
+  if (sources_.history != nullptr && !sources_.history->meters(stored)) stored.clear();
+  for (const auto& s : stored) {
+    if (s.meter == id) return std::nullopt;
+    if (!s.meter_number.empty() && s.meter_number == id) titles.insert(s.meter);
+  }
+  if (titles.size() < 2) return std::nullopt;
+  return json_response(
+      409, json{{"error", "meter number " + id + " is claimed by " + std::to_string(titles.size()) +
+                              " system titles: ask for one of them"},
+                {"meter_number", id},
+                {"meters", titles}});
+}
+
 Response Api::cached(const std::string& key, const std::function<Response()>& make) {
   const std::int64_t now = sources_.now_ms();
   {
@@ -192,6 +215,32 @@ Response Api::cached(const std::string& key, const std::function<Response()>& ma
   }
   return response;
 }
+
+namespace {
+
+// How many meters the live state holds, its limit and whether it was hit.
+json meter_limits_json(const app::LiveSnapshot& live) {
+  return {{"live", live.meters.size()},
+          {"limit", live.global.max_meters},
+          {"limit_reached", live.global.limit_reached_ms != 0},
+          {"beyond_limit_telegrams", live.global.over_limit},
+          {"evicted", live.global.evicted}};
+}
+
+// System titles heard but not (yet) meters: what a setup view lists.
+json unattributed_titles_json(const app::GlobalSnapshot& global, std::int64_t now) {
+  json titles = json::array();
+  for (const auto& t : global.titles) {
+    titles.push_back({{"title", t.title},
+                      {"count", t.count},
+                      {"last_error", core::error_name(t.last_error)},
+                      {"last_seen_age_s", age_s(now, t.last_seen_ms)},
+                      {"probably_wrong_key", t.probably_wrong_key}});
+  }
+  return titles;
+}
+
+}  // namespace
 
 Response Api::status() {
   const std::int64_t now = sources_.now_ms();
@@ -224,11 +273,13 @@ Response Api::status() {
                   {"decoded", s.decoded},
                   {"errors", errors_json(errors)},
                   {"last_age_s", age_or_null(now, live.global.last_received_ms)}}},
+                {"meters", meter_limits_json(live)},
                 {"unattributed",
                  {{"received", live.global.unattributed},
                   {"errors", errors_json(live.global.errors)},
                   {"diagnosis", app::diagnosis_name(live.global.diagnosis)},
-                  {"reason", live.global.reason}}}});
+                  {"reason", live.global.reason},
+                  {"titles", unattributed_titles_json(live.global, now)}}}});
 }
 
 Response Api::meters() {

@@ -223,6 +223,40 @@ Outcome MysqlStatisticsStore::meters(std::vector<std::string>& out) {
       [&] { disconnect(); });
 }
 
+Outcome MysqlStatisticsStore::meters_since(std::int64_t after_id, std::vector<std::string>& out,
+                                           std::int64_t& newest_id) {
+  std::lock_guard lock(mutex_);
+  return detail::guarded(
+      "statistics changed meters",
+      [&] {
+        out.clear();
+        newest_id = after_id;
+        if (auto ok = ready(); !ok) return ok;
+        Outcome outcome = Outcome::success();
+        if (!history_exists(outcome)) return outcome;
+        std::optional<std::int64_t> newest;
+        if (!select_rows(connection_, "SELECT MAX(`id`) FROM " + bq(settings_.table),
+                         [&](MYSQL_ROW row) {
+                           if (row[0] != nullptr) newest = std::stoll(row[0]);
+                         })) {
+          return fail("changed meters");
+        }
+        if (!newest || *newest <= after_id) return Outcome::success();
+        newest_id = *newest;
+        // A range of the primary key: only the rows added since.
+        if (!select_rows(connection_,
+                         "SELECT DISTINCT `meter` FROM " + bq(settings_.table) + " WHERE `id` > " +
+                             std::to_string(after_id) + " AND `id` <= " + std::to_string(newest_id),
+                         [&](MYSQL_ROW row) {
+                           if (row[0] != nullptr) out.emplace_back(row[0]);
+                         })) {
+          return fail("changed meters");
+        }
+        return Outcome::success();
+      },
+      [&] { disconnect(); });
+}
+
 Outcome MysqlStatisticsStore::reading_span(
     const std::string& meter, std::optional<std::pair<std::int64_t, std::int64_t>>& out) {
   std::lock_guard lock(mutex_);

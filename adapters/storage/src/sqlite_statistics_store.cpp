@@ -176,6 +176,34 @@ Outcome SqliteStatisticsStore::meters(std::vector<std::string>& out) {
   });
 }
 
+Outcome SqliteStatisticsStore::meters_since(std::int64_t after_id, std::vector<std::string>& out,
+                                            std::int64_t& newest_id) {
+  std::lock_guard lock(mutex_);
+  return detail::guarded("statistics changed meters", [&] {
+    out.clear();
+    newest_id = after_id;
+    if (auto ok = ready(); !ok) return ok;
+    if (!history_exists()) return Outcome::success();
+    Statement newest(db_, "SELECT MAX(\"id\") FROM " + q(history_table_));
+    if (!newest || newest.step() != SQLITE_ROW) return fail("changed meters");
+    if (newest.null(0) || newest.integer(0) <= after_id) return Outcome::success();
+    newest_id = newest.integer(0);
+    // A range of the primary key: only the rows added since.
+    Statement stmt(db_, "SELECT DISTINCT \"meter\" FROM " + q(history_table_) +
+                            " WHERE \"id\" > ? AND \"id\" <= ?");
+    stmt.bind(1, after_id);
+    stmt.bind(2, newest_id);
+    if (!stmt || !stmt.bound()) return fail("changed meters");
+    for (;;) {
+      const int step = stmt.step();
+      if (step == SQLITE_DONE) break;
+      if (step != SQLITE_ROW) return fail("changed meters");
+      out.push_back(stmt.text(0));
+    }
+    return Outcome::success();
+  });
+}
+
 Outcome SqliteStatisticsStore::reading_span(
     const std::string& meter, std::optional<std::pair<std::int64_t, std::int64_t>>& out) {
   std::lock_guard lock(mutex_);

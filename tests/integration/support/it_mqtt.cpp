@@ -152,6 +152,15 @@ std::size_t MqttClient::count(const std::string& topic) const {
   return it == received_.end() ? 0 : it->second.size();
 }
 
+std::map<std::string, std::size_t> MqttClient::counts_under(const std::string& prefix) const {
+  std::lock_guard lock(mutex_);
+  std::map<std::string, std::size_t> out;
+  for (const auto& [topic, messages] : received_) {
+    if (topic.rfind(prefix, 0) == 0) out[topic] = messages.size();
+  }
+  return out;
+}
+
 bool MqttClient::wait_count(const std::string& topic, std::size_t n, milliseconds timeout) {
   std::unique_lock lock(mutex_);
   return arrived_.wait_for(lock, timeout, [&] {

@@ -46,6 +46,9 @@ class MqttClient {
   // Messages received on `topic` so far (in arrival order).
   std::vector<std::string> messages(const std::string& topic) const;
   std::size_t count(const std::string& topic) const;
+  // Messages so far per topic, of the topics that start with `prefix` (after a `prefix#`
+  // subscribe).
+  std::map<std::string, std::size_t> counts_under(const std::string& prefix) const;
   // Waits until `topic` has at least `n` messages; false on timeout.
   bool wait_count(const std::string& topic, std::size_t n, std::chrono::milliseconds timeout);
   // Waits until a message equal to `payload` arrives on `topic` at index >= `from`.

@@ -104,6 +104,9 @@ struct Config {
   std::string http_host = "127.0.0.1";
   unsigned http_port = 8080;            // 0: any free port
   std::int64_t no_signal_seconds = 30;  // diagnosis "no signal" / "stale" after this long
+  // Live state bounds: meters tracked at most, and silence after which a meter leaves it.
+  std::size_t max_meters = 100;
+  std::int64_t evict_silent_seconds = 86400;
 
   // Home Assistant MQTT discovery (retained config messages under <prefix>/sensor/...).
   bool ha_discovery = true;

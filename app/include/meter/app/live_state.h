@@ -4,11 +4,24 @@
 // named diagnosis. Fed by the MQTT thread for every telegram; read by the dashboard, the API and
 // the metrics. Pure (times are passed in, epoch milliseconds) and thread-safe (one mutex).
 //
-// Attribution: a telegram belongs to a meter when it decoded, or when it failed after its system
-// title was read (wrong key, no key, tag mismatch, malformed plaintext). Everything else (checksum
-// errors, truncated frames, text that is not hex) cannot be pinned on a meter and goes to the
-// global bucket. With exactly one known meter, the global bucket's recent errors count for that
-// meter's diagnosis too (one meter, one line: its noise is that meter's noise).
+// Meters earn their place: a system title becomes a meter only when a telegram from it decoded,
+// or when it is named in SMARTMETER_KEYS (configured meters exist from the start and are never
+// evicted). A failure (wrong key, tag mismatch, malformed plaintext) counts for a meter when its
+// system title is one; a failure from any other title is unattributed, and the title is kept in a
+// small bounded list (count, last error, last seen) for the setup view. Everything else (checksum
+// errors, truncated frames, text that is not hex) cannot be pinned on a meter at all. With exactly
+// one known meter, the unattributed errors count for that meter's diagnosis too (one meter, one
+// line: its noise is that meter's noise).
+//
+// Wrong key without a meter: a listed title whose newest frames are intact, with increasing frame
+// counters, and never decrypted is flagged "probably the wrong key". With only SMARTMETER_KEY set
+// (one expected meter) and no meter known yet, the one such title becomes a provisional meter so
+// that its diagnosis (wrong_key) reaches the dashboard and Home Assistant; it is dropped as soon
+// as another title decodes (the key works, so that title was someone else's).
+//
+// Bounds: at most `max_meters` meters (further titles' readings are still stored, but not shown
+// live; counted, and the moment the limit was first hit is kept); a meter silent for
+// `evict_after_ms` leaves the live state (its history stays in the database).
 //
 // Diagnosis, first match wins (window = the last kWindowEvents telegrams within kWindowMs):
 //   no signal  nothing received (from this meter) for more than `no_signal_after_ms`
@@ -66,7 +79,18 @@ struct MeterSnapshot {
   std::uint64_t replays = 0;             // telegrams whose counter did not increase
   std::optional<std::uint32_t> last_frame_counter;
   Diagnosis diagnosis = Diagnosis::kNoSignal;
-  std::string reason;  // why this diagnosis, in plain words
+  std::string reason;        // why this diagnosis, in plain words
+  bool configured = false;   // named in SMARTMETER_KEYS
+  bool provisional = false;  // the expected meter, known only from frames that did not decrypt
+};
+
+// A system title that sent telegrams but is no meter (none of its telegrams decoded).
+struct UnattributedTitle {
+  std::string title;  // 16 hex digits
+  std::uint64_t count = 0;
+  core::DecodeError last_error = core::DecodeError::kNotHex;
+  std::int64_t last_seen_ms = 0;
+  bool probably_wrong_key = false;  // intact frames, increasing counters, none decrypted
 };
 
 struct GlobalSnapshot {
@@ -77,6 +101,11 @@ struct GlobalSnapshot {
   ErrorCounts errors{};            // of those
   Diagnosis diagnosis = Diagnosis::kNoSignal;
   std::string reason;
+  std::vector<UnattributedTitle> titles;  // newest first, at most kMaxUnattributedTitles
+  std::size_t max_meters = 0;
+  std::uint64_t over_limit = 0;       // decoded telegrams of titles beyond the meter limit
+  std::int64_t limit_reached_ms = 0;  // when the limit was first hit, 0: never
+  std::uint64_t evicted = 0;          // meters that left the live state after a silence
 };
 
 struct LiveSnapshot {
@@ -115,15 +144,25 @@ struct ServiceStatus {
   std::uint64_t journal_damaged_stretches = 0;
 };
 
+struct LiveStateOptions {
+  std::int64_t no_signal_after_ms = 30'000;
+  std::size_t max_meters = 100;               // SMARTMETER_MAX_METERS
+  std::int64_t evict_after_ms = 86'400'000;   // SMARTMETER_EVICT_SILENT_SECONDS; 0: never
+  std::vector<core::SystemTitle> configured;  // titles named in SMARTMETER_KEYS
+  bool single_expected_meter = false;         // only SMARTMETER_KEY: one meter expected
+};
+
 class LiveState {
  public:
   static constexpr std::size_t kWindowEvents = 64;
   static constexpr std::int64_t kWindowMs = 10 * 60 * 1000;
   static constexpr std::uint64_t kNoiseMinErrors = 3;
   static constexpr std::size_t kWrongKeyMinFrames = 2;
-  static constexpr std::size_t kMaxMeters = 64;  // more system titles go to the global bucket
+  static constexpr std::size_t kMaxUnattributedTitles = 16;
+  static constexpr std::int64_t kSweepEveryMs = 1000;
 
   explicit LiveState(std::int64_t started_ms, std::int64_t no_signal_after_ms = 30'000);
+  LiveState(std::int64_t started_ms, LiveStateOptions options);
 
   // A telegram that decoded.
   void record_decoded(const core::Telegram& telegram, std::int64_t now_ms);
@@ -136,10 +175,10 @@ class LiveState {
 
  private:
   enum class Outcome : std::uint8_t { kDecoded, kLineError, kKeyError, kOtherError };
-  struct Event {
+  struct Event {  // 16 bytes: a window of them is kept per meter
     std::int64_t at_ms = 0;
-    Outcome outcome = Outcome::kDecoded;
     std::uint32_t frame_counter = 0;
+    Outcome outcome = Outcome::kDecoded;
     bool has_counter = false;
     core::DecodeError error = core::DecodeError::kNotHex;  // when the outcome is an error
   };
@@ -158,18 +197,35 @@ class LiveState {
     std::string reason;
   };
 
+  struct UnknownTitle {
+    MeterKey key{};
+    std::uint64_t count = 0;
+    std::int64_t last_seen_ms = 0;
+    std::size_t key_run = 0;  // newest key failures in a row with increasing counters
+    Event last{};
+  };
+
   static void push(std::deque<Event>& events, const Event& event);
-  MeterState* meter_for(const MeterKey& key);
+  static std::string text_of(const MeterKey& key);
+  MeterState* meter_for(const MeterKey& key, std::int64_t now_ms);
+  // Notes a failure of a title that is no meter; may make it the provisional expected meter.
+  MeterState* note_unknown(const MeterKey& key, const Event& event);
+  void sweep(std::int64_t now_ms);
+  bool evictable(const MeterState& state, std::int64_t now_ms) const;
   Verdict judge(std::int64_t last_received_ms, std::int64_t last_decoded_ms, bool ever_decoded,
                 const std::deque<Event>& events, const std::deque<Event>* shared_line,
                 std::int64_t now_ms) const;
 
   std::int64_t started_ms_;
   std::int64_t no_signal_after_ms_;
+  LiveStateOptions options_;
   mutable std::mutex mutex_;
   std::map<MeterKey, MeterState> meters_;
   GlobalSnapshot global_;
   std::deque<Event> global_events_;  // unattributed telegrams only
+  std::vector<UnknownTitle> unknown_;
+  std::optional<MeterKey> provisional_;  // the provisional expected meter, if any
+  std::int64_t last_sweep_ms_ = 0;
 };
 
 }  // namespace meter::app

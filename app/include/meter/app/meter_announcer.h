@@ -5,12 +5,16 @@
 //     turns out to be single-phase (its L2/L3 entities removed);
 //   - the meter's diagnosis (ok / no_signal / line_noise / wrong_key / stale) as retained text on
 //     its diagnosis topic whenever it changes;
-//   - one log line per diagnosis change, with advice.
+//   - one log line per diagnosis change, with advice;
+//   - once: that the meter limit was reached; once per system title (up to kMaxTitleLogs) that
+//     its intact frames do not decrypt (probably the wrong key) while it is no meter.
+// Meters that leave the live state (evicted) are forgotten here too: the state stays bounded.
 // Driven by snapshots of LiveState; call update() about once a second from one thread.
 #pragma once
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 
 #include "meter/app/ha_discovery.h"
@@ -23,6 +27,11 @@ class MeterAnnouncer {
  public:
   // `discovery` false: only the diagnosis topic and the log.
   MeterAnnouncer(HaDiscoveryOptions options, bool discovery, MqttConnection& mqtt);
+
+  static constexpr std::size_t kMaxTitleLogs = 64;
+  // MQTT messages per update at most: thousands of new meters do not hold up the caller's
+  // thread (the service's main loop, which also watches for SIGTERM) for long.
+  static constexpr std::size_t kMaxPublishesPerUpdate = 2000;
 
   void update(const LiveSnapshot& snapshot);
 
@@ -39,12 +48,17 @@ class MeterAnnouncer {
   };
 
   bool publish_all(const std::vector<HaMessage>& messages);
+  void log_service_notes(const GlobalSnapshot& global);
+  void forget_gone(const std::vector<MeterSnapshot>& meters);
   HaMeter ha_meter(const MeterSnapshot& meter) const;
 
   HaDiscoveryOptions options_;
   bool discovery_;
   MqttConnection& mqtt_;
   std::map<std::string, Known> meters_;
+  bool limit_logged_ = false;
+  std::size_t budget_ = 0;  // messages this update may still publish
+  std::set<std::string> titles_logged_;
   std::uint64_t reconnects_seen_ = 0;
   std::uint64_t published_ = 0;
 };

@@ -8,10 +8,12 @@
 // keyed by (meter, intervalStart). No vendor types.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <limits>
 #include <map>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <utility>
@@ -47,6 +49,10 @@ class StatisticsStore {
   virtual Outcome open() = 0;
   // The meters that have readings in history.
   virtual Outcome meters(std::vector<std::string>& out) = 0;
+  // The meters with history rows whose id (auto-increment) is above `after_id`, and the highest
+  // id now (`newest_id`, `after_id` when there are no rows): what changed since a last look.
+  virtual Outcome meters_since(std::int64_t after_id, std::vector<std::string>& out,
+                               std::int64_t& newest_id) = 0;
   // Oldest and newest reading timestamp of a meter; nullopt when it has none.
   virtual Outcome reading_span(const std::string& meter,
                                std::optional<std::pair<std::int64_t, std::int64_t>>& out) = 0;
@@ -67,7 +73,9 @@ class StatisticsStore {
 
 // Keeps the statistics tables up to date with history: per meter and interval kind it
 // recomputes from the newest stored row (which may have been open) onwards, in chunks of
-// `chunk_days` local days, reading history incrementally. One instance per thread.
+// `chunk_days` local days, reading history incrementally. The first pass visits every meter;
+// later passes only the meters with history rows added since (and those with backlog left), so
+// that idle meters cost nothing. One instance per thread.
 class StatisticsUpdater {
  public:
   explicit StatisticsUpdater(StatisticsStore& store, StatsOptions options = {},
@@ -79,6 +87,9 @@ class StatisticsUpdater {
   Outcome update_once(std::size_t* rows_written = nullptr);
   // Passes until everything is up to date (for `smartmeter stats --update`).
   Outcome update_all(std::size_t* rows_written = nullptr);
+  // A pass ends early (between meters or chunks, as a success that leaves work) once `*stop` is
+  // true: the service's shutdown does not wait for a pass over many meters.
+  void stop_when(const std::atomic<bool>* stop) { stop_ = stop; }
 
  private:
   Outcome update_meter(const std::string& meter, StatsInterval interval, std::size_t& rows,
@@ -88,8 +99,14 @@ class StatisticsUpdater {
   StatsOptions options_;
   std::int64_t chunk_days_;
   std::size_t max_chunks_;
+  bool stopping() const { return stop_ != nullptr && stop_->load(); }
+
   bool opened_ = false;
   bool more_ = false;  // the last pass left work for the next
+  const std::atomic<bool>* stop_ = nullptr;
+  bool visited_all_ = false;      // a pass over every meter has completed
+  std::int64_t seen_id_ = 0;      // history rows up to this id are accounted for
+  std::set<std::string> behind_;  // meters with backlog left by the last pass
   // Where the last pass stopped per (meter, interval): lets a pass walk past a hole that has
   // no rows to restart from.
   std::map<std::pair<std::string, StatsInterval>, std::int64_t> cursors_;

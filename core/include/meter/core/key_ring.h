@@ -26,6 +26,14 @@ class KeyRing {
   // Keys for this meter, else the default, else nullptr.
   const MeterKeys* find(const SystemTitle& system_title) const;
   bool empty() const { return !default_ && entries_.empty(); }
+  bool has_default() const { return default_.has_value(); }
+  // The system titles that have keys of their own, in the order they were added.
+  std::vector<SystemTitle> titles() const {
+    std::vector<SystemTitle> out;
+    out.reserve(entries_.size());
+    for (const auto& entry : entries_) out.push_back(entry.first);
+    return out;
+  }
 
  private:
   std::optional<MeterKeys> default_;

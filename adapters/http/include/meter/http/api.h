@@ -13,14 +13,17 @@
 //   GET /metrics                        Prometheus text format
 //   GET /healthz                        200 when MQTT is connected and the database writable
 //
-// {id} is a system title (16 hex digits) or a meter number. Days and months are Vienna local
-// time (meter/app/local_time.h). Errors are JSON {"error": "..."} with a 4xx/5xx status.
+// {id} is a system title (16 hex digits) or a meter number; a meter number that two or more
+// system titles claim is answered 409 {"error", "meter_number", "meters": [titles]}. Days and
+// months are Vienna local time (meter/app/local_time.h). Errors are JSON {"error": "..."} with a
+// 4xx/5xx status.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "meter/app/history_query.h"
@@ -76,6 +79,8 @@ class Api {
   Response daily(const std::string& id, const Params& params);
   Response peak(const std::string& id, const Params& params);
   Response statistics(const std::string& id, const Params& params);
+  // 409 listing the system titles when `id` is a meter number that several of them claim.
+  std::optional<Response> claimed_by_several(const std::string& id);
   // Resolves a system title or meter number to the stored meter id; empty if unknown.
   std::string resolve(const std::string& id, const app::LiveSnapshot& live);
   // Cached for kCacheMs: the daily and peak answers read weeks of history.
