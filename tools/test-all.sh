@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
 # The project's test command: installs dependencies, checks formatting, builds
 # and tests with GCC (preset dev) and with Clang + ASan/UBSan (preset asan),
+# cross-builds for the Raspberry Pi (arm64) and runs tests under qemu-user,
 # checks the ESP8266 firmware size and builds the real firmware image (with
 # ../shared/esp8266-kit where present). Stops at the first failure.
 #
 # Environment:
 #   SKIP_ASAN=1   skip the sanitizer build for a quicker local run
+#   SKIP_ARM=1    skip the Raspberry Pi (arm64) cross build and its emulated tests
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 SKIP_ASAN=${SKIP_ASAN:-0}
+SKIP_ARM=${SKIP_ARM:-0}
 JOBS=2
-total_steps=6
+total_steps=7
 
 current_step=""
 step_number=0
@@ -108,17 +111,32 @@ else
   end_step
 fi
 
-# e. firmware size --------------------------------------------------------------
+# e. Raspberry Pi ------------------------------------------------------------------
+# Everything but the integration label, which runs its one end-to-end test here: the
+# service's pipeline (MQTT in, MariaDB and SQLite rows, JSON out) with the arm64 binary.
+# The other integration tests cover the same code as the native build does and would add
+# ARM_CI_LEAVES_OUT minutes under emulation; tools/arm-build.sh arm64 runs them all.
+begin_step "Raspberry Pi arm64 (cross build, qemu-user tests)"
+if [[ "$SKIP_ARM" == 1 ]]; then
+  echo "SKIP_ARM=1: skipping the arm64 build"
+  end_step skipped
+else
+  JOBS=$JOBS bash tools/arm-build.sh arm64 \
+    -L '^(unit|golden|cli|storage|mariadb|integration)$' -R 'ARM_CI_REGEX'
+  end_step
+fi
+
+# f. firmware size --------------------------------------------------------------
 begin_step "ESP8266 firmware size (freestanding core)"
 bash tools/firmware-size.sh
 end_step
 
-# f. the real firmware image ---------------------------------------------------
+# g. the real firmware image ---------------------------------------------------
 begin_step "ESP8266 firmware image (Arduino core 3.1.2, ../shared/esp8266-kit)"
 bash tools/firmware-image.sh
 end_step
 
-# g. summary --------------------------------------------------------------------
+# h. summary --------------------------------------------------------------------
 echo
 echo "=================================================================="
 echo "=== test-all summary"
