@@ -15,9 +15,10 @@
 # 3. test: ctest runs each test program through qemu-<arch>-static -L <sysroot>; tests that
 #    start smartmeter run it through build/<arch>/smartmeter-emulated. MQTT and MariaDB are
 #    the host's own mosquitto and mariadbd, started by the tests as in the native build.
-#    Without ctest arguments it runs every test but the ESP8266 firmware's (labels firmware,
-#    compat: they test the ESP's sketch against a host shim, not the Pi) and the browser
-#    test; `none` builds only. Example: ... arm64 -L 'unit|golden'
+#    Without ctest arguments it runs the labels unit, golden, cli, storage, mariadb,
+#    integration (security included) and fuzz-replay: every test but the ESP8266 firmware's
+#    (they test the ESP's sketch against a host shim, not the Pi) and the browser test.
+#    `none` builds only. Example: ... arm64 -L '^(unit|golden)$'
 #
 # Needs (tools/install-deps.sh): crossbuild-essential-arm64/-armhf, qemu-user-static, and the
 # architecture known to apt (dpkg --add-architecture arm64 && apt-get update).
@@ -39,7 +40,7 @@ esac
 shift
 jobs=${JOBS:-2}
 if [[ $# -eq 0 ]]; then
-  ctest_args=(-LE '^(firmware|compat|browser)$')
+  ctest_args=(-L '^(unit|golden|cli|storage|mariadb|integration|fuzz-replay)$')
 else
   ctest_args=("$@")
 fi
@@ -124,11 +125,14 @@ cmake -S . -B "$build_dir" -G Ninja \
     cat "$build_dir.configure.log" >&2
     fail "configure failed"
   }
-# smartmeter and the tests of the service (tests/firmware and tests/compat are the ESP's).
+# smartmeter, the tests of the service (tests/firmware and tests/compat are the ESP's) and
+# the fuzz corpus replays.
 targets=(smartmeter)
 for dir in unit app golden cli storage statistics simulate http integration security; do
   targets+=("tests/$dir/all")
 done
+mapfile -t -O ${#targets[@]} targets < <(ninja -C "$build_dir" -t targets all |
+  grep -E '^fuzz_[a-z0-9_]+_replay: phony' | cut -d: -f1)
 cmake --build "$build_dir" -j"$jobs" --target "${targets[@]}"
 build_seconds=$((SECONDS - started))
 say "build: $(file -b "$build_dir/smartmeter" | cut -d, -f1-2) in ${build_seconds}s"
