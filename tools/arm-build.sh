@@ -135,7 +135,8 @@ mapfile -t -O ${#targets[@]} targets < <(ninja -C "$build_dir" -t targets all |
   grep -E '^fuzz_[a-z0-9_]+_replay: phony' | cut -d: -f1)
 cmake --build "$build_dir" -j"$jobs" --target "${targets[@]}"
 build_seconds=$((SECONDS - started))
-say "build: $(file -b "$build_dir/smartmeter" | cut -d, -f1-2) in ${build_seconds}s"
+machine=$("$triple-readelf" -h "$build_dir/smartmeter" | sed -n 's/^ *Machine: *//p')
+say "build: $build_dir/smartmeter ($machine) in ${build_seconds}s"
 
 # 3. test -------------------------------------------------------------------------------
 test_seconds=0

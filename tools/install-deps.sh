@@ -114,9 +114,9 @@ apt_step() {
 for arch in "${new_architectures[@]}"; do
   apt_step "adding the package architecture $arch" dpkg --add-architecture "$arch"
 done
-echo "install-deps: missing ${#missing[@]} package(s): ${missing[*]}"
 apt_step "running apt-get update" apt-get update
 if [[ ${#missing[@]} -gt 0 ]]; then
+  echo "install-deps: missing ${#missing[@]} package(s): ${missing[*]}"
   apt_step "installing the missing packages" \
     apt-get install -y --no-install-recommends "${missing[@]}"
 fi
