@@ -8,7 +8,8 @@ set -euo pipefail
 # INSTALL_DEPS_PROFILE selects how much (default: all):
 #   build  what building build/smartmeter needs (the Dockerfile's build stage)
 #   run    build + the local broker, its clients and sqlite3 (tools/quickstart.sh)
-#   all    run + tests, benchmarks, browser test, ESP8266 cross compiler (tools/test-all.sh)
+#   all    run + tests, benchmarks, browser test, ESP8266 cross compiler, Raspberry Pi cross
+#          compilers and qemu-user (tools/test-all.sh, tools/arm-build.sh)
 #   package  build + the .deb and container tools (tools/build-deb.sh, test-deb.sh, test-compose.sh)
 profile=${INSTALL_DEPS_PROFILE:-all}
 if [[ ! "$profile" =~ ^(build|run|all|package)$ ]]; then
@@ -46,7 +47,18 @@ if [[ "$profile" == all ]]; then
   chromium
   # ESP8266 cross compiler for the firmware size check
   gcc-xtensa-lx106 binutils-xtensa-lx106 picolibc-xtensa-lx106-elf
+  # Raspberry Pi cross builds, their tests run under qemu-user (tools/arm-build.sh)
+  crossbuild-essential-arm64 crossbuild-essential-armhf qemu-user-static
   )
+fi
+
+# tools/arm-build.sh lets apt resolve and download the Pi's libraries into a sysroot under
+# build/: apt must know the architectures. Nothing of them is installed into the host.
+new_architectures=()
+if [[ "$profile" == all ]]; then
+  for arch in arm64 armhf; do
+    grep -qx "$arch" <<<"$(dpkg --print-foreign-architectures)" || new_architectures+=("$arch")
+  done
 fi
 
 missing=()
@@ -75,7 +87,7 @@ install_web_packages() {
   npm ci --prefix "$web" --no-audit --no-fund --loglevel=error
 }
 
-if [[ ${#missing[@]} -eq 0 ]]; then
+if [[ ${#missing[@]} -eq 0 && ${#new_architectures[@]} -eq 0 ]]; then
   echo "install-deps: all ${#packages[@]} packages are already installed; nothing to do."
   install_web_packages
   exit 0
@@ -107,9 +119,14 @@ apt_step() {
   fi
 }
 
-echo "install-deps: missing ${#missing[@]} package(s): ${missing[*]}"
+for arch in "${new_architectures[@]}"; do
+  apt_step "adding the package architecture $arch" dpkg --add-architecture "$arch"
+done
 apt_step "running apt-get update" apt-get update
-apt_step "installing the missing packages" \
-  apt-get install -y --no-install-recommends "${missing[@]}"
+if [[ ${#missing[@]} -gt 0 ]]; then
+  echo "install-deps: missing ${#missing[@]} package(s): ${missing[*]}"
+  apt_step "installing the missing packages" \
+    apt-get install -y --no-install-recommends "${missing[@]}"
+fi
 echo "install-deps: done; apt output is in $log"
 install_web_packages
