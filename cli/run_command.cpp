@@ -22,6 +22,7 @@
 #include "meter/crypto/openssl_gcm_cipher.h"
 #include "meter/http/http_server.h"
 #include "meter/mqtt/paho_connection.h"
+#include "meter/serial/serial_reader.h"
 #include "meter/storage/mysql_history_query.h"
 #include "meter/storage/mysql_reading_store.h"
 #include "meter/storage/mysql_statistics_store.h"
@@ -155,12 +156,17 @@ int run_service(const ServiceOptions& options) {
     warn_if_readable_by_others(config->sqlite_file.string(), "your meter readings");
   }
   auto store = make_store(*config);
+  // With a serial device the meter is read directly; the broker only takes the values.
+  const bool serial_input = !config->serial_device.empty();
+  const std::string input =
+      serial_input ? "serial " + config->serial_device + " (" + config->serial_format.text() + ")"
+                   : "topic " + config->subscription_topic();
   mqtt_adapter::PahoMqttConnection mqtt(
       {config->mqtt_uri(), config->mqtt_client_id, config->mqtt_user, config->mqtt_password,
-       config->mqtt_tls_ca_file, config->subscription_topic(), config->status_topic});
-  spdlog::info("smartmeter run: broker {}, topic {}, storage {}, journal {}", config->mqtt_uri(),
-               config->subscription_topic(), store->describe(),
-               (config->data_dir / "journal").string());
+       config->mqtt_tls_ca_file, serial_input ? "" : config->subscription_topic(),
+       config->status_topic});
+  spdlog::info("smartmeter run: broker {}, {}, storage {}, journal {}", config->mqtt_uri(), input,
+               store->describe(), (config->data_dir / "journal").string());
   app::Service service(*config, *store, mqtt, journal, cipher_factory());
   const auto statistics = start_statistics_updates(*config);  // every minute, own connection
 
@@ -189,7 +195,16 @@ int run_service(const ServiceOptions& options) {
                    v6 ? "[" + config->http_host + "]" : config->http_host, web.port());
     }
   }
+  // Serial telegrams take the MQTT messages' road: journal, decoder, tables, topics.
+  serial::SerialReader reader(config->serial_device, config->serial_format);
+  if (serial_input) {
+    reader.start([&service, &config](const std::string& hex) {
+      service.on_message({"serial:" + config->serial_device, hex});
+    });
+  }
   const int status = service.run(g_stop);
+  reader.stop();
+  if (serial_input) spdlog::info("serial: {}", reader.stats().summary());
   web.stop();
   return status;
 }

@@ -55,6 +55,9 @@ const std::vector<std::string> kSettings = {
     // Live state bounds (meters).
     "SMARTMETER_MAX_METERS",
     "SMARTMETER_EVICT_SILENT_SECONDS",
+    // Direct serial input (USB M-Bus adapter).
+    "SMARTMETER_SERIAL",
+    "SMARTMETER_SERIAL_FORMAT",
 };
 
 // Read by the command line before the settings are loaded.
@@ -589,6 +592,16 @@ Config read_settings(const Settings& s, const std::string& host_name, const Load
   }
   c.max_meters = static_cast<std::size_t>(s.integer("SMARTMETER_MAX_METERS", 100, 1, 1'000'000));
   c.evict_silent_seconds = s.integer("SMARTMETER_EVICT_SILENT_SECONDS", 86400, 5, 366 * 86400);
+  c.serial_device = s.text("SMARTMETER_SERIAL", "");
+  const std::string serial_format = s.text("SMARTMETER_SERIAL_FORMAT", c.serial_format.text());
+  const auto format = parse_serial_format(serial_format);
+  if (!format) {
+    throw ConfigError("SMARTMETER_SERIAL_FORMAT",
+                      "'" + serial_format +
+                          "' is not a serial format such as '2400 8E1' (baud rate, data bits 5-8, "
+                          "parity N, E or O, stop bits 1 or 2)");
+  }
+  c.serial_format = *format;
   return c;
 }
 
@@ -664,7 +677,32 @@ std::string describe_config(const Config& c) {
   line("SMARTMETER_HA_PREFIX", c.ha_prefix);
   line("SMARTMETER_MAX_METERS", std::to_string(c.max_meters));
   line("SMARTMETER_EVICT_SILENT_SECONDS", std::to_string(c.evict_silent_seconds));
+  line("SMARTMETER_SERIAL", c.serial_device);
+  line("SMARTMETER_SERIAL_FORMAT", c.serial_format.text());
   return out.str();
+}
+
+std::string SerialFormat::text() const {
+  return std::to_string(baud) + " " + std::to_string(data_bits) + parity +
+         std::to_string(stop_bits);
+}
+
+std::optional<SerialFormat> parse_serial_format(const std::string& text) {
+  static const unsigned kBauds[] = {300, 600, 1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200};
+  std::istringstream in(text);
+  SerialFormat format;
+  std::string frame;
+  std::string rest;
+  if (!(in >> format.baud >> frame) || (in >> rest) || frame.size() != 3) return std::nullopt;
+  if (std::find(std::begin(kBauds), std::end(kBauds), format.baud) == std::end(kBauds))
+    return std::nullopt;
+  format.data_bits = static_cast<unsigned>(frame[0] - '0');
+  format.parity = static_cast<char>(std::toupper(static_cast<unsigned char>(frame[1])));
+  format.stop_bits = static_cast<unsigned>(frame[2] - '0');
+  if (format.data_bits < 5 || format.data_bits > 8) return std::nullopt;
+  if (format.parity != 'N' && format.parity != 'E' && format.parity != 'O') return std::nullopt;
+  if (format.stop_bits != 1 && format.stop_bits != 2) return std::nullopt;
+  return format;
 }
 
 }  // namespace meter::app

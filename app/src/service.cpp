@@ -434,8 +434,10 @@ int Service::run(const std::atomic<bool>& stop, std::chrono::milliseconds drain_
     syncer.join();
     return 1;
   }
-  spdlog::info("running: {} -> {} and {}", config_.subscription_topic(), config_.values_topic,
-               store_.describe());
+  spdlog::info("running: {} -> {} and {}",
+               config_.serial_device.empty() ? config_.subscription_topic()
+                                             : "serial " + config_.serial_device,
+               config_.values_topic, store_.describe());
 
   auto last_stats = now();
   auto last_tick = now();

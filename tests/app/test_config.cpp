@@ -424,5 +424,42 @@ TEST(Config, SharedSubscriptionTopic) {
   EXPECT_EQ(c.subscription_topic(), "$share/decoders/sensors/smartmeter");
 }
 
+TEST(Config, SerialInputIsOffByDefaultAndEvnsFormatIsTheDefault) {
+  const Config c = load({{"SMARTMETER_KEY", kKey}});
+  EXPECT_EQ(c.serial_device, "");
+  EXPECT_EQ(c.serial_format.text(), "2400 8E1");
+}
+
+TEST(Config, SerialDeviceAndFormatAreRead) {
+  const Config c = load({{"SMARTMETER_KEY", kKey},
+                         {"SMARTMETER_SERIAL", "/dev/ttyUSB0"},
+                         {"SMARTMETER_SERIAL_FORMAT", "9600 8n1"}});
+  EXPECT_EQ(c.serial_device, "/dev/ttyUSB0");
+  EXPECT_EQ(c.serial_format.baud, 9600u);
+  EXPECT_EQ(c.serial_format.data_bits, 8u);
+  EXPECT_EQ(c.serial_format.parity, 'N');
+  EXPECT_EQ(c.serial_format.stop_bits, 1u);
+  EXPECT_NE(describe_config(c).find("SMARTMETER_SERIAL=/dev/ttyUSB0  # environment"),
+            std::string::npos);
+  EXPECT_NE(describe_config(c).find("SMARTMETER_SERIAL_FORMAT=9600 8N1  # environment"),
+            std::string::npos);
+}
+
+TEST(Config, AMalformedSerialFormatIsAnErrorNamingTheSetting) {
+  for (const char* bad :
+       {"2400", "2400 8X1", "2401 8E1", "2400 9E1", "2400 8E3", "8E1 2400", "2400 8E1 extra"}) {
+    const std::string error =
+        error_of({{"SMARTMETER_KEY", kKey}, {"SMARTMETER_SERIAL_FORMAT", bad}});
+    EXPECT_NE(error.find("SMARTMETER_SERIAL_FORMAT"), std::string::npos) << bad << ": " << error;
+  }
+  EXPECT_TRUE(parse_serial_format("2400 7O2").has_value());
+}
+
+TEST(Config, AMisspeltSerialSettingIsNamed) {
+  const Config c = load({{"SMARTMETER_KEY", kKey}, {"SMARTMETER_SERIALL", "/dev/ttyUSB0"}});
+  ASSERT_FALSE(c.warnings.empty());
+  EXPECT_NE(c.warnings.front().find("SMARTMETER_SERIAL"), std::string::npos) << c.warnings.front();
+}
+
 }  // namespace
 }  // namespace meter::app

@@ -54,7 +54,9 @@ app::Outcome PahoMqttConnection::start(Handler handler) {
     if (connects_++ > 0) ++reconnects_;
     spdlog::info("mqtt: connected to {} as {}", settings_.uri, settings_.client_id);
     try {
-      client_->subscribe(settings_.subscribe_topic, kQosAtLeastOnce);
+      // No topic: telegrams come from elsewhere (a serial port); the broker only takes values.
+      if (!settings_.subscribe_topic.empty())
+        client_->subscribe(settings_.subscribe_topic, kQosAtLeastOnce);
       client_->publish(settings_.status_topic, "online", kQosAtLeastOnce, true);
     } catch (const mqtt::exception& error) {
       spdlog::warn("mqtt: subscribing to {} failed: {}", settings_.subscribe_topic, error.what());

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -59,6 +60,18 @@ struct LoadOptions {
 
 enum class StorageKind { kSqlite, kMysql };
 
+// A serial line's format, as SMARTMETER_SERIAL_FORMAT writes it: "2400 8E1" (baud rate, data
+// bits, parity N/E/O, stop bits).
+struct SerialFormat {
+  unsigned baud = 2400;
+  unsigned data_bits = 8;
+  char parity = 'E';
+  unsigned stop_bits = 1;
+  std::string text() const;
+};
+// Parses "2400 8E1"; nullopt when it is not such a format (or names an unsupported baud rate).
+std::optional<SerialFormat> parse_serial_format(const std::string& text);
+
 struct Config {
   // Where each setting that was given came from (name -> origin), for describe_config().
   std::map<std::string, std::string> origins;
@@ -92,6 +105,11 @@ struct Config {
   std::string values_topic = "sensors/smartmeter/values";
   std::string status_topic = "sensors/smartmeter/status";
   std::string shared_group;  // subscribe to $share/<group>/<raw_topic> when set
+
+  // SMARTMETER_SERIAL: read the meter from this serial device (a USB M-Bus adapter) instead of
+  // the raw MQTT topic; empty: MQTT input.
+  std::string serial_device;
+  SerialFormat serial_format;
 
   std::int64_t debounce_seconds = 300;
   std::int64_t raw_retention_days = 30;  // 0 keeps raw telegrams forever

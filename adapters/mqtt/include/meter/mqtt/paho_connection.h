@@ -25,8 +25,8 @@ struct MqttSettings {
   std::string client_id;
   std::string user;
   std::string password;
-  std::string tls_ca_file;  // with ssl://: verify the broker against this CA (else system CAs)
-  std::string subscribe_topic;
+  std::string tls_ca_file;      // with ssl://: verify the broker against this CA (else system CAs)
+  std::string subscribe_topic;  // empty: subscribe to nothing (publish only)
   std::string status_topic;
 };
 
