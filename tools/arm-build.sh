@@ -128,7 +128,7 @@ cmake -S . -B "$build_dir" -G Ninja \
 # smartmeter, the tests of the service (tests/firmware is the ESP's; tests/browser has no
 # programs) and the fuzz corpus replays.
 targets=(smartmeter)
-for dir in core json app golden cli storage http integration security; do
+for dir in core crypto json app golden cli storage http integration security; do
   targets+=("tests/$dir/all")
 done
 mapfile -t -O ${#targets[@]} targets < <(ninja -C "$build_dir" -t targets all |
