@@ -4,6 +4,10 @@
 
 #include <CLI/CLI.hpp>
 #include <memory>
+#include <optional>
+#include <string>
+
+#include "meter/core/key_ring.h"
 
 namespace meter::app {
 struct Config;
@@ -16,10 +20,17 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitDecodeFailed = 1;
 inline constexpr int kExitUsage = 2;
 
+// The keys given as --key and --auth-key (32 hex digits each); nullopt after a message on stderr
+// naming `command` when one is malformed.
+std::optional<core::MeterKeys> keys_from_options(const std::string& command,
+                                                 const std::string& key_hex,
+                                                 const std::string& auth_key_hex);
+
 void add_decode_command(CLI::App& app, int& exit_status);
 void add_run_command(CLI::App& app, int& exit_status);
 void add_simulate_command(CLI::App& app, int& exit_status);
 void add_stats_command(CLI::App& app, int& exit_status);
+void add_check_command(CLI::App& app, int& exit_status);
 
 // Updates the statistics tables every minute in a thread until the returned object is destroyed
 // (`smartmeter run`).
