@@ -297,7 +297,7 @@ void add_run_command(CLI::App& app, int& exit_status) {
   command->add_flag("--print-config", options->print_config,
                     "Print the effective settings (secrets masked), each with where its value came "
                     "from, and exit");
-  command->footer("Settings are listed in the README (section \"Settings\").");
+  command->footer("Settings are listed in docs/settings.md.");
   command->callback([options, &exit_status] { exit_status = run_service(*options); });
 
   auto replay_options = std::make_shared<ServiceOptions>();

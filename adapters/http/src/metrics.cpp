@@ -99,7 +99,7 @@ std::string metrics_text(const app::ServiceStatus& s, const app::LiveSnapshot& l
   w.family("smartmeter_telegrams_decoded_total", "counter", "Telegrams decoded.");
   w.sample(s.decoded);
   w.family("smartmeter_telegram_errors_total", "counter",
-           "Telegrams rejected, by cause (see the README's error table).");
+           "Telegrams rejected, by cause (see docs/decoding.md).");
   for (int i = 0; i < core::kDecodeErrorCount; ++i) {
     const auto error = static_cast<core::DecodeError>(i);
     std::uint64_t count = s.errors[static_cast<std::size_t>(i)];
