@@ -1,28 +1,29 @@
 // SPDX-License-Identifier: MIT
-// StatisticsStore on MySQL / MariaDB (MariaDB Connector/C): its own connection from the same
-// settings as MysqlReadingStore, reads `<schema>.<table>` (history) and upserts the statistics
-// tables (names in app/statistics_store.h, columns in stats_schema.h; InnoDB, PRIMARY KEY
-// (meter, intervalStart)). Creates the schema and the tables when missing. A connection lost
-// between calls is noticed by a ping and opened again. Calls are serialised by a mutex; no
-// exception escapes.
+// StatisticsStore on the service's SQLite file: its own connection (5 s busy timeout, so it
+// waits for the service's writer), reads `<table>` (history) and upserts the statistics tables
+// (see app/statistics_store.h for their names; columns in stats_schema.h). Calls are serialised by
+// a mutex; no exception escapes.
 #pragma once
 
+#include <filesystem>
+#include <memory>
 #include <mutex>
 #include <string>
 
 #include "meter/app/statistics_store.h"
-#include "meter/storage/mysql_reading_store.h"
-
-struct st_mysql;
 
 namespace meter::storage {
 
-class MysqlStatisticsStore final : public app::StatisticsStore {
+namespace sqlite {
+class Connection;
+}
+
+class SqliteStatisticsStore final : public app::StatisticsStore {
  public:
-  explicit MysqlStatisticsStore(MysqlSettings settings);
-  ~MysqlStatisticsStore() override;
-  MysqlStatisticsStore(const MysqlStatisticsStore&) = delete;
-  MysqlStatisticsStore& operator=(const MysqlStatisticsStore&) = delete;
+  explicit SqliteStatisticsStore(std::filesystem::path file, std::string history_table = "history");
+  ~SqliteStatisticsStore() override;
+  SqliteStatisticsStore(const SqliteStatisticsStore&) = delete;
+  SqliteStatisticsStore& operator=(const SqliteStatisticsStore&) = delete;
 
   app::Outcome open() override;
   app::Outcome meters(std::vector<std::string>& out) override;
@@ -41,17 +42,14 @@ class MysqlStatisticsStore final : public app::StatisticsStore {
 
  private:
   app::Outcome ready();
-  app::Outcome run(const std::string& sql);
-  app::Outcome fail(const std::string& context);
-  bool history_exists(app::Outcome& outcome);
-  std::string quoted(const std::string& text);
-  void disconnect();
+  app::Outcome upsert_interval(std::span<const app::StatsRow> rows, app::StatsInterval interval);
 
-  MysqlSettings settings_;
+  std::filesystem::path file_;
+  std::string history_table_;
   app::StatsTableNames tables_;
   std::string invalid_;
   mutable std::mutex mutex_;
-  st_mysql* connection_ = nullptr;
+  std::unique_ptr<sqlite::Connection> db_;
   bool schema_ready_ = false;
 };
 

@@ -1,26 +1,31 @@
 // SPDX-License-Identifier: MIT
-// StatisticsStore on the service's SQLite file: its own connection (5 s busy timeout, so it
-// waits for the service's writer), reads `<table>` (history) and upserts the statistics tables
-// (see app/statistics_store.h for their names; columns in stats_schema.h). Calls are serialised by
-// a mutex; no exception escapes.
+// StatisticsStore on MySQL / MariaDB (MariaDB Connector/C): its own connection from the same
+// settings as MysqlReadingStore, reads `<schema>.<table>` (history) and upserts the statistics
+// tables (names in app/statistics_store.h, columns in stats_schema.h; InnoDB, PRIMARY KEY
+// (meter, intervalStart)). Creates the schema and the tables when missing. A connection lost
+// between calls is noticed by a ping and opened again. Calls are serialised by a mutex; no
+// exception escapes.
 #pragma once
 
-#include <filesystem>
+#include <memory>
 #include <mutex>
 #include <string>
 
 #include "meter/app/statistics_store.h"
-
-struct sqlite3;
+#include "meter/storage/mysql_settings.h"
 
 namespace meter::storage {
 
-class SqliteStatisticsStore final : public app::StatisticsStore {
+namespace mysql {
+class Connection;
+}
+
+class MysqlStatisticsStore final : public app::StatisticsStore {
  public:
-  explicit SqliteStatisticsStore(std::filesystem::path file, std::string history_table = "history");
-  ~SqliteStatisticsStore() override;
-  SqliteStatisticsStore(const SqliteStatisticsStore&) = delete;
-  SqliteStatisticsStore& operator=(const SqliteStatisticsStore&) = delete;
+  explicit MysqlStatisticsStore(MysqlSettings settings);
+  ~MysqlStatisticsStore() override;
+  MysqlStatisticsStore(const MysqlStatisticsStore&) = delete;
+  MysqlStatisticsStore& operator=(const MysqlStatisticsStore&) = delete;
 
   app::Outcome open() override;
   app::Outcome meters(std::vector<std::string>& out) override;
@@ -39,16 +44,17 @@ class SqliteStatisticsStore final : public app::StatisticsStore {
 
  private:
   app::Outcome ready();
-  app::Outcome exec(const std::string& sql);
-  app::Outcome fail(const std::string& context);
-  bool history_exists();
+  app::Outcome ensure_tables();
+  app::Outcome fail(const std::string& context);  // and disconnects
+  bool history_exists(app::Outcome& outcome);
+  std::string upsert_interval(std::span<const app::StatsRow> rows, app::StatsInterval interval);
+  void disconnect();
 
-  std::filesystem::path file_;
-  std::string history_table_;
+  MysqlSettings settings_;
   app::StatsTableNames tables_;
   std::string invalid_;
   mutable std::mutex mutex_;
-  sqlite3* db_ = nullptr;
+  std::unique_ptr<mysql::Connection> connection_;
   bool schema_ready_ = false;
 };
 
