@@ -91,18 +91,25 @@ Outcome MysqlReadingStore::ready() {
   return Outcome::success();
 }
 
-Outcome MysqlReadingStore::open() {
+template <typename Body>
+Outcome MysqlReadingStore::serialised(const char* operation, Body&& body) {
   return detail::guarded(
-      "open",
+      operation,
       [&] {
         std::lock_guard lock(mutex_);
-        schema_ready_ = false;
-        return ready();
+        return body();
       },
       [&] {
         std::lock_guard lock(mutex_);
         connection_->close();
       });
+}
+
+Outcome MysqlReadingStore::open() {
+  return serialised("open", [&] {
+    schema_ready_ = false;
+    return ready();
+  });
 }
 
 std::string MysqlReadingStore::write_readings(std::span<const app::Reading> rows) {
@@ -160,130 +167,101 @@ std::string MysqlReadingStore::write_raw(std::span<const app::RawTelegram> rows)
 }
 
 Outcome MysqlReadingStore::write(const app::StoredBatch& batch) {
-  return detail::guarded(
-      "write",
-      [&] {
-        std::lock_guard lock(mutex_);
-        if (auto up = ready(); !up) return up;
-        if (batch.readings.empty() && batch.raw.empty() && batch.debounced.empty() &&
-            batch.debounced_if_absent.empty()) {
-          return Outcome::success();
-        }
-        const std::string error = connection_->transaction([&] {
-          std::string failure = write_readings(batch.readings);
-          if (failure.empty()) failure = write_debounced(batch.debounced, true);
-          if (failure.empty()) failure = write_debounced(batch.debounced_if_absent, false);
-          if (failure.empty()) failure = write_raw(batch.raw);
-          return failure;
-        });
-        if (error.empty()) return Outcome::success();
-        if (connection_->schema_gone()) schema_ready_ = false;
-        connection_->close();
-        return Outcome::failure("write to " + settings_.schema + "." + settings_.table +
-                                " failed: " + error);
-      },
-      [&] {
-        std::lock_guard lock(mutex_);
-        connection_->close();
-      });
+  return serialised("write", [&] {
+    if (auto up = ready(); !up) return up;
+    if (batch.readings.empty() && batch.raw.empty() && batch.debounced.empty() &&
+        batch.debounced_if_absent.empty()) {
+      return Outcome::success();
+    }
+    const std::string error = connection_->transaction([&] {
+      std::string failure = write_readings(batch.readings);
+      if (failure.empty()) failure = write_debounced(batch.debounced, true);
+      if (failure.empty()) failure = write_debounced(batch.debounced_if_absent, false);
+      if (failure.empty()) failure = write_raw(batch.raw);
+      return failure;
+    });
+    if (error.empty()) return Outcome::success();
+    if (connection_->schema_gone()) schema_ready_ = false;
+    connection_->close();
+    return Outcome::failure("write to " + settings_.schema + "." + settings_.table +
+                            " failed: " + error);
+  });
 }
 
 Outcome MysqlReadingStore::readings_to_debounce(std::int64_t interval_s, std::int64_t not_before,
                                                 std::vector<app::Reading>& out) {
-  return detail::guarded(
-      "readings_to_debounce",
-      [&] {
-        std::lock_guard lock(mutex_);
-        out.clear();
-        if (auto up = ready(); !up) return up;
-        std::string sql =
-            "SELECT " + detail::identifier_list(detail::reading_select_columns(), '`', "h.") +
-            " FROM " + table_ref("") +
-            " AS h LEFT JOIN (SELECT `meter`, MAX(`bucket_start`) AS last_bucket FROM " +
-            table_ref(detail::kDebouncedSuffix) +
-            " WHERE `meter` <> '' AND `bucket_start` IS NOT NULL GROUP BY `meter`) AS d"
-            " ON d.`meter` = h.`meter`"
-            " WHERE h.`meter` <> '' AND h.`timestamp` >= ";
-        detail::append_number(sql, not_before);
-        sql += " AND (d.last_bucket IS NULL OR h.`timestamp` >= d.last_bucket + ";
-        detail::append_number(sql, interval_s);
-        sql += ") ORDER BY h.`meter`, h.`timestamp`, h.`frame_counter`";
-        const std::string error = connection_->select(sql, [&](const mysql::Row& row) {
-          app::Reading reading;
-          reading.meter = row.text(0);
-          reading.frame_counter = static_cast<std::uint32_t>(row.integer(1));
-          reading.timestamp = row.integer(2);
-          reading.meter_time = row.text(3);
-          reading.meter_number = row.text(4);
-          reading.received_at_ms = row.integer(5);
-          for (std::size_t i = 0; i < core::kQuantityCount; ++i) {
-            reading.values[i] = row.real(detail::kReadingSelectValue0 + i);
-          }
-          out.push_back(std::move(reading));
-        });
-        if (!error.empty()) {
-          out.clear();
-          return fail("readings_to_debounce");
-        }
-        return Outcome::success();
-      },
-      [&] {
-        std::lock_guard lock(mutex_);
-        connection_->close();
-      });
+  return serialised("readings_to_debounce", [&] {
+    out.clear();
+    if (auto up = ready(); !up) return up;
+    std::string sql = "SELECT " +
+                      detail::identifier_list(detail::reading_select_columns(), '`', "h.") +
+                      " FROM " + table_ref("") +
+                      " AS h LEFT JOIN (SELECT `meter`, MAX(`bucket_start`) AS last_bucket FROM " +
+                      table_ref(detail::kDebouncedSuffix) +
+                      " WHERE `meter` <> '' AND `bucket_start` IS NOT NULL GROUP BY `meter`) AS d"
+                      " ON d.`meter` = h.`meter`"
+                      " WHERE h.`meter` <> '' AND h.`timestamp` >= ";
+    detail::append_number(sql, not_before);
+    sql += " AND (d.last_bucket IS NULL OR h.`timestamp` >= d.last_bucket + ";
+    detail::append_number(sql, interval_s);
+    sql += ") ORDER BY h.`meter`, h.`timestamp`, h.`frame_counter`";
+    const std::string error = connection_->select(sql, [&](const mysql::Row& row) {
+      app::Reading reading;
+      reading.meter = row.text(0);
+      reading.frame_counter = static_cast<std::uint32_t>(row.integer(1));
+      reading.timestamp = row.integer(2);
+      reading.meter_time = row.text(3);
+      reading.meter_number = row.text(4);
+      reading.received_at_ms = row.integer(5);
+      for (std::size_t i = 0; i < core::kQuantityCount; ++i) {
+        reading.values[i] = row.real(detail::kReadingSelectValue0 + i);
+      }
+      out.push_back(std::move(reading));
+    });
+    if (!error.empty()) {
+      out.clear();
+      return fail("readings_to_debounce");
+    }
+    return Outcome::success();
+  });
 }
 
 Outcome MysqlReadingStore::raw_after(std::int64_t after_id, std::size_t limit,
                                      std::vector<app::RawTelegram>& out, std::int64_t& next_id) {
-  return detail::guarded(
-      "raw_after",
-      [&] {
-        std::lock_guard lock(mutex_);
-        out.clear();
-        if (auto up = ready(); !up) return up;
-        std::string sql = "SELECT `id`, `received_at`, `meter`, `error`, `payload` FROM " +
-                          table_ref(detail::kRawSuffix) + " WHERE `id` > ";
-        detail::append_number(sql, after_id);
-        sql += " ORDER BY `id` LIMIT " + std::to_string(limit);
-        std::int64_t last = next_id;
-        const std::string error = connection_->select(sql, [&](const mysql::Row& row) {
-          last = row.integer(0);
-          out.push_back({row.integer(1), row.text(4), row.text(2), row.text(3)});
-        });
-        if (!error.empty()) {
-          out.clear();
-          return fail("raw_after");
-        }
-        next_id = last;
-        return Outcome::success();
-      },
-      [&] {
-        std::lock_guard lock(mutex_);
-        connection_->close();
-      });
+  return serialised("raw_after", [&] {
+    out.clear();
+    if (auto up = ready(); !up) return up;
+    std::string sql = "SELECT `id`, `received_at`, `meter`, `error`, `payload` FROM " +
+                      table_ref(detail::kRawSuffix) + " WHERE `id` > ";
+    detail::append_number(sql, after_id);
+    sql += " ORDER BY `id` LIMIT " + std::to_string(limit);
+    std::int64_t last = next_id;
+    const std::string error = connection_->select(sql, [&](const mysql::Row& row) {
+      last = row.integer(0);
+      out.push_back({row.integer(1), row.text(4), row.text(2), row.text(3)});
+    });
+    if (!error.empty()) {
+      out.clear();
+      return fail("raw_after");
+    }
+    next_id = last;
+    return Outcome::success();
+  });
 }
 
 Outcome MysqlReadingStore::purge_raw_before(std::int64_t received_at_ms) {
-  return detail::guarded(
-      "purge_raw_before",
-      [&] {
-        std::lock_guard lock(mutex_);
-        if (auto up = ready(); !up) return up;
-        // In chunks: one huge DELETE would hold locks and undo log for a long time.
-        std::string sql =
-            "DELETE FROM " + table_ref(detail::kRawSuffix) + " WHERE `received_at` < ";
-        detail::append_number(sql, received_at_ms);
-        sql += " ORDER BY `id` LIMIT " + std::to_string(kPurgeChunkRows);
-        for (;;) {
-          if (!connection_->run(sql).empty()) return fail("purge_raw_before");
-          if (connection_->affected_rows() < kPurgeChunkRows) break;
-        }
-        return Outcome::success();
-      },
-      [&] {
-        std::lock_guard lock(mutex_);
-        connection_->close();
-      });
+  return serialised("purge_raw_before", [&] {
+    if (auto up = ready(); !up) return up;
+    // In chunks: one huge DELETE would hold locks and undo log for a long time.
+    std::string sql = "DELETE FROM " + table_ref(detail::kRawSuffix) + " WHERE `received_at` < ";
+    detail::append_number(sql, received_at_ms);
+    sql += " ORDER BY `id` LIMIT " + std::to_string(kPurgeChunkRows);
+    for (;;) {
+      if (!connection_->run(sql).empty()) return fail("purge_raw_before");
+      if (connection_->affected_rows() < kPurgeChunkRows) break;
+    }
+    return Outcome::success();
+  });
 }
 
 void MysqlReadingStore::close() {

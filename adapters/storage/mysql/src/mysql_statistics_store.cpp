@@ -99,175 +99,139 @@ Outcome MysqlStatisticsStore::ready() {
   return Outcome::success();
 }
 
-Outcome MysqlStatisticsStore::open() {
+template <typename Body>
+Outcome MysqlStatisticsStore::serialised(const char* operation, Body&& body) {
   std::lock_guard lock(mutex_);
   return detail::guarded(
-      "open statistics", [&] { return ready(); }, [&] { disconnect(); });
+      operation,
+      [&] {
+        if (auto ok = ready(); !ok) return ok;
+        return body();
+      },
+      [&] { disconnect(); });
 }
 
-bool MysqlStatisticsStore::history_exists(Outcome& outcome) {
-  bool exists = false;
-  if (!connection_
-           ->select("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA=" +
-                        connection_->quoted(settings_.schema) +
-                        " AND TABLE_NAME=" + connection_->quoted(settings_.table),
-                    [&](const Row&) { exists = true; })
-           .empty()) {
-    outcome = fail("history table");
-  }
-  return exists;
+template <typename OnRow>
+Outcome MysqlStatisticsStore::query(const char* context, const std::string& sql, OnRow&& on_row) {
+  if (connection_->select(sql, on_row).empty()) return Outcome::success();
+  return fail(context);
+}
+
+Outcome MysqlStatisticsStore::open() {
+  return serialised("open statistics", [] { return Outcome::success(); });
+}
+
+Outcome MysqlStatisticsStore::history_exists(bool& exists) {
+  exists = false;
+  return query("history table",
+               "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA=" +
+                   connection_->quoted(settings_.schema) +
+                   " AND TABLE_NAME=" + connection_->quoted(settings_.table),
+               [&](const Row&) { exists = true; });
 }
 
 Outcome MysqlStatisticsStore::meters(std::vector<std::string>& out) {
-  std::lock_guard lock(mutex_);
-  return detail::guarded(
-      "statistics meters",
-      [&] {
-        out.clear();
-        if (auto ok = ready(); !ok) return ok;
-        Outcome outcome = Outcome::success();
-        if (!history_exists(outcome)) return outcome;
-        // One index lookup per meter instead of a scan of all readings.
-        for (std::string after;;) {
-          std::optional<std::string> next;
-          if (!connection_
-                   ->select("SELECT MIN(`meter`) FROM " + bq(settings_.table) +
+  out.clear();
+  return serialised("statistics meters", [&] {
+    bool exists = false;
+    if (auto checked = history_exists(exists); !checked || !exists) return checked;
+    // One index lookup per meter instead of a scan of all readings.
+    for (std::string after;;) {
+      std::optional<std::string> next;
+      if (auto read = query("meters",
+                            "SELECT MIN(`meter`) FROM " + bq(settings_.table) +
                                 " WHERE `meter` > " + connection_->quoted(after),
                             [&](const Row& row) {
                               if (!row.null(0)) next = row.text(0);
-                            })
-                   .empty()) {
-            return fail("meters");
-          }
-          if (!next) break;
-          after = *next;
-          out.push_back(after);
-        }
-        return Outcome::success();
-      },
-      [&] { disconnect(); });
+                            });
+          !read) {
+        return read;
+      }
+      if (!next) break;
+      after = *next;
+      out.push_back(after);
+    }
+    return Outcome::success();
+  });
 }
 
 Outcome MysqlStatisticsStore::meters_since(std::int64_t after_id, std::vector<std::string>& out,
                                            std::int64_t& newest_id) {
-  std::lock_guard lock(mutex_);
-  return detail::guarded(
-      "statistics changed meters",
-      [&] {
-        out.clear();
-        newest_id = after_id;
-        if (auto ok = ready(); !ok) return ok;
-        Outcome outcome = Outcome::success();
-        if (!history_exists(outcome)) return outcome;
-        std::optional<std::int64_t> newest;
-        if (!connection_
-                 ->select("SELECT MAX(`id`) FROM " + bq(settings_.table),
-                          [&](const Row& row) { newest = row.optional_integer(0); })
-                 .empty()) {
-          return fail("changed meters");
-        }
-        if (!newest || *newest <= after_id) return Outcome::success();
-        newest_id = *newest;
-        // A range of the primary key: only the rows added since.
-        if (!connection_
-                 ->select("SELECT DISTINCT `meter` FROM " + bq(settings_.table) + " WHERE `id` > " +
-                              std::to_string(after_id) +
-                              " AND `id` <= " + std::to_string(newest_id),
-                          [&](const Row& row) {
-                            if (!row.null(0)) out.push_back(row.text(0));
-                          })
-                 .empty()) {
-          return fail("changed meters");
-        }
-        return Outcome::success();
-      },
-      [&] { disconnect(); });
+  out.clear();
+  newest_id = after_id;
+  return serialised("statistics changed meters", [&] {
+    bool exists = false;
+    if (auto checked = history_exists(exists); !checked || !exists) return checked;
+    std::optional<std::int64_t> newest;
+    if (auto read = query("changed meters", "SELECT MAX(`id`) FROM " + bq(settings_.table),
+                          [&](const Row& row) { newest = row.optional_integer(0); });
+        !read) {
+      return read;
+    }
+    if (!newest || *newest <= after_id) return Outcome::success();
+    newest_id = *newest;
+    // A range of the primary key: only the rows added since.
+    return query("changed meters",
+                 "SELECT DISTINCT `meter` FROM " + bq(settings_.table) + " WHERE `id` > " +
+                     std::to_string(after_id) + " AND `id` <= " + std::to_string(newest_id),
+                 [&](const Row& row) {
+                   if (!row.null(0)) out.push_back(row.text(0));
+                 });
+  });
 }
 
 Outcome MysqlStatisticsStore::reading_span(
     const std::string& meter, std::optional<std::pair<std::int64_t, std::int64_t>>& out) {
-  std::lock_guard lock(mutex_);
-  return detail::guarded(
-      "statistics reading span",
-      [&] {
-        out.reset();
-        if (auto ok = ready(); !ok) return ok;
-        Outcome outcome = Outcome::success();
-        if (!history_exists(outcome)) return outcome;
-        if (!connection_
-                 ->select("SELECT MIN(`timestamp`), MAX(`timestamp`) FROM " + bq(settings_.table) +
-                              " WHERE `meter`=" + connection_->quoted(meter),
-                          [&](const Row& row) {
-                            const auto low = row.optional_integer(0);
-                            const auto high = row.optional_integer(1);
-                            if (low && high) out.emplace(*low, *high);
-                          })
-                 .empty()) {
-          return fail("reading span");
-        }
-        return Outcome::success();
-      },
-      [&] { disconnect(); });
+  out.reset();
+  return serialised("statistics reading span", [&] {
+    bool exists = false;
+    if (auto checked = history_exists(exists); !checked || !exists) return checked;
+    return query("reading span",
+                 "SELECT MIN(`timestamp`), MAX(`timestamp`) FROM " + bq(settings_.table) +
+                     " WHERE `meter`=" + connection_->quoted(meter),
+                 [&](const Row& row) {
+                   const auto low = row.optional_integer(0);
+                   const auto high = row.optional_integer(1);
+                   if (low && high) out.emplace(*low, *high);
+                 });
+  });
 }
 
 Outcome MysqlStatisticsStore::readings(const std::string& meter, std::int64_t from,
                                        std::int64_t until, std::vector<app::Reading>& out) {
-  std::lock_guard lock(mutex_);
-  return detail::guarded(
-      "statistics readings",
-      [&] {
-        out.clear();
-        if (auto ok = ready(); !ok) return ok;
-        Outcome outcome = Outcome::success();
-        if (!history_exists(outcome)) return outcome;
-        using core::Quantity;
-        const std::string sql =
-            "SELECT " + detail::identifier_list(detail::stats_reading_columns(), '`') + " FROM " +
-            bq(settings_.table) + " WHERE `meter`=" + connection_->quoted(meter) +
-            " AND `timestamp`>=" + std::to_string(std::max<std::int64_t>(0, from)) +
-            " AND `timestamp`<" + std::to_string(detail::clamp_bound(until)) +
-            " ORDER BY `timestamp`";
-        if (!connection_
-                 ->select(sql,
-                          [&](const Row& row) {
-                            app::Reading& reading = out.emplace_back();
-                            reading.meter = meter;
-                            reading.timestamp = row.integer(0);
-                            std::size_t column = 1;
-                            for (const Quantity quantity :
-                                 {Quantity::kEnergyImport, Quantity::kEnergyExport,
-                                  Quantity::kPowerImport, Quantity::kPowerExport}) {
-                              reading.values[static_cast<std::size_t>(quantity)] =
-                                  row.real(column++);
-                            }
-                          })
-                 .empty()) {
-          return fail("readings");
-        }
-        return Outcome::success();
-      },
-      [&] { disconnect(); });
+  out.clear();
+  return serialised("statistics readings", [&] {
+    bool exists = false;
+    if (auto checked = history_exists(exists); !checked || !exists) return checked;
+    using core::Quantity;
+    const std::string sql =
+        "SELECT " + detail::identifier_list(detail::stats_reading_columns(), '`') + " FROM " +
+        bq(settings_.table) + " WHERE `meter`=" + connection_->quoted(meter) +
+        " AND `timestamp`>=" + std::to_string(std::max<std::int64_t>(0, from)) +
+        " AND `timestamp`<" + std::to_string(detail::clamp_bound(until)) + " ORDER BY `timestamp`";
+    return query("readings", sql, [&](const Row& row) {
+      app::Reading& reading = out.emplace_back();
+      reading.meter = meter;
+      reading.timestamp = row.integer(0);
+      std::size_t column = 1;
+      for (const Quantity quantity : {Quantity::kEnergyImport, Quantity::kEnergyExport,
+                                      Quantity::kPowerImport, Quantity::kPowerExport}) {
+        reading.values[static_cast<std::size_t>(quantity)] = row.real(column++);
+      }
+    });
+  });
 }
 
 Outcome MysqlStatisticsStore::newest_row_start(const std::string& meter,
                                                app::StatsInterval interval,
                                                std::optional<std::int64_t>& out) {
-  std::lock_guard lock(mutex_);
-  return detail::guarded(
-      "statistics newest row",
-      [&] {
-        out.reset();
-        if (auto ok = ready(); !ok) return ok;
-        if (!connection_
-                 ->select("SELECT MAX(`intervalStart`) FROM " + bq(tables_.of(interval)) +
-                              " WHERE `meter`=" + connection_->quoted(meter),
-                          [&](const Row& row) { out = row.optional_integer(0); })
-                 .empty()) {
-          return fail("newest row");
-        }
-        return Outcome::success();
-      },
-      [&] { disconnect(); });
+  out.reset();
+  return serialised("statistics newest row", [&] {
+    return query("newest row",
+                 "SELECT MAX(`intervalStart`) FROM " + bq(tables_.of(interval)) +
+                     " WHERE `meter`=" + connection_->quoted(meter),
+                 [&](const Row& row) { out = row.optional_integer(0); });
+  });
 }
 
 std::string MysqlStatisticsStore::upsert_interval(std::span<const app::StatsRow> rows,
@@ -289,61 +253,42 @@ std::string MysqlStatisticsStore::upsert_interval(std::span<const app::StatsRow>
 }
 
 Outcome MysqlStatisticsStore::upsert(std::span<const app::StatsRow> rows) {
-  std::lock_guard lock(mutex_);
-  return detail::guarded(
-      "statistics upsert",
-      [&] {
-        if (auto ok = ready(); !ok) return ok;
-        if (rows.empty()) return Outcome::success();
-        const std::string error = connection_->transaction([&] {
-          std::string failure = upsert_interval(rows, app::StatsInterval::kQuarterHour);
-          if (failure.empty()) failure = upsert_interval(rows, app::StatsInterval::kDay);
-          return failure;
-        });
-        if (error.empty()) return Outcome::success();
-        disconnect();
-        return Outcome::failure("query: " + error);
-      },
-      [&] { disconnect(); });
+  return serialised("statistics upsert", [&] {
+    if (rows.empty()) return Outcome::success();
+    const std::string error = connection_->transaction([&] {
+      std::string failure = upsert_interval(rows, app::StatsInterval::kQuarterHour);
+      if (failure.empty()) failure = upsert_interval(rows, app::StatsInterval::kDay);
+      return failure;
+    });
+    if (error.empty()) return Outcome::success();
+    disconnect();
+    return Outcome::failure("query: " + error);
+  });
 }
 
 Outcome MysqlStatisticsStore::rows(const app::StatsQuery& query, std::vector<app::StatsRow>& out) {
-  std::lock_guard lock(mutex_);
-  return detail::guarded(
-      "statistics rows",
-      [&] {
-        out.clear();
-        if (auto ok = ready(); !ok) return ok;
-        std::string sql =
-            "SELECT " + detail::identifier_list(detail::stats_column_names(), '`') + " FROM " +
-            bq(tables_.of(query.interval)) +
-            " WHERE `intervalStart`>=" + std::to_string(detail::clamp_bound(query.from)) +
-            " AND `intervalStart`<" + std::to_string(detail::clamp_bound(query.until));
-        if (!query.meter.empty()) sql += " AND `meter`=" + connection_->quoted(query.meter);
-        sql += " ORDER BY `meter`,`intervalStart`";
-        if (!connection_
-                 ->select(sql,
-                          [&](const Row& values) {
-                            app::StatsRow& row = out.emplace_back();
-                            row.interval = query.interval;
-                            row.meter = values.text(0);
-                            row.start = values.integer(1);
-                            row.end = values.integer(2);
-                            std::size_t column = detail::kStatsFirstValueColumn;
-                            for (app::OptionalValue* value : detail::stats_values(row)) {
-                              *value = values.real(column++);
-                            }
-                            row.samples = values.integer(column++);
-                            row.coverage = values.real(column++).value_or(0);
-                            row.gap = values.integer(column++) != 0;
-                            row.complete = values.integer(column++) != 0;
-                          })
-                 .empty()) {
-          return fail("rows");
-        }
-        return Outcome::success();
-      },
-      [&] { disconnect(); });
+  out.clear();
+  return serialised("statistics rows", [&] {
+    std::string sql = "SELECT " + detail::identifier_list(detail::stats_column_names(), '`') +
+                      " FROM " + bq(tables_.of(query.interval)) +
+                      " WHERE `intervalStart`>=" + std::to_string(detail::clamp_bound(query.from)) +
+                      " AND `intervalStart`<" + std::to_string(detail::clamp_bound(query.until));
+    if (!query.meter.empty()) sql += " AND `meter`=" + connection_->quoted(query.meter);
+    sql += " ORDER BY `meter`,`intervalStart`";
+    return this->query("rows", sql, [&](const Row& values) {
+      app::StatsRow& row = out.emplace_back();
+      row.interval = query.interval;
+      row.meter = values.text(0);
+      row.start = values.integer(1);
+      row.end = values.integer(2);
+      std::size_t column = detail::kStatsFirstValueColumn;
+      for (app::OptionalValue* value : detail::stats_values(row)) *value = values.real(column++);
+      row.samples = values.integer(column++);
+      row.coverage = values.real(column++).value_or(0);
+      row.gap = values.integer(column++) != 0;
+      row.complete = values.integer(column++) != 0;
+    });
+  });
 }
 
 void MysqlStatisticsStore::close() {

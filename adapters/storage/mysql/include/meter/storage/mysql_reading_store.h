@@ -58,6 +58,9 @@ class MysqlReadingStore final : public app::ReadingStore {
   std::string describe() const override;
 
  private:
+  // Runs `body` under the lock; an exception closes the connection.
+  template <typename Body>
+  app::Outcome serialised(const char* operation, Body&& body);
   app::Outcome ready();                           // connected and schema checked
   app::Outcome fail(const std::string& context);  // and disconnects
   // Each "" on success, else the server's message.

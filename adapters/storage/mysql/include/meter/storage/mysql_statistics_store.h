@@ -43,10 +43,16 @@ class MysqlStatisticsStore final : public app::StatisticsStore {
   std::string describe() const override;
 
  private:
+  // Locks, makes ready and runs `body`; an exception disconnects.
+  template <typename Body>
+  app::Outcome serialised(const char* operation, Body&& body);
   app::Outcome ready();
   app::Outcome ensure_tables();
   app::Outcome fail(const std::string& context);  // and disconnects
-  bool history_exists(app::Outcome& outcome);
+  // Runs a SELECT, `on_row` for each row; fail(context) on an error.
+  template <typename OnRow>
+  app::Outcome query(const char* context, const std::string& sql, OnRow&& on_row);
+  app::Outcome history_exists(bool& exists);
   std::string upsert_interval(std::span<const app::StatsRow> rows, app::StatsInterval interval);
   void disconnect();
 
