@@ -20,27 +20,20 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 
 #include "meter/app/ports.h"
-
-struct st_mysql;
+#include "meter/storage/mysql_settings.h"
 
 namespace meter::storage {
 
-struct MysqlSettings {
-  std::string host;
-  std::string user;
-  std::string password;
-  std::string schema = "smartmeter";
-  std::string table = "history";
-  unsigned port = 3306;
-  std::string unix_socket;  // used instead of host:port when set
-  bool tls = false;         // require TLS and verify the server's certificate
-  std::string tls_ca_file;  // CA for that check (else the system's CAs)
-};
+namespace mysql {
+class Connection;
+}
 
 class MysqlReadingStore final : public app::ReadingStore {
  public:
@@ -65,19 +58,22 @@ class MysqlReadingStore final : public app::ReadingStore {
   std::string describe() const override;
 
  private:
-  app::Outcome connect();
-  app::Outcome ready();  // connected and schema checked
-  app::Outcome ensure_schema();
-  app::Outcome query(const std::string& sql);
-  app::Outcome fail(const std::string& context);
-  void disconnect();
-  std::string quoted(std::string_view text);
+  // Runs `body` under the lock; an exception closes the connection.
+  template <typename Body>
+  app::Outcome serialised(const char* operation, Body&& body);
+  app::Outcome ready();                           // connected and schema checked
+  app::Outcome fail(const std::string& context);  // and disconnects
+  // Each "" on success, else the server's message.
+  std::string write_readings(std::span<const app::Reading> rows);
+  // Existing rows are overwritten when `overwrite`, else kept.
+  std::string write_debounced(std::span<const app::DebouncedRow> rows, bool overwrite);
+  std::string write_raw(std::span<const app::RawTelegram> rows);
   std::string table_ref(std::string_view suffix) const;
 
   MysqlSettings settings_;
   std::string invalid_;
   mutable std::mutex mutex_;
-  st_mysql* connection_ = nullptr;
+  std::unique_ptr<mysql::Connection> connection_;
   bool schema_ready_ = false;
 };
 

@@ -73,6 +73,22 @@ std::vector<std::string> raw_insert_columns();
 std::vector<std::string> reading_update_columns();
 std::vector<std::string> debounced_update_columns();
 
+// Shared SQL text. Identifiers were validated ([A-Za-z0-9_]), so quoting cannot be escaped:
+// `quote` is '"' for SQLite and '`' for MySQL.
+std::string quote_identifier(std::string_view name, char quote);
+// The quoted names joined by ',', each after `prefix` (e.g. "h.").
+std::string identifier_list(const std::vector<std::string>& names, char quote,
+                            std::string_view prefix = {});
+// What readings_to_debounce selects: meter, frame_counter, timestamp, meter_time, meter_number,
+// received_at, then WIn..QOut.
+std::vector<std::string> reading_select_columns();
+inline constexpr std::size_t kReadingSelectValue0 = 6;
+
+// History queries: buckets of power (mean and peak) and of counters (first and last).
+inline constexpr const char* kPowerAggregates = "AVG(PIn), MAX(PIn), AVG(POut), MAX(POut)";
+inline constexpr const char* kCounterAggregates = "MIN(WIn), MAX(WIn), MIN(WOut), MAX(WOut)";
+inline constexpr std::size_t kMaxMeters = 64;  // meters a history query lists
+
 // "" when `name` is a usable identifier, else what is wrong with it (for `setting`).
 std::string check_identifier(std::string_view name, std::string_view setting,
                              std::size_t max_length);

@@ -7,15 +7,18 @@
 // exception escapes.
 #pragma once
 
+#include <memory>
 #include <mutex>
 #include <string>
 
 #include "meter/app/statistics_store.h"
-#include "meter/storage/mysql_reading_store.h"
-
-struct st_mysql;
+#include "meter/storage/mysql_settings.h"
 
 namespace meter::storage {
+
+namespace mysql {
+class Connection;
+}
 
 class MysqlStatisticsStore final : public app::StatisticsStore {
  public:
@@ -40,18 +43,24 @@ class MysqlStatisticsStore final : public app::StatisticsStore {
   std::string describe() const override;
 
  private:
+  // Locks, makes ready and runs `body`; an exception disconnects.
+  template <typename Body>
+  app::Outcome serialised(const char* operation, Body&& body);
   app::Outcome ready();
-  app::Outcome run(const std::string& sql);
-  app::Outcome fail(const std::string& context);
-  bool history_exists(app::Outcome& outcome);
-  std::string quoted(const std::string& text);
+  app::Outcome ensure_tables();
+  app::Outcome fail(const std::string& context);  // and disconnects
+  // Runs a SELECT, `on_row` for each row; fail(context) on an error.
+  template <typename OnRow>
+  app::Outcome query(const char* context, const std::string& sql, OnRow&& on_row);
+  app::Outcome history_exists(bool& exists);
+  std::string upsert_interval(std::span<const app::StatsRow> rows, app::StatsInterval interval);
   void disconnect();
 
   MysqlSettings settings_;
   app::StatsTableNames tables_;
   std::string invalid_;
   mutable std::mutex mutex_;
-  st_mysql* connection_ = nullptr;
+  std::unique_ptr<mysql::Connection> connection_;
   bool schema_ready_ = false;
 };
 

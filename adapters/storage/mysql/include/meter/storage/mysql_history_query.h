@@ -1,26 +1,31 @@
 // SPDX-License-Identifier: MIT
-// HistoryQuery on the service's SQLite file: its own read connection (query_only, 2 s busy
-// timeout; WAL lets it read while the writer writes), opened on first use and again after an
-// error. A file or table that does not exist yet reads as empty. Calls are serialised.
+// HistoryQuery on MySQL / MariaDB: its own connection (Connector/C, connect timeout 3 s, read
+// timeout 10 s), opened on first use and again after an error. A schema or table that does not
+// exist yet reads as empty. Calls are serialised.
 #pragma once
 
 #include <cstdint>
-#include <filesystem>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "meter/app/history_query.h"
-
-struct sqlite3;
+#include "meter/storage/mysql_settings.h"
 
 namespace meter::storage {
 
-class SqliteHistoryQuery final : public app::HistoryQuery {
+namespace mysql {
+class Connection;
+}
+
+class MysqlHistoryQuery final : public app::HistoryQuery {
  public:
-  explicit SqliteHistoryQuery(std::filesystem::path file, std::string table = "history");
-  ~SqliteHistoryQuery() override;
-  SqliteHistoryQuery(const SqliteHistoryQuery&) = delete;
-  SqliteHistoryQuery& operator=(const SqliteHistoryQuery&) = delete;
+  explicit MysqlHistoryQuery(MysqlSettings settings);
+  ~MysqlHistoryQuery() override;
+  MysqlHistoryQuery(const MysqlHistoryQuery&) = delete;
+  MysqlHistoryQuery& operator=(const MysqlHistoryQuery&) = delete;
 
   app::Outcome meters(std::vector<app::MeterSummary>& out) override;
   app::Outcome power(const std::string& meter, std::int64_t from, std::int64_t to,
@@ -30,21 +35,21 @@ class SqliteHistoryQuery final : public app::HistoryQuery {
   std::string describe() const override;
 
  private:
-  // Success with `ready` false while there is nothing to read yet.
-  app::Outcome open(bool& ready);
-  app::Outcome fail(const std::string& context);
+  // Runs `sql`, calling `on_row` with each row. A missing schema or table gives no rows.
+  template <typename OnRow>
+  app::Outcome select(const std::string& sql, OnRow&& on_row);
   // Aligned buckets of one meter in [from, to): start, readings, then the four `aggregates`.
   template <typename Bucket>
   app::Outcome buckets(const char* what, const std::string& aggregates, const std::string& meter,
                        std::int64_t from, std::int64_t to, std::int64_t step_s,
                        std::vector<Bucket>& out);
-  void close();
+  app::Outcome connect();
 
-  std::filesystem::path file_;
-  std::string table_;
+  MysqlSettings settings_;
   std::string invalid_;
+  std::string table_ref_;
   std::mutex mutex_;
-  sqlite3* db_ = nullptr;
+  std::unique_ptr<mysql::Connection> connection_;
 };
 
 }  // namespace meter::storage

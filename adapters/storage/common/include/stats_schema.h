@@ -7,6 +7,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <string>
+#include <vector>
 
 #include "meter/app/statistics.h"
 
@@ -46,6 +48,17 @@ inline constexpr std::array<StatsColumn, 16> kStatsColumns = {{
     {"gap", StatsColumnKind::kFlag},
     {"complete", StatsColumnKind::kFlag},
 }};
+
+// The column names in order, for insert and select lists.
+inline std::vector<std::string> stats_column_names() {
+  std::vector<std::string> names;
+  for (const auto& column : kStatsColumns) names.emplace_back(column.name);
+  return names;
+}
+// The history columns the statistics read (StatisticsStore::readings), in this order.
+inline std::vector<std::string> stats_reading_columns() {
+  return {"timestamp", "WIn", "WOut", "PIn", "POut"};
+}
 
 // The optional values of a row in column order (WIn .. POutMax); Row is StatsRow or const.
 template <typename Row>

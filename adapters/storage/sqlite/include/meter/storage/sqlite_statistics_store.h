@@ -6,14 +6,17 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
 #include <mutex>
 #include <string>
 
 #include "meter/app/statistics_store.h"
 
-struct sqlite3;
-
 namespace meter::storage {
+
+namespace sqlite {
+class Connection;
+}
 
 class SqliteStatisticsStore final : public app::StatisticsStore {
  public:
@@ -39,16 +42,14 @@ class SqliteStatisticsStore final : public app::StatisticsStore {
 
  private:
   app::Outcome ready();
-  app::Outcome exec(const std::string& sql);
-  app::Outcome fail(const std::string& context);
-  bool history_exists();
+  app::Outcome upsert_interval(std::span<const app::StatsRow> rows, app::StatsInterval interval);
 
   std::filesystem::path file_;
   std::string history_table_;
   app::StatsTableNames tables_;
   std::string invalid_;
   mutable std::mutex mutex_;
-  sqlite3* db_ = nullptr;
+  std::unique_ptr<sqlite::Connection> db_;
   bool schema_ready_ = false;
 };
 

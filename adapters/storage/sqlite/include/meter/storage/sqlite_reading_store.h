@@ -5,8 +5,9 @@
 //
 // Tables `<table>`, `<table>Debounced`, `<table>Raw` as in the MySQL adapter (columns of the
 // original Python system plus meter, frame_counter, ...). open() creates the data directory and
-// the tables, or migrates tables that have the original's columns in place (new columns added,
-// NOT NULL dropped from the value columns, keys added); nothing is ever dropped or copied.
+// the tables, or brings tables of an older version up to date in place (new columns and keys
+// added); nothing is ever dropped or copied. A table whose value columns are NOT NULL (not one
+// this service created: the original system wrote MySQL only) is refused with the reason.
 //
 // The table name must match [A-Za-z0-9_]{1,55}; otherwise every call fails and says why.
 // `file` may be ":memory:" for tests. Calls are serialised by a mutex; no exception escapes.
@@ -14,17 +15,18 @@
 
 #include <cstdint>
 #include <filesystem>
-#include <map>
+#include <memory>
 #include <mutex>
-#include <set>
+#include <span>
 #include <string>
 
 #include "meter/app/ports.h"
 
-struct sqlite3;
-struct sqlite3_stmt;
-
 namespace meter::storage {
+
+namespace sqlite {
+class Connection;
+}
 
 class SqliteReadingStore final : public app::ReadingStore {
  public:
@@ -51,23 +53,23 @@ class SqliteReadingStore final : public app::ReadingStore {
   std::string describe() const override;
 
  private:
-  app::Outcome connect();
   app::Outcome ready();  // connected and schema checked
-  app::Outcome ensure_schema();
-  app::Outcome relax_not_null(const std::string& table, const std::set<std::string>& columns);
-  app::Outcome exec(const std::string& sql);
-  app::Outcome fail(const std::string& context);
-  sqlite3_stmt* cached(const std::string& key, const std::string& sql);
-  void finalize_cached();
+  app::Outcome write_readings(std::span<const app::Reading> rows);
+  // Existing rows are overwritten when `overwrite`, else kept.
+  app::Outcome write_debounced(std::span<const app::DebouncedRow> rows, bool overwrite);
+  app::Outcome write_raw(std::span<const app::RawTelegram> rows);
+  // Runs `bind_row` for each of `rows` in chunks of multi-row statements made by `make_sql`.
+  template <typename Rows, typename MakeSql, typename BindRow>
+  app::Outcome insert_rows(const Rows& rows, const std::string& kind, const MakeSql& make_sql,
+                           const BindRow& bind_row);
 
   std::filesystem::path file_;
   std::string table_;
   std::int64_t debounce_interval_s_;
   std::string invalid_;  // why the settings cannot work, empty when they can
   mutable std::mutex mutex_;
-  sqlite3* db_ = nullptr;
+  std::unique_ptr<sqlite::Connection> db_;
   bool schema_ready_ = false;
-  std::map<std::string, sqlite3_stmt*> statements_;
 };
 
 }  // namespace meter::storage

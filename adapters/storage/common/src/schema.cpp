@@ -40,6 +40,7 @@ std::vector<ColumnSpec> history_columns() {
 
 std::vector<std::string> value_columns() {
   std::vector<std::string> names;
+  names.reserve(core::kQuantities.size());
   for (const auto& quantity : core::kQuantities) names.emplace_back(quantity.key);
   return names;
 }
@@ -136,6 +137,31 @@ std::vector<std::string> debounced_insert_columns() {
        {"meter", "bucket_start", "samples", "PInMin", "PInMax", "POutMin", "POutMax"}) {
     columns.emplace_back(name);
   }
+  return columns;
+}
+
+std::string quote_identifier(std::string_view name, char quote) {
+  std::string out(1, quote);
+  out += name;
+  out += quote;
+  return out;
+}
+
+std::string identifier_list(const std::vector<std::string>& names, char quote,
+                            std::string_view prefix) {
+  std::string out;
+  for (const auto& name : names) {
+    if (!out.empty()) out += ',';
+    out += prefix;
+    out += quote_identifier(name, quote);
+  }
+  return out;
+}
+
+std::vector<std::string> reading_select_columns() {
+  std::vector<std::string> columns{"meter",      "frame_counter", "timestamp",
+                                   "meter_time", "meter_number",  "received_at"};
+  for (auto& name : value_columns()) columns.push_back(std::move(name));
   return columns;
 }
 
