@@ -14,8 +14,8 @@
 #include "meter/app/local_time.h"
 #include "meter/app/statistics_updates.h"
 #include "meter/storage/sqlite_history_query.h"
-#include "meter/storage/sqlite_reading_store.h"
 #include "meter/storage/sqlite_statistics_store.h"
+#include "steady_meter.h"
 
 namespace meter::app {
 namespace {
@@ -23,13 +23,8 @@ namespace {
 namespace fs = std::filesystem;
 using std::chrono::steady_clock;
 
-constexpr const char* kMeter = "4B464D6750012345";
-
-std::int64_t vienna(std::int64_t year, unsigned month, unsigned day, std::int64_t hour,
-                    std::int64_t minute = 0) {
-  return vienna_local_to_utc(days_from_date({year, month, day}) * 86400 + hour * 3600 +
-                             minute * 60);
-}
+constexpr const char* kMeter = testing_support::kSteadyMeter;
+constexpr auto vienna = testing_support::vienna_time;
 
 TEST(EnergyFromCounters, CountsFromTheBucketBeforeTheStart) {
   const std::int64_t start = 9000;
@@ -88,48 +83,20 @@ TEST(PeaksCsv, OneLinePerMeterAndMonth) {
                                   ",2026-03-12T18:00:00+01:00,600.5,2402\n");
 }
 
-// A meter read every 10 s from `first` to `last` (excluded) at 400 W, with `spike_wh` more at
-// `spike_at`; exports 40 W.
-std::vector<Reading> readings(std::int64_t first, std::int64_t last, std::int64_t spike_at,
-                              double spike_wh) {
-  std::vector<Reading> out;
-  std::uint32_t counter = 1;
-  for (std::int64_t t = first; t < last; t += 10) {
-    Reading r;
-    r.meter = kMeter;
-    r.frame_counter = counter++;
-    r.timestamp = t;
-    const double hours = static_cast<double>(t - first) / 3600.0;
-    r.values[static_cast<std::size_t>(core::Quantity::kEnergyImport)] =
-        1'000'000.0 + 400.0 * hours + (t >= spike_at ? spike_wh : 0.0);
-    r.values[static_cast<std::size_t>(core::Quantity::kEnergyExport)] = 40.0 * hours;
-    r.values[static_cast<std::size_t>(core::Quantity::kPowerImport)] = 400.0;
-    r.values[static_cast<std::size_t>(core::Quantity::kPowerExport)] = 40.0;
-    out.push_back(r);
-  }
-  return out;
-}
-
 class EnergyReportOnSqlite : public ::testing::Test {
  protected:
   void SetUp() override {
     std::string pattern = (fs::temp_directory_path() / "meter-energy-XXXXXX").string();
     ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
     dir_ = pattern;
-    storage::SqliteReadingStore history(db());
-    ASSERT_TRUE(history.open());
-    const auto rows = readings(first_, now_s_, spike_at_, 500.0);
-    for (std::size_t i = 0; i < rows.size(); i += 2000) {
-      const std::size_t n = std::min<std::size_t>(2000, rows.size() - i);
-      ASSERT_TRUE(history.write({std::span(rows).subspan(i, n), {}, {}}));
-    }
-    history.close();
+    testing_support::write_steady_history(db(), first_, now_s_, spike_at_, 500.0);
   }
   void TearDown() override { fs::remove_all(dir_); }
   fs::path db() const { return dir_ / "smartmeter.db"; }
 
   fs::path dir_;
-  // Tuesday 12 May 2026, 12:00 Vienna (CEST); readings since Sunday midnight.
+  // Tuesday 12 May 2026, 12:00 Vienna (CEST); readings since Sunday midnight, with 500 Wh more
+  // at 18:07 on Monday.
   std::int64_t now_s_ = vienna(2026, 5, 12, 12);
   std::int64_t first_ = vienna(2026, 5, 10, 0);
   std::int64_t spike_at_ = vienna(2026, 5, 11, 18, 7);
