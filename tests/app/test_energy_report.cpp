@@ -24,7 +24,7 @@ namespace fs = std::filesystem;
 using std::chrono::steady_clock;
 
 constexpr const char* kMeter = testing_support::kSteadyMeter;
-constexpr auto vienna = testing_support::vienna_time;
+using testing_support::vienna_time;
 
 TEST(EnergyFromCounters, CountsFromTheBucketBeforeTheStart) {
   const std::int64_t start = 9000;
@@ -68,18 +68,18 @@ TEST(LocalDaysQuery, LastDayIncludedAndOpenSides) {
   const std::int64_t day = days_from_date({2026, 3, 29});  // 23 hours (summer time begins)
   const StatsQuery q = local_days_query(StatsInterval::kDay, kMeter, day, day);
   EXPECT_EQ(q.meter, kMeter);
-  EXPECT_EQ(q.from, vienna(2026, 3, 29, 0));
+  EXPECT_EQ(q.from, vienna_time(2026, 3, 29, 0));
   EXPECT_EQ(q.until - q.from, 23 * 3600);
   const StatsQuery open = local_days_query(StatsInterval::kQuarterHour, "", std::nullopt, day);
   EXPECT_EQ(open.from, StatsQuery{}.from);
-  EXPECT_EQ(open.until, vienna(2026, 3, 30, 0));
+  EXPECT_EQ(open.until, vienna_time(2026, 3, 30, 0));
 }
 
 TEST(PeaksCsv, OneLinePerMeterAndMonth) {
-  const std::vector<MonthlyPeak> peaks = {{kMeter, "2026-03", vienna(2026, 3, 12, 18), 600.5}};
+  const std::vector<MonthlyPeak> peaks = {{kMeter, "2026-03", vienna_time(2026, 3, 12, 18), 600.5}};
   EXPECT_EQ(peaks_csv(peaks), "meter,month,start,start_local,energy_in_wh,mean_power_w\n" +
                                   std::string(kMeter) + ",2026-03," +
-                                  std::to_string(vienna(2026, 3, 12, 18)) +
+                                  std::to_string(vienna_time(2026, 3, 12, 18)) +
                                   ",2026-03-12T18:00:00+01:00,600.5,2402\n");
 }
 
@@ -88,18 +88,18 @@ class EnergyReportOnSqlite : public ::testing::Test {
   void SetUp() override {
     std::string pattern = (fs::temp_directory_path() / "meter-energy-XXXXXX").string();
     ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-    testing_support::write_steady_history(db(), first_, now_s_, spike_at_, 500.0);
+    dir = pattern;
+    testing_support::write_steady_history(db(), first, now_s, spike_at, 500.0);
   }
-  void TearDown() override { fs::remove_all(dir_); }
-  fs::path db() const { return dir_ / "smartmeter.db"; }
+  void TearDown() override { fs::remove_all(dir); }
+  fs::path db() const { return dir / "smartmeter.db"; }
 
-  fs::path dir_;
+  fs::path dir;
   // Tuesday 12 May 2026, 12:00 Vienna (CEST); readings since Sunday midnight, with 500 Wh more
   // at 18:07 on Monday.
-  std::int64_t now_s_ = vienna(2026, 5, 12, 12);
-  std::int64_t first_ = vienna(2026, 5, 10, 0);
-  std::int64_t spike_at_ = vienna(2026, 5, 11, 18, 7);
+  std::int64_t now_s = vienna_time(2026, 5, 12, 12);
+  std::int64_t first = vienna_time(2026, 5, 10, 0);
+  std::int64_t spike_at = vienna_time(2026, 5, 11, 18, 7);
 };
 
 TEST_F(EnergyReportOnSqlite, DailyFromHistoryThenFromTheStatisticsTablesAlike) {
@@ -109,10 +109,10 @@ TEST_F(EnergyReportOnSqlite, DailyFromHistoryThenFromTheStatisticsTablesAlike) {
   const EnergyReport report(&history, &statistics);
 
   DailyEnergy before;
-  ASSERT_TRUE(report.daily(kMeter, 3, now_s_, before));
+  ASSERT_TRUE(report.daily(kMeter, 3, now_s, before));
   ASSERT_EQ(before.days.size(), 3u);
   for (const auto& day : before.days) EXPECT_EQ(day.source, EnergySource::kHistory);
-  EXPECT_EQ(before.days[0].start, first_);
+  EXPECT_EQ(before.days[0].start, first);
   EXPECT_FALSE(before.days[0].complete) << "no reading before the first day";
   EXPECT_NEAR(*before.days[1].in_wh, 24 * 400.0 + 500.0, 1e-6);
   EXPECT_NEAR(*before.days[1].out_wh, 24 * 40.0, 1e-6);
@@ -125,7 +125,7 @@ TEST_F(EnergyReportOnSqlite, DailyFromHistoryThenFromTheStatisticsTablesAlike) {
   StatisticsUpdater updater(statistics);
   ASSERT_TRUE(updater.update_all());
   DailyEnergy after;
-  ASSERT_TRUE(report.daily(kMeter, 3, now_s_, after));
+  ASSERT_TRUE(report.daily(kMeter, 3, now_s, after));
   EXPECT_EQ(after.days[1].source, EnergySource::kStatistics);
   EXPECT_NEAR(*after.days[1].in_wh, *before.days[1].in_wh, 1e-6);
   EXPECT_NEAR(*after.days[1].out_wh, *before.days[1].out_wh, 1e-6);
@@ -133,9 +133,9 @@ TEST_F(EnergyReportOnSqlite, DailyFromHistoryThenFromTheStatisticsTablesAlike) {
   EXPECT_EQ(after.days[2].source, EnergySource::kHistory) << "today's row is still open";
   EXPECT_NEAR(*after.days[2].in_wh, *before.days[2].in_wh, 1e-6);
 
-  const auto today = report.today(kMeter, now_s_, nullptr);
+  const auto today = report.today(kMeter, now_s, nullptr);
   ASSERT_TRUE(today);
-  EXPECT_EQ(today->start, vienna(2026, 5, 12, 0));
+  EXPECT_EQ(today->start, vienna_time(2026, 5, 12, 0));
   EXPECT_NEAR(*today->in_wh, *before.days[2].in_wh, 1e-6);
 }
 
@@ -143,14 +143,14 @@ TEST_F(EnergyReportOnSqlite, MonthlyPeakFromHistoryEqualsTheStatisticsTables) {
   storage::SqliteHistoryQuery history(db());
   storage::SqliteStatisticsStore statistics(db());
   ASSERT_TRUE(statistics.open());
-  const std::int64_t may = vienna(2026, 5, 1, 0);
+  const std::int64_t may = vienna_time(2026, 5, 1, 0);
 
   MonthlyPeakReport from_history;
   ASSERT_TRUE(EnergyReport(&history, nullptr).monthly_peak(kMeter, may, from_history));
   EXPECT_EQ(from_history.source, EnergySource::kHistory);
-  EXPECT_EQ(from_history.month_end, vienna(2026, 6, 1, 0));
+  EXPECT_EQ(from_history.month_end, vienna_time(2026, 6, 1, 0));
   ASSERT_TRUE(from_history.peak);
-  EXPECT_EQ(from_history.peak->start, vienna(2026, 5, 11, 18));
+  EXPECT_EQ(from_history.peak->start, vienna_time(2026, 5, 11, 18));
   EXPECT_NEAR(*from_history.peak->in_wh, 100.0 + 500.0, 1e-6);
   EXPECT_NEAR(from_history.peak->mean_power_in_w(), 2400.0, 1e-6);
 
@@ -170,7 +170,7 @@ TEST_F(EnergyReportOnSqlite, MonthlyPeakFromHistoryEqualsTheStatisticsTables) {
 
   MonthlyPeakReport april;
   ASSERT_TRUE(
-      EnergyReport(&history, &statistics).monthly_peak(kMeter, vienna(2026, 4, 1, 0), april));
+      EnergyReport(&history, &statistics).monthly_peak(kMeter, vienna_time(2026, 4, 1, 0), april));
   EXPECT_FALSE(april.peak);
   EXPECT_EQ(april.quarter_hours, 0u);
 }

@@ -39,31 +39,32 @@ std::string read_file(const fs::path& path) {
 class CliStats : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("smartmeter-stats-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(dir_);
-    std::ofstream(dir_ / "server.env")
+    dir = fs::temp_directory_path() /
+          ("smartmeter-stats-" + std::to_string(::getpid()) + "-" +
+           ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir);
+    std::ofstream(dir / "server.env")
         << "SMARTMETER_STORAGE=sqlite\nSMARTMETER_SQLITE_FILE=" << db().string() << "\n";
     // Only the owner may read it, as the service's settings file should be (no warning).
-    fs::permissions(dir_ / "server.env", fs::perms::owner_read | fs::perms::owner_write);
+    fs::permissions(dir / "server.env", fs::perms::owner_read | fs::perms::owner_write);
     testing_support::write_steady_history(db(), vienna_time(2026, 5, 10, 0),
                                           vienna_time(2026, 5, 12, 12),
                                           vienna_time(2026, 5, 11, 18, 7), 500.0);
   }
-  void TearDown() override { fs::remove_all(dir_); }
-  fs::path db() const { return dir_ / "smartmeter.db"; }
+  void TearDown() override { fs::remove_all(dir); }
+  fs::path db() const { return dir / "smartmeter.db"; }
 
   CommandRun stats(const std::string& args) {
     const std::string command = std::string(METER_SMARTMETER_BIN) + " stats --env " +
-                                (dir_ / "server.env").string() + " " + args + " >" +
-                                (dir_ / "stdout").string() + " 2>" + (dir_ / "stderr").string();
+                                (dir / "server.env").string() + " " + args + " >" +
+                                (dir / "stdout").string() + " 2>" + (dir / "stderr").string();
+    // NOLINTNEXTLINE(cert-env33-c): the binary runs as from a user's shell
     const int raw = std::system(command.c_str());
-    return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, read_file(dir_ / "stdout"),
-            read_file(dir_ / "stderr")};
+    return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, read_file(dir / "stdout"),
+            read_file(dir / "stderr")};
   }
 
-  fs::path dir_;
+  fs::path dir;
 };
 
 TEST_F(CliStats, UpdateThenTheDaysAsStored) {
