@@ -18,6 +18,7 @@
 #include "meter/app/live_state.h"
 #include "meter/app/meter_announcer.h"
 #include "meter/app/service.h"
+#include "meter/app/service_options.h"
 #include "meter/core/telegram_decoder.h"
 #include "meter/crypto/openssl_gcm_cipher.h"
 #include "meter/http/http_server.h"
@@ -74,18 +75,6 @@ std::unique_ptr<app::HistoryQuery> make_history_query(const app::Config& config)
   return std::make_unique<storage::MysqlHistoryQuery>(mysql_settings(config));
 }
 
-// Meters named in SMARTMETER_KEYS are known from the start; with SMARTMETER_KEY alone one meter
-// is expected (its wrong key shows even before anything decodes).
-app::LiveStateOptions live_state_options(const app::Config& config) {
-  app::LiveStateOptions options;
-  options.no_signal_after_ms = config.no_signal_seconds * 1000;
-  options.max_meters = config.max_meters;
-  options.evict_after_ms = config.evict_silent_seconds * 1000;
-  options.configured = config.keys.titles();
-  options.single_expected_meter = config.keys.has_default() && options.configured.empty();
-  return options;
-}
-
 app::CipherFactory cipher_factory() {
   return [] { return std::make_unique<crypto::OpenSslGcmCipher>(); };
 }
@@ -135,7 +124,7 @@ int run_service(const ServiceOptions& options) {
   service.set_statistics_store(statistics.get());
 
   // Dashboard, API, /metrics, /healthz. A busy port does not stop the data collection.
-  app::LiveState live(epoch_ms(), live_state_options(*config));
+  app::LiveState live(epoch_ms(), app::live_state_options(*config));
   const auto history = make_history_query(*config);
   const auto statistics_reader = make_statistics_store(*config);  // the dashboard's connection
   http::HttpServer web({&live, [&] { return service.status(); }, history.get(),
@@ -143,11 +132,7 @@ int run_service(const ServiceOptions& options) {
   service.set_live_state(&live);
 
   // Home Assistant discovery and each meter's diagnosis, on MQTT and in the log.
-  app::HaDiscoveryOptions discovery;
-  discovery.prefix = config->ha_prefix;
-  discovery.values_topic = config->values_topic;
-  discovery.status_topic = config->status_topic;
-  app::MeterAnnouncer announcer(discovery, config->ha_discovery, mqtt);
+  app::MeterAnnouncer announcer(app::ha_discovery_options(*config), config->ha_discovery, mqtt);
   service.set_tick([&] { announcer.update(live.snapshot(epoch_ms())); });
 
   if (config->http_enabled) {
