@@ -11,6 +11,7 @@
 
 namespace meter::app {
 struct Config;
+class StatisticsStore;
 }  // namespace meter::app
 
 namespace meter::cli {
@@ -32,9 +33,7 @@ void add_simulate_command(CLI::App& app, int& exit_status);
 void add_stats_command(CLI::App& app, int& exit_status);
 void add_check_command(CLI::App& app, int& exit_status);
 
-// Updates the statistics tables every minute in a thread until the returned object is destroyed
-// (`smartmeter run`).
-class StatisticsUpdates;
-std::shared_ptr<StatisticsUpdates> start_statistics_updates(const app::Config& config);
+// The statistics tables the settings name, on a connection of their own (`run`, `stats`).
+std::unique_ptr<app::StatisticsStore> make_statistics_store(const app::Config& config);
 
 }  // namespace meter::cli
