@@ -21,6 +21,8 @@
 #include "meter/core/telegram_decoder.h"
 #include "meter/crypto/openssl_gcm_cipher.h"
 #include "meter/http/http_server.h"
+#include "meter/json/ha_config_json.h"
+#include "meter/json/values_format.h"
 #include "meter/mqtt/paho_connection.h"
 #include "meter/serial/serial_reader.h"
 #include "meter/storage/mysql_history_query.h"
@@ -50,8 +52,8 @@ std::string host_name() {
 }
 
 // Loads the configuration or explains why not; nullopt after printing the reason.
-std::optional<app::Config> load(const ServiceOptions& options, const char* command) {
-  return load_settings(*options.settings_file, command, host_name(), {.key_required = true});
+std::optional<app::Config> load(const ServiceOptions& options, app::Command command) {
+  return load_settings(*options.settings_file, command, host_name());
 }
 
 std::unique_ptr<app::ReadingStore> make_store(const app::Config& config) {
@@ -131,7 +133,7 @@ app::CipherFactory cipher_factory() {
 int run_service(const ServiceOptions& options) {
   // The settings alone on stdout; warnings about them on stderr.
   if (options.print_config) spdlog::set_default_logger(spdlog::stderr_color_mt("stderr"));
-  auto config = load(options, "run");
+  auto config = load(options, app::Command::kRun);
   if (!config) return kExitUsage;
   if (options.print_config) {
     std::cout << app::describe_config(*config);
@@ -167,7 +169,8 @@ int run_service(const ServiceOptions& options) {
        config->status_topic});
   spdlog::info("smartmeter run: broker {}, {}, storage {}, journal {}", config->mqtt_uri(), input,
                store->describe(), (config->data_dir / "journal").string());
-  app::Service service(*config, *store, mqtt, journal, cipher_factory());
+  const json::JsonValuesFormat values_format;
+  app::Service service(*config, *store, mqtt, values_format, journal, cipher_factory());
   const auto statistics = start_statistics_updates(*config);  // every minute, own connection
 
   // Dashboard, API, /metrics, /healthz. A busy port does not stop the data collection.
@@ -183,7 +186,8 @@ int run_service(const ServiceOptions& options) {
   discovery.prefix = config->ha_prefix;
   discovery.values_topic = config->values_topic;
   discovery.status_topic = config->status_topic;
-  app::MeterAnnouncer announcer(discovery, config->ha_discovery, mqtt);
+  const json::HaConfigJson ha_config_format;
+  app::MeterAnnouncer announcer(discovery, config->ha_discovery, mqtt, ha_config_format);
   service.set_tick([&] { announcer.update(live.snapshot(epoch_ms())); });
 
   if (config->http_enabled) {
@@ -210,7 +214,7 @@ int run_service(const ServiceOptions& options) {
 }
 
 int run_replay(const ServiceOptions& options) {
-  auto config = load(options, "replay");
+  auto config = load(options, app::Command::kReplay);
   if (!config) return kExitUsage;
   auto store = make_store(*config);
   if (auto opened = store->open(); !opened) {

@@ -17,6 +17,7 @@
 #include "meter/app/config.h"
 #include "meter/app/local_time.h"
 #include "meter/app/statistics_store.h"
+#include "meter/json/stats_json.h"
 #include "meter/storage/mysql_statistics_store.h"
 #include "meter/storage/sqlite_statistics_store.h"
 #include "settings_file.h"
@@ -46,8 +47,7 @@ std::unique_ptr<app::StatisticsStore> make_stats_store(const app::Config& config
 }
 
 int run_stats(const StatsOptions& options) {
-  const auto loaded =
-      load_settings(*options.settings_file, "stats", "host", {.key_required = false});
+  const auto loaded = load_settings(*options.settings_file, app::Command::kStats, "host");
   if (!loaded) return kExitUsage;
   const app::Config& config = *loaded;
   app::StatsQuery query;
@@ -87,7 +87,7 @@ int run_stats(const StatsOptions& options) {
     return 1;
   }
   if (!options.peaks) {
-    std::cout << (options.format == "json" ? app::stats_json(rows) + "\n" : app::stats_csv(rows));
+    std::cout << (options.format == "json" ? json::stats_json(rows) + "\n" : app::stats_csv(rows));
     return kExitOk;
   }
   std::cout << "meter,month,start,start_local,energy_in_wh,mean_power_w\n";
