@@ -21,8 +21,8 @@
 
 #include "commands.h"
 #include "meter/app/config.h"
-#include "meter/app/local_time.h"
 #include "meter/app/simulator.h"
+#include "meter/core/civil_time.h"
 #include "meter/crypto/openssl_gcm_cipher.h"
 #include "meter/mqtt/paho_publisher.h"
 #include "settings_file.h"
@@ -126,8 +126,8 @@ std::optional<std::int64_t> parse_start(const std::string& text) {
     return std::nullopt;
   }
   const std::int64_t days =
-      app::days_from_date({*year, static_cast<unsigned>(*month), static_cast<unsigned>(*day)});
-  return app::vienna_local_to_utc(days * 86400 + *hour * 3600 + *minute * 60 + *second);
+      core::days_from_civil(*year, static_cast<unsigned>(*month), static_cast<unsigned>(*day));
+  return core::vienna_local_to_utc(days * 86400 + *hour * 3600 + *minute * 60 + *second);
 }
 
 // The service's MQTT settings (server.env < environment < flags), the flags checked as strictly.

@@ -15,8 +15,8 @@
 
 #include "commands.h"
 #include "meter/app/config.h"
-#include "meter/app/local_time.h"
 #include "meter/app/statistics_store.h"
+#include "meter/core/civil_time.h"
 #include "meter/storage/mysql_statistics_store.h"
 #include "meter/storage/sqlite_statistics_store.h"
 #include "settings_file.h"
@@ -58,12 +58,12 @@ int run_stats(const StatsOptions& options) {
   for (const auto& [text, bound, next_day] :
        {std::tuple{&options.from, &query.from, 0}, std::tuple{&options.to, &query.until, 1}}) {
     if (text->empty()) continue;
-    const auto day = app::parse_day(*text);
-    if (!day) {
+    std::int64_t day = 0;
+    if (!core::parse_iso_day(text->data(), text->size(), &day)) {
       std::cerr << "smartmeter stats: '" << *text << "' is not a date YYYY-MM-DD\n";
       return kExitUsage;
     }
-    *bound = app::vienna_day_start_utc(*day + next_day);  // --to is the last day included
+    *bound = core::vienna_day_start_utc(day + next_day);  // --to is the last day included
   }
 
   auto store = make_stats_store(config);
