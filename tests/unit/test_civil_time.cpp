@@ -13,6 +13,7 @@ namespace meter::core {
 namespace {
 
 constexpr std::int64_t kHour = 3600;
+constexpr std::int64_t kMinute = 60;
 
 class ViennaOracle : public ::testing::Test {
  protected:
@@ -56,7 +57,7 @@ TEST_F(ViennaOracle, OffsetAndLocalTimeAroundBothSwitchesOfEveryYear) {
     for (const unsigned month : {3U, 10U}) {
       // The switch is on the last Sunday, 01:00 UTC: walk that day and its neighbours.
       const std::int64_t first = days_from_civil(year, month, 24) * kSecondsPerDay;
-      for (std::int64_t t = first; t < first + 9 * kSecondsPerDay; t += 15 * 60) {
+      for (std::int64_t t = first; t < first + 9 * kSecondsPerDay; t += 15 * kMinute) {
         for (const std::int64_t utc : {t, t - 1}) {
           const std::tm oracle = local(utc);
           const LocalTime mine = vienna_local_time(utc);
@@ -66,7 +67,8 @@ TEST_F(ViennaOracle, OffsetAndLocalTimeAroundBothSwitchesOfEveryYear) {
           ASSERT_EQ(mine.date.year, oracle.tm_year + 1900) << at(utc);
           ASSERT_EQ(mine.date.month, static_cast<unsigned>(oracle.tm_mon + 1)) << at(utc);
           ASSERT_EQ(mine.date.day, static_cast<unsigned>(oracle.tm_mday)) << at(utc);
-          ASSERT_EQ(mine.second_of_day, oracle.tm_hour * kHour + oracle.tm_min * 60 + oracle.tm_sec)
+          ASSERT_EQ(mine.second_of_day,
+                    oracle.tm_hour * kHour + oracle.tm_min * kMinute + oracle.tm_sec)
               << at(utc);
           ASSERT_EQ(mine.day, vienna_local_day(utc)) << at(utc);
           ASSERT_EQ(weekday_from_days(mine.day),
@@ -110,12 +112,15 @@ TEST_F(ViennaOracle, WallClockTimesAroundTheSwitches) {
   // 2026-03-29: 02:00..02:59 does not exist (read as winter time, an hour later); 2026-10-25:
   // 02:00..02:59 happens twice (the first, summer time, is taken).
   const std::int64_t march = days_from_civil(2026, 3, 29) * kSecondsPerDay;
-  EXPECT_EQ(vienna_local_to_utc(march + 1 * kHour + 59 * 60), march + 59 * 60);  // 01:59 CET
-  EXPECT_EQ(vienna_local_to_utc(march + 2 * kHour + 30 * 60), march + 1 * kHour + 30 * 60);
+  EXPECT_EQ(vienna_local_to_utc(march + 1 * kHour + 59 * kMinute),
+            march + 59 * kMinute);  // 01:59 CET
+  EXPECT_EQ(vienna_local_to_utc(march + 2 * kHour + 30 * kMinute),
+            march + 1 * kHour + 30 * kMinute);
   EXPECT_EQ(vienna_local_to_utc(march + 3 * kHour), march + 1 * kHour);  // 03:00 CEST
   const std::int64_t october = days_from_civil(2026, 10, 25) * kSecondsPerDay;
-  EXPECT_EQ(vienna_local_to_utc(october + 2 * kHour + 30 * 60), october + 30 * 60);  // CEST
-  EXPECT_EQ(vienna_local_to_utc(october + 3 * kHour), october + 2 * kHour);          // CET
+  EXPECT_EQ(vienna_local_to_utc(october + 2 * kHour + 30 * kMinute),
+            october + 30 * kMinute);                                         // CEST
+  EXPECT_EQ(vienna_local_to_utc(october + 3 * kHour), october + 2 * kHour);  // CET
   EXPECT_EQ(vienna_day_length_seconds(days_from_civil(2026, 3, 29)), 23 * kHour);
   EXPECT_EQ(vienna_day_length_seconds(days_from_civil(2026, 10, 25)), 25 * kHour);
   EXPECT_EQ(vienna_day_length_seconds(days_from_civil(2026, 6, 1)), 24 * kHour);
