@@ -131,6 +131,22 @@ class Row {
   unsigned long* lengths_;
 };
 
+// A history row selected as meter, frame_counter, timestamp, meter_time, meter_number,
+// received_at and the quantities, from column `first` on.
+app::Reading reading_from(const Row& row, std::size_t first) {
+  app::Reading reading;
+  reading.meter = row.text(first);
+  reading.frame_counter = static_cast<std::uint32_t>(row.integer(first + 1));
+  reading.timestamp = row.integer(first + 2);
+  reading.meter_time = row.text(first + 3);
+  reading.meter_number = row.text(first + 4);
+  reading.received_at_ms = row.integer(first + 5);
+  for (std::size_t i = 0; i < core::kQuantityCount; ++i) {
+    reading.values[i] = row.real(first + 6 + i);
+  }
+  return reading;
+}
+
 std::string error_text(MYSQL* connection) {
   return std::string(mysql_error(connection)) + " (error " +
          std::to_string(mysql_errno(connection)) + ")";
@@ -495,8 +511,7 @@ Outcome MysqlReadingStore::write(const app::StoredBatch& batch) {
       [&] {
         std::lock_guard lock(mutex_);
         if (auto up = ready(); !up) return up;
-        if (batch.readings.empty() && batch.raw.empty() && batch.debounced.empty() &&
-            batch.debounced_if_absent.empty()) {
+        if (batch.readings.empty() && batch.raw.empty() && batch.debounced.empty()) {
           return Outcome::success();
         }
 
@@ -527,42 +542,7 @@ Outcome MysqlReadingStore::write(const app::StoredBatch& batch) {
           if (!error.empty()) error = "readings: " + error;
         }
 
-        // Existing rows: overwritten by `debounced`, kept for `debounced_if_absent`.
-        const auto write_debounced = [&](std::span<const app::DebouncedRow> rows,
-                                         const std::string& tail) {
-          std::string failure;
-          if (rows.empty()) return failure;
-          StatementChunker chunks(
-              connection_,
-              insert_head(table_ref(detail::kDebouncedSuffix), detail::debounced_insert_columns()),
-              tail);
-          std::string row;
-          for (const auto& r : rows) {
-            row = "(";
-            detail::append_number(row, detail::storable_timestamp(r.bucket_start));
-            append_values(row, r.values);
-            row += ',' + quoted(detail::fit_text(r.meter, 16, 64)) + ',';
-            detail::append_number(row, r.bucket_start);
-            row += ',';
-            detail::append_number(row, detail::storable_int(r.samples));
-            for (const auto* value :
-                 {&r.power_in_min, &r.power_in_max, &r.power_out_min, &r.power_out_max}) {
-              row += ',';
-              append_optional(row, detail::storable(*value));
-            }
-            row += ')';
-            if (failure = chunks.add(row); !failure.empty()) break;
-          }
-          if (failure.empty()) failure = chunks.flush();
-          if (!failure.empty()) failure = "debounced rows: " + failure;
-          return failure;
-        };
-        if (error.empty()) {
-          error = write_debounced(batch.debounced, upsert_tail(detail::debounced_update_columns()));
-        }
-        if (error.empty()) {
-          error = write_debounced(batch.debounced_if_absent, " ON DUPLICATE KEY UPDATE `id`=`id`");
-        }
+        if (error.empty()) error = upsert_debounced(batch.debounced);
 
         if (error.empty() && !batch.raw.empty()) {
           StatementChunker chunks(
@@ -607,44 +587,112 @@ Outcome MysqlReadingStore::write(const app::StoredBatch& batch) {
       });
 }
 
-Outcome MysqlReadingStore::readings_to_debounce(std::int64_t interval_s, std::int64_t not_before,
-                                                std::vector<app::Reading>& out) {
+std::string MysqlReadingStore::upsert_debounced(std::span<const app::DebouncedRow> rows) {
+  std::string failure;
+  if (rows.empty()) return failure;
+  StatementChunker chunks(
+      connection_,
+      insert_head(table_ref(detail::kDebouncedSuffix), detail::debounced_insert_columns()),
+      upsert_tail(detail::debounced_update_columns()));
+  std::string row;
+  for (const auto& r : rows) {
+    row = "(";
+    detail::append_number(row, detail::storable_timestamp(r.bucket_start));
+    append_values(row, r.values);
+    row += ',' + quoted(detail::fit_text(r.meter, 16, 64)) + ',';
+    detail::append_number(row, r.bucket_start);
+    row += ',';
+    detail::append_number(row, detail::storable_int(r.samples));
+    for (const auto* value :
+         {&r.power_in_min, &r.power_in_max, &r.power_out_min, &r.power_out_max}) {
+      row += ',';
+      append_optional(row, detail::storable(*value));
+    }
+    row += ')';
+    if (failure = chunks.add(row); !failure.empty()) break;
+  }
+  if (failure.empty()) failure = chunks.flush();
+  if (!failure.empty()) failure = "debounced rows: " + failure;
+  return failure;
+}
+
+Outcome MysqlReadingStore::refresh_debounced(std::span<const app::MeterBuckets> touched,
+                                             std::int64_t interval_s, std::size_t& rows) {
   return detail::guarded(
-      "readings_to_debounce",
+      "refresh_debounced",
       [&] {
         std::lock_guard lock(mutex_);
-        out.clear();
+        rows = 0;
+        if (touched.empty()) return Outcome::success();
         if (auto up = ready(); !up) return up;
-        std::string sql =
-            "SELECT h.`meter`, h.`frame_counter`, h.`timestamp`, h.`meter_time`, h.`meter_number`, "
-            "h.`received_at`";
-        for (const auto& quantity : core::kQuantities) sql += ", h." + bq(quantity.key);
-        sql += " FROM " + table_ref("") +
-               " AS h LEFT JOIN (SELECT `meter`, MAX(`bucket_start`) AS last_bucket FROM " +
-               table_ref(detail::kDebouncedSuffix) +
-               " WHERE `meter` <> '' AND `bucket_start` IS NOT NULL GROUP BY `meter`) AS d"
-               " ON d.`meter` = h.`meter`"
-               " WHERE h.`meter` <> '' AND h.`timestamp` >= ";
-        detail::append_number(sql, not_before);
-        sql += " AND (d.last_bucket IS NULL OR h.`timestamp` >= d.last_bucket + ";
-        detail::append_number(sql, interval_s);
-        sql += ") ORDER BY h.`meter`, h.`timestamp`, h.`frame_counter`";
-        const std::string error = select(connection_, sql, [&](const Row& row) {
-          app::Reading reading;
-          reading.meter = row.text(0);
-          reading.frame_counter = static_cast<std::uint32_t>(row.integer(1));
-          reading.timestamp = row.integer(2);
-          reading.meter_time = row.text(3);
-          reading.meter_number = row.text(4);
-          reading.received_at_ms = row.integer(5);
-          for (std::size_t i = 0; i < core::kQuantityCount; ++i)
-            reading.values[i] = row.real(6 + i);
-          out.push_back(std::move(reading));
-        });
-        if (!error.empty()) {
-          out.clear();
-          return fail("readings_to_debounce");
+        const std::string history = table_ref("");
+        // One refresh at a time across all writers of this table, and its snapshot taken after
+        // the lock: it sees every reading committed before, and the next refresh sees its rows.
+        const std::string lock_name =
+            quoted((settings_.schema + "." + settings_.table + ".debounce").substr(0, 64));
+        std::int64_t locked = 0;
+        std::string error = select(connection_, "SELECT GET_LOCK(" + lock_name + ", 5)",
+                                   [&](const Row& row) { locked = row.integer(0); });
+        if (error.empty() && locked != 1) error = "the debounce lock is busy";
+        if (error.empty()) error = run(connection_, "START TRANSACTION WITH CONSISTENT SNAPSHOT");
+
+        // Per meter: its newest reading before the first touched bucket, and its newest.
+        const std::string timed = " AND `meter_time` IS NOT NULL ";
+        std::string sql;
+        for (const auto& meter : touched) {
+          const std::string m = quoted(meter.meter);
+          if (!sql.empty()) sql += " UNION ALL ";
+          sql += "SELECT (SELECT `timestamp` FROM " + history + " WHERE `meter` = " + m +
+                 " AND `timestamp` < ";
+          detail::append_number(sql, meter.bucket_starts.front());
+          sql += timed + "ORDER BY `timestamp` DESC LIMIT 1), (SELECT `timestamp` FROM " + history +
+                 " WHERE `meter` = " + m + timed + "ORDER BY `timestamp` DESC LIMIT 1)";
         }
+        std::vector<std::pair<std::optional<std::int64_t>, std::optional<std::int64_t>>> spans;
+        if (error.empty()) {
+          error = select(connection_, sql, [&](const Row& row) {
+            spans.emplace_back(row.null(0) ? std::nullopt : std::optional(row.integer(0)),
+                               row.null(1) ? std::nullopt : std::optional(row.integer(1)));
+          });
+          if (error.empty() && spans.size() != touched.size()) error = "unexpected row count";
+        }
+
+        // The readings of the complete buckets among them, computed and upserted.
+        sql =
+            "SELECT `meter`, `frame_counter`, `timestamp`, `meter_time`, `meter_number`, "
+            "`received_at`";
+        for (const auto& quantity : core::kQuantities) sql += ", " + bq(quantity.key);
+        sql += " FROM " + history + " WHERE `meter_time` IS NOT NULL AND (";
+        bool any = false;
+        for (std::size_t i = 0; error.empty() && i < touched.size(); ++i) {
+          const std::string m = quoted(touched[i].meter);
+          for (const std::int64_t bucket :
+               app::buckets_to_refresh(touched[i], spans[i].first, spans[i].second, interval_s)) {
+            sql += std::string(any ? " OR " : "") + "(`meter` = " + m + " AND `timestamp` >= ";
+            detail::append_number(sql, bucket);
+            sql += " AND `timestamp` < ";
+            detail::append_number(sql, bucket + interval_s);
+            sql += ')';
+            any = true;
+          }
+        }
+        sql += ')';
+        std::vector<app::Reading> readings;
+        if (error.empty() && any) {
+          error = select(connection_, sql,
+                         [&](const Row& row) { readings.push_back(reading_from(row, 0)); });
+        }
+        const auto computed = app::debounce_readings(readings, interval_s);
+        if (error.empty()) error = upsert_debounced(computed);
+        if (error.empty()) error = run(connection_, "COMMIT");
+        if (error.empty()) error = run(connection_, "DO RELEASE_LOCK(" + lock_name + ")");
+        if (!error.empty()) {
+          // Closing the connection also rolls back and releases the lock.
+          disconnect();
+          return Outcome::failure("debounce refresh in " + settings_.schema + "." +
+                                  settings_.table + " failed: " + error);
+        }
+        rows = computed.size();
         return Outcome::success();
       },
       [&] {

@@ -224,12 +224,14 @@ Outcome MysqlStatisticsStore::meters(std::vector<std::string>& out) {
 }
 
 Outcome MysqlStatisticsStore::meters_since(std::int64_t after_id, std::vector<std::string>& out,
+                                           std::vector<std::int64_t>& oldest,
                                            std::int64_t& newest_id) {
   std::lock_guard lock(mutex_);
   return detail::guarded(
       "statistics changed meters",
       [&] {
         out.clear();
+        oldest.clear();
         newest_id = after_id;
         if (auto ok = ready(); !ok) return ok;
         Outcome outcome = Outcome::success();
@@ -245,10 +247,13 @@ Outcome MysqlStatisticsStore::meters_since(std::int64_t after_id, std::vector<st
         newest_id = *newest;
         // A range of the primary key: only the rows added since.
         if (!select_rows(connection_,
-                         "SELECT DISTINCT `meter` FROM " + bq(settings_.table) + " WHERE `id` > " +
-                             std::to_string(after_id) + " AND `id` <= " + std::to_string(newest_id),
+                         "SELECT `meter`, MIN(`timestamp`) FROM " + bq(settings_.table) +
+                             " WHERE `id` > " + std::to_string(after_id) +
+                             " AND `id` <= " + std::to_string(newest_id) + " GROUP BY `meter`",
                          [&](MYSQL_ROW row) {
-                           if (row[0] != nullptr) out.emplace_back(row[0]);
+                           if (row[0] == nullptr || row[1] == nullptr) return;
+                           out.emplace_back(row[0]);
+                           oldest.push_back(std::stoll(row[1]));
                          })) {
           return fail("changed meters");
         }

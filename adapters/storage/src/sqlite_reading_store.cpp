@@ -175,6 +175,35 @@ app::OptionalValue column_value(sqlite3_stmt* stmt, int column) {
   return sqlite3_column_double(stmt, column);
 }
 
+// A history row selected as meter, frame_counter, timestamp, meter_time, meter_number,
+// received_at and the quantities.
+app::Reading reading_from(sqlite3_stmt* s) {
+  app::Reading reading;
+  reading.meter = column_text(s, 0);
+  reading.frame_counter = static_cast<std::uint32_t>(sqlite3_column_int64(s, 1));
+  reading.timestamp = sqlite3_column_int64(s, 2);
+  reading.meter_time = column_text(s, 3);
+  reading.meter_number = column_text(s, 4);
+  reading.received_at_ms = sqlite3_column_int64(s, 5);
+  for (std::size_t i = 0; i < core::kQuantityCount; ++i) {
+    reading.values[i] = column_value(s, static_cast<int>(6 + i));
+  }
+  return reading;
+}
+
+void bind_debounced(Binder& b, std::deque<std::string>& texts, const app::DebouncedRow& r) {
+  b.integer(detail::storable_timestamp(r.bucket_start));
+  bind_values(b, r.values);
+  texts.push_back(detail::fit_text(r.meter, 16, 64));
+  b.text(texts.back());
+  b.integer(r.bucket_start);
+  b.integer(detail::storable_int(r.samples));
+  b.real(detail::storable(r.power_in_min));
+  b.real(detail::storable(r.power_in_max));
+  b.real(detail::storable(r.power_out_min));
+  b.real(detail::storable(r.power_out_max));
+}
+
 struct ExistingColumn {
   std::string name;
   bool not_null = false;
@@ -595,8 +624,7 @@ Outcome SqliteReadingStore::write(const app::StoredBatch& batch) {
   return detail::guarded("write", [&] {
     std::lock_guard lock(mutex_);
     if (auto up = ready(); !up) return up;
-    if (batch.readings.empty() && batch.raw.empty() && batch.debounced.empty() &&
-        batch.debounced_if_absent.empty()) {
+    if (batch.readings.empty() && batch.raw.empty() && batch.debounced.empty()) {
       return Outcome::success();
     }
     const auto specs = detail::table_specs(table_);
@@ -651,35 +679,16 @@ Outcome SqliteReadingStore::write(const app::StoredBatch& batch) {
 
     const auto debounced_columns = detail::debounced_insert_columns();
     const auto debounced_updates = detail::debounced_update_columns();
-    const auto bind_debounced = [](Binder& b, std::deque<std::string>& texts,
-                                   const app::DebouncedRow& r) {
-      b.integer(detail::storable_timestamp(r.bucket_start));
-      bind_values(b, r.values);
-      texts.push_back(detail::fit_text(r.meter, 16, 64));
-      b.text(texts.back());
-      b.integer(r.bucket_start);
-      b.integer(detail::storable_int(r.samples));
-      b.real(detail::storable(r.power_in_min));
-      b.real(detail::storable(r.power_in_max));
-      b.real(detail::storable(r.power_out_min));
-      b.real(detail::storable(r.power_out_max));
-    };
-    constexpr std::string_view kBucketKey = "\"meter\",\"bucket_start\"";
     if (error.empty()) {
       error = insert_all(
           batch.debounced, "debounced",
           [&](std::size_t n) {
-            return upsert_sql(debounced, debounced_columns, debounced_updates, kBucketKey, n);
+            return upsert_sql(debounced, debounced_columns, debounced_updates,
+                              "\"meter\",\"bucket_start\"", n);
           },
-          bind_debounced);
-    }
-    if (error.empty()) {
-      error = insert_all(
-          batch.debounced_if_absent, "debounced-if-absent",
-          [&](std::size_t n) {
-            return upsert_sql(debounced, debounced_columns, {}, kBucketKey, n);
-          },
-          bind_debounced);
+          [](Binder& b, std::deque<std::string>& texts, const app::DebouncedRow& r) {
+            bind_debounced(b, texts, r);
+          });
     }
 
     const auto raw_columns = detail::raw_insert_columns();
@@ -714,49 +723,93 @@ Outcome SqliteReadingStore::write(const app::StoredBatch& batch) {
   });
 }
 
-Outcome SqliteReadingStore::readings_to_debounce(std::int64_t interval_s, std::int64_t not_before,
-                                                 std::vector<app::Reading>& out) {
-  return detail::guarded("readings_to_debounce", [&] {
+Outcome SqliteReadingStore::refresh_debounced(std::span<const app::MeterBuckets> touched,
+                                              std::int64_t interval_s, std::size_t& rows) {
+  return detail::guarded("refresh_debounced", [&] {
     std::lock_guard lock(mutex_);
-    out.clear();
+    rows = 0;
+    if (touched.empty()) return Outcome::success();
     if (auto up = ready(); !up) return up;
     if (interval_s <= 0) interval_s = debounce_interval_s_;
     const auto specs = detail::table_specs(table_);
-    std::string sql =
-        "SELECT h.meter, h.frame_counter, h.\"timestamp\", h.meter_time, h.meter_number, "
-        "h.received_at";
-    for (const auto& quantity : core::kQuantities) sql += ", h." + q(quantity.key);
-    sql += " FROM " + q(specs[0].name) +
-           " AS h LEFT JOIN (SELECT meter, MAX(bucket_start) AS last_bucket FROM " +
-           q(specs[1].name) +
-           " WHERE meter <> '' AND bucket_start IS NOT NULL GROUP BY meter) AS d"
-           " ON d.meter = h.meter"
-           " WHERE h.meter <> '' AND h.\"timestamp\" >= ?1"
-           " AND (d.last_bucket IS NULL OR h.\"timestamp\" >= d.last_bucket + ?2)"
-           " ORDER BY h.meter, h.\"timestamp\", h.frame_counter";
-    Statement select;
-    if (!select.prepare(db_, sql)) return fail("readings_to_debounce");
-    sqlite3_bind_int64(select.get(), 1, not_before);
-    sqlite3_bind_int64(select.get(), 2, interval_s);
-    int rc = SQLITE_ROW;
-    while ((rc = sqlite3_step(select.get())) == SQLITE_ROW) {
-      sqlite3_stmt* s = select.get();
-      app::Reading reading;
-      reading.meter = column_text(s, 0);
-      reading.frame_counter = static_cast<std::uint32_t>(sqlite3_column_int64(s, 1));
-      reading.timestamp = sqlite3_column_int64(s, 2);
-      reading.meter_time = column_text(s, 3);
-      reading.meter_number = column_text(s, 4);
-      reading.received_at_ms = sqlite3_column_int64(s, 5);
-      for (std::size_t i = 0; i < core::kQuantityCount; ++i) {
-        reading.values[i] = column_value(s, static_cast<int>(6 + i));
+    const std::string history = q(specs[0].name);
+    const std::string timed = " WHERE meter = ?1 AND meter_time IS NOT NULL AND \"timestamp\" ";
+    std::string columns =
+        "meter, frame_counter, \"timestamp\", meter_time, meter_number, "
+        "received_at";
+    for (const auto& quantity : core::kQuantities) columns += ", " + q(quantity.key);
+    // Room for the four statements below, so that none evicts another while they are in use.
+    if (statements_.size() + 4 > kMaxCachedStatements) finalize_cached();
+    // Newest first on the (meter, timestamp) index: one step, whatever the meter's row count.
+    const std::string newest_first = " ORDER BY \"timestamp\" DESC LIMIT 1";
+    sqlite3_stmt* before = cached(
+        "debounce-before", "SELECT \"timestamp\" FROM " + history + timed + "< ?2" + newest_first);
+    sqlite3_stmt* newest = cached(
+        "debounce-newest", "SELECT \"timestamp\" FROM " + history + timed + "< ?2" + newest_first);
+    sqlite3_stmt* bucket = cached("debounce-bucket", "SELECT " + columns + " FROM " + history +
+                                                         timed + ">= ?2 AND \"timestamp\" < ?3");
+    sqlite3_stmt* upsert =
+        cached("debounce-upsert",
+               upsert_sql(specs[1].name, detail::debounced_insert_columns(),
+                          detail::debounced_update_columns(), "\"meter\",\"bucket_start\"", 1));
+    if (before == nullptr || newest == nullptr || bucket == nullptr || upsert == nullptr) {
+      return fail("refresh_debounced");
+    }
+    // The write lock first, so the reads below see every committed reading.
+    if (auto begun = exec("BEGIN IMMEDIATE"); !begun) {
+      return Outcome::failure("refresh_debounced: " + begun.error);
+    }
+    // One row of `stmt` with meter ?1 and bounds ?2, ?3: steps it and resets it.
+    const auto max_timestamp = [&](sqlite3_stmt* stmt, const std::string& meter, std::int64_t bound,
+                                   std::optional<std::int64_t>& out) {
+      sqlite3_bind_text64(stmt, 1, meter.data(), meter.size(), nullptr, SQLITE_UTF8);
+      sqlite3_bind_int64(stmt, 2, bound);
+      const int rc = sqlite3_step(stmt);
+      out.reset();
+      if (rc == SQLITE_ROW) out = sqlite3_column_int64(stmt, 0);
+      sqlite3_reset(stmt);
+      return rc == SQLITE_ROW || rc == SQLITE_DONE;
+    };
+    std::vector<app::Reading> readings;
+    bool ok = true;
+    for (const auto& meter : touched) {
+      std::optional<std::int64_t> previous;
+      std::optional<std::int64_t> last;
+      ok = max_timestamp(before, meter.meter, meter.bucket_starts.front(), previous) &&
+           max_timestamp(newest, meter.meter, INT64_MAX, last);
+      if (!ok) break;
+      for (const std::int64_t start : app::buckets_to_refresh(meter, previous, last, interval_s)) {
+        sqlite3_bind_text64(bucket, 1, meter.meter.data(), meter.meter.size(), nullptr,
+                            SQLITE_UTF8);
+        sqlite3_bind_int64(bucket, 2, start);
+        sqlite3_bind_int64(bucket, 3, start + interval_s);
+        int rc = SQLITE_ROW;
+        while ((rc = sqlite3_step(bucket)) == SQLITE_ROW) readings.push_back(reading_from(bucket));
+        sqlite3_reset(bucket);
+        if (!(ok = rc == SQLITE_DONE)) break;
       }
-      out.push_back(std::move(reading));
+      if (!ok) break;
     }
-    if (rc != SQLITE_DONE) {
-      out.clear();
-      return fail("readings_to_debounce");
+    std::string error = ok ? "" : std::string(sqlite3_errmsg(db_));
+    const auto computed = app::debounce_readings(readings, interval_s);
+    for (std::size_t i = 0; error.empty() && i < computed.size(); ++i) {
+      Binder binder(upsert);
+      std::deque<std::string> texts;
+      bind_debounced(binder, texts, computed[i]);
+      const int rc = binder.ok() ? sqlite3_step(upsert) : SQLITE_ERROR;
+      if (rc != SQLITE_DONE) error = sqlite3_errmsg(db_);
+      sqlite3_reset(upsert);
+      sqlite3_clear_bindings(upsert);
     }
+    if (error.empty()) {
+      if (auto committed = exec("COMMIT"); !committed) error = "commit: " + committed.error;
+    }
+    if (!error.empty()) {
+      exec("ROLLBACK");
+      schema_ready_ = false;
+      return Outcome::failure("debounce refresh in " + file_.string() + " failed: " + error);
+    }
+    rows = computed.size();
     return Outcome::success();
   });
 }

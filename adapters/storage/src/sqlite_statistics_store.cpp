@@ -177,10 +177,12 @@ Outcome SqliteStatisticsStore::meters(std::vector<std::string>& out) {
 }
 
 Outcome SqliteStatisticsStore::meters_since(std::int64_t after_id, std::vector<std::string>& out,
+                                            std::vector<std::int64_t>& oldest,
                                             std::int64_t& newest_id) {
   std::lock_guard lock(mutex_);
   return detail::guarded("statistics changed meters", [&] {
     out.clear();
+    oldest.clear();
     newest_id = after_id;
     if (auto ok = ready(); !ok) return ok;
     if (!history_exists()) return Outcome::success();
@@ -189,8 +191,8 @@ Outcome SqliteStatisticsStore::meters_since(std::int64_t after_id, std::vector<s
     if (newest.null(0) || newest.integer(0) <= after_id) return Outcome::success();
     newest_id = newest.integer(0);
     // A range of the primary key: only the rows added since.
-    Statement stmt(db_, "SELECT DISTINCT \"meter\" FROM " + q(history_table_) +
-                            " WHERE \"id\" > ? AND \"id\" <= ?");
+    Statement stmt(db_, "SELECT \"meter\", MIN(\"timestamp\") FROM " + q(history_table_) +
+                            " WHERE \"id\" > ? AND \"id\" <= ? GROUP BY \"meter\"");
     stmt.bind(1, after_id);
     stmt.bind(2, newest_id);
     if (!stmt || !stmt.bound()) return fail("changed meters");
@@ -199,6 +201,7 @@ Outcome SqliteStatisticsStore::meters_since(std::int64_t after_id, std::vector<s
       if (step == SQLITE_DONE) break;
       if (step != SQLITE_ROW) return fail("changed meters");
       out.push_back(stmt.text(0));
+      oldest.push_back(stmt.integer(1));
     }
     return Outcome::success();
   });

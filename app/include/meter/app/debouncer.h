@@ -1,51 +1,51 @@
 // SPDX-License-Identifier: MIT
-// The 5-minute (configurable) table: one row per meter per aligned bucket of meter time.
-// A bucket is closed, and its row produced, when a reading of the same meter in a later bucket
-// arrives; readings older than the open bucket do not reopen a closed one (the row would
-// already be stored). After a restart the open buckets are rebuilt from `history`
-// (ReadingStore::readings_to_debounce), so a restart or a failed write loses no bucket.
+// The 5-minute (configurable) table `<table>Debounced`: one row per meter per aligned bucket of
+// meter time, computed from the bucket's readings in `history` (so every instance, a restart
+// and a replay compute the same row). A bucket is complete, and gets its row, once the meter
+// has a reading in a later bucket; a reading that arrives later for a complete bucket makes
+// the store compute that bucket again (ReadingStore::refresh_debounced).
 //
-// Row values: WIn/WOut (and RIn/ROut) = the last reading's counters in the bucket; every
-// other quantity = the mean over the bucket's readings; PIn/POut also min and max. A reading
-// seen again (same meter, frame counter and meter time) is ignored.
+// Row values: WIn/WOut (and RIn/ROut) = the counters of the bucket's newest reading; every
+// other quantity = the mean over the bucket's readings; PIn/POut also min and max; samples =
+// readings in the bucket. A reading seen twice (same frame counter and meter time) counts once.
 #pragma once
 
-#include <map>
+#include <cstdint>
+#include <optional>
+#include <span>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "meter/app/reading.h"
 
 namespace meter::app {
 
-class Debouncer {
- public:
-  explicit Debouncer(std::int64_t interval_s) : interval_s_(interval_s) {}
+// Start of the aligned bucket of `interval_s` seconds that holds `timestamp` (also negative).
+std::int64_t bucket_of(std::int64_t timestamp, std::int64_t interval_s);
 
-  std::int64_t bucket_of(std::int64_t timestamp) const;
-  // Adds a reading; appends the rows of buckets this reading closes to `closed`.
-  void add(const Reading& reading, std::vector<DebouncedRow>& closed);
-  std::size_t open_buckets() const { return open_.size(); }
+// The row of one bucket from its readings (one meter, all inside the bucket, any order).
+DebouncedRow debounce_bucket(const std::string& meter, std::int64_t bucket_start,
+                             std::span<const Reading> readings);
 
- private:
-  struct Accumulator {
-    std::int64_t bucket_start = 0;
-    std::int64_t samples = 0;
-    std::int64_t last_timestamp = 0;
-    std::array<double, core::kQuantityCount> sums{};
-    std::array<std::int64_t, core::kQuantityCount> counts{};
-    std::array<OptionalValue, core::kQuantityCount> last{};
-    OptionalValue power_in_min, power_in_max, power_out_min, power_out_max;
-    // (frame counter, meter time) of the readings taken: a reading delivered twice (broker
-    // redelivery, journal replay, duplicate archive rows) counts once.
-    std::vector<std::pair<std::uint32_t, std::int64_t>> seen;
-  };
-
-  static DebouncedRow close(const std::string& meter, const Accumulator& bucket);
-
-  std::int64_t interval_s_;
-  std::map<std::string, Accumulator> open_;
+// The buckets a batch of readings touched: per meter (meter != ""), its distinct bucket starts,
+// ascending. Only readings with meter time count (meter_time set), as in the table.
+struct MeterBuckets {
+  std::string meter;
+  std::vector<std::int64_t> bucket_starts;
 };
+std::vector<MeterBuckets> touched_buckets(std::span<const Reading> readings,
+                                          std::int64_t interval_s);
+
+// Of one meter's touched buckets plus the bucket of `previous` (its newest reading before the
+// first touched bucket, which may just have become complete), those that are complete given
+// `newest` (its newest reading): ascending.
+std::vector<std::int64_t> buckets_to_refresh(const MeterBuckets& touched,
+                                             std::optional<std::int64_t> previous,
+                                             std::optional<std::int64_t> newest,
+                                             std::int64_t interval_s);
+
+// The rows of the buckets the readings fall in, readings grouped by meter and bucket.
+std::vector<DebouncedRow> debounce_readings(std::span<const Reading> readings,
+                                            std::int64_t interval_s);
 
 }  // namespace meter::app
