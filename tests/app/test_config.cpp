@@ -147,7 +147,7 @@ TEST(Config, AMisspeltNameWarnsWithTheClosestKnownName) {
                 "MQTT_HOTS (server.env line 3) is not a setting and is ignored; did you mean "
                 "MQTT_HOST?",
                 "MQTT_KEEPALIVE (server.env line 6) is not a setting and is ignored; the settings "
-                "are listed in the README",
+                "are listed in docs/settings.md",
                 "SMARTMETER_KEYY (server.env line 2) is not a setting and is ignored; did you mean "
                 "SMARTMETER_KEY?",
                 "SMARTMETR_DEBOUNCE_SECONDS (server.env line 5) is not a setting and is ignored; "
