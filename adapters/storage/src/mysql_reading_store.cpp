@@ -463,6 +463,7 @@ Outcome MysqlReadingStore::ensure_schema() {
                    });
     if (!error.empty()) return failed("reading the indexes of " + spec.name, error);
     std::vector<detail::ExistingIndex> indexes;
+    indexes.reserve(by_name.size());
     for (auto& [name, index] : by_name) indexes.push_back(std::move(index));
     for (const auto& index : spec.indexes) {
       if (detail::index_present(index, indexes)) continue;

@@ -40,6 +40,7 @@ std::vector<ColumnSpec> history_columns() {
 
 std::vector<std::string> value_columns() {
   std::vector<std::string> names;
+  names.reserve(core::kQuantities.size());
   for (const auto& quantity : core::kQuantities) names.emplace_back(quantity.key);
   return names;
 }
