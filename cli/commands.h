@@ -4,9 +4,14 @@
 
 #include <CLI/CLI.hpp>
 #include <memory>
+#include <optional>
+#include <string>
+
+#include "meter/core/key_ring.h"
 
 namespace meter::app {
 struct Config;
+class StatisticsStore;
 }  // namespace meter::app
 
 namespace meter::cli {
@@ -16,14 +21,19 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitDecodeFailed = 1;
 inline constexpr int kExitUsage = 2;
 
+// The keys given as --key and --auth-key (32 hex digits each); nullopt after a message on stderr
+// naming `command` when one is malformed.
+std::optional<core::MeterKeys> keys_from_options(const std::string& command,
+                                                 const std::string& key_hex,
+                                                 const std::string& auth_key_hex);
+
 void add_decode_command(CLI::App& app, int& exit_status);
 void add_run_command(CLI::App& app, int& exit_status);
 void add_simulate_command(CLI::App& app, int& exit_status);
 void add_stats_command(CLI::App& app, int& exit_status);
+void add_check_command(CLI::App& app, int& exit_status);
 
-// Updates the statistics tables every minute in a thread until the returned object is destroyed
-// (`smartmeter run`).
-class StatisticsUpdates;
-std::shared_ptr<StatisticsUpdates> start_statistics_updates(const app::Config& config);
+// The statistics tables the settings name, on a connection of their own (`run`, `stats`).
+std::unique_ptr<app::StatisticsStore> make_statistics_store(const app::Config& config);
 
 }  // namespace meter::cli

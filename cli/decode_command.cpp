@@ -28,20 +28,8 @@ std::string describe(core::DecodeFailure failure) {
 }
 
 int run_decode(const DecodeOptions& options) {
-  const auto key = core::AesKey::from_hex(options.key_hex);
-  if (!key) {
-    std::cerr << "smartmeter decode: --key must be 32 hex digits (the 16-byte key from your grid "
-                 "operator)\n";
-    return kExitUsage;
-  }
-  core::MeterKeys keys{*key, std::nullopt};
-  if (!options.auth_key_hex.empty()) {
-    keys.authentication = core::AesKey::from_hex(options.auth_key_hex);
-    if (!keys.authentication) {
-      std::cerr << "smartmeter decode: --auth-key must be 32 hex digits\n";
-      return kExitUsage;
-    }
-  }
+  const auto keys = keys_from_options("decode", options.key_hex, options.auth_key_hex);
+  if (!keys) return kExitUsage;
 
   std::string text;
   if (options.input == "-") {
@@ -56,7 +44,7 @@ int run_decode(const DecodeOptions& options) {
   }
 
   crypto::OpenSslGcmCipher cipher;
-  core::TelegramDecoder decoder(cipher, core::KeyRing(keys));
+  core::TelegramDecoder decoder(cipher, core::KeyRing(*keys));
   auto telegram = std::make_unique<core::Telegram>();
 
   if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
@@ -86,6 +74,27 @@ int run_decode(const DecodeOptions& options) {
 }
 
 }  // namespace
+
+std::optional<core::MeterKeys> keys_from_options(const std::string& command,
+                                                 const std::string& key_hex,
+                                                 const std::string& auth_key_hex) {
+  const auto key = core::AesKey::from_hex(key_hex);
+  if (!key) {
+    std::cerr << "smartmeter " << command
+              << ": --key must be 32 hex digits (the 16-byte key from your grid operator, e.g. "
+                 "EVN's customer portal)\n";
+    return std::nullopt;
+  }
+  core::MeterKeys keys{*key, std::nullopt};
+  if (!auth_key_hex.empty()) {
+    keys.authentication = core::AesKey::from_hex(auth_key_hex);
+    if (!keys.authentication) {
+      std::cerr << "smartmeter " << command << ": --auth-key must be 32 hex digits\n";
+      return std::nullopt;
+    }
+  }
+  return keys;
+}
 
 void add_decode_command(CLI::App& app, int& exit_status) {
   auto options = std::make_shared<DecodeOptions>();

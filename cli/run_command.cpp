@@ -18,6 +18,7 @@
 #include "meter/app/live_state.h"
 #include "meter/app/meter_announcer.h"
 #include "meter/app/service.h"
+#include "meter/app/service_options.h"
 #include "meter/core/telegram_decoder.h"
 #include "meter/crypto/openssl_gcm_cipher.h"
 #include "meter/http/http_server.h"
@@ -25,10 +26,8 @@
 #include "meter/serial/serial_reader.h"
 #include "meter/storage/mysql_history_query.h"
 #include "meter/storage/mysql_reading_store.h"
-#include "meter/storage/mysql_statistics_store.h"
 #include "meter/storage/sqlite_history_query.h"
 #include "meter/storage/sqlite_reading_store.h"
-#include "meter/storage/sqlite_statistics_store.h"
 #include "settings_file.h"
 
 namespace meter::cli {
@@ -76,54 +75,6 @@ std::unique_ptr<app::HistoryQuery> make_history_query(const app::Config& config)
   return std::make_unique<storage::MysqlHistoryQuery>(mysql_settings(config));
 }
 
-app::ServiceStatus service_status(const app::Service& service, const app::MqttConnection& mqtt,
-                                  const app::Journal& journal, const app::ReadingStore& store) {
-  const app::ServiceCounters& c = service.counters();
-  app::ServiceStatus s;
-  s.received = c.received;
-  s.decoded = c.decoded;
-  for (std::size_t i = 0; i < s.errors.size(); ++i) s.errors[i] = c.errors[i];
-  s.oversized = c.oversized;
-  s.published = c.published;
-  s.publish_failures = c.publish_failures;
-  s.stored_readings = c.stored_readings;
-  s.stored_debounced = c.stored_debounced;
-  s.store_failures = c.store_failures;
-  s.journal_failures = c.journal_failures;
-  s.database_up = c.database_up;
-  s.mqtt_connected = mqtt.connected();
-  s.mqtt_reconnects = mqtt.reconnects();
-  s.journal_pending_bytes = journal.pending_bytes();
-  s.storage = store.describe();
-  s.journal_error = service.journal_error();
-  s.held_telegrams = c.held;
-  s.stored_from_memory = c.stored_from_memory;
-  s.lost_telegrams = c.lost;
-  s.journal_damaged_bytes = journal.recovery().dropped_bytes;
-  s.journal_damaged_stretches = journal.recovery().stretches.size();
-  return s;
-}
-
-// The dashboard's reader of the statistics tables: its own connection.
-std::unique_ptr<app::StatisticsStore> make_statistics_reader(const app::Config& config) {
-  if (config.storage == app::StorageKind::kSqlite) {
-    return std::make_unique<storage::SqliteStatisticsStore>(config.sqlite_file, config.db_table);
-  }
-  return std::make_unique<storage::MysqlStatisticsStore>(mysql_settings(config));
-}
-
-// Meters named in SMARTMETER_KEYS are known from the start; with SMARTMETER_KEY alone one meter
-// is expected (its wrong key shows even before anything decodes).
-app::LiveStateOptions live_state_options(const app::Config& config) {
-  app::LiveStateOptions options;
-  options.no_signal_after_ms = config.no_signal_seconds * 1000;
-  options.max_meters = config.max_meters;
-  options.evict_after_ms = config.evict_silent_seconds * 1000;
-  options.configured = config.keys.titles();
-  options.single_expected_meter = config.keys.has_default() && options.configured.empty();
-  return options;
-}
-
 app::CipherFactory cipher_factory() {
   return [] { return std::make_unique<crypto::OpenSslGcmCipher>(); };
 }
@@ -168,22 +119,20 @@ int run_service(const ServiceOptions& options) {
   spdlog::info("smartmeter run: broker {}, {}, storage {}, journal {}", config->mqtt_uri(), input,
                store->describe(), (config->data_dir / "journal").string());
   app::Service service(*config, *store, mqtt, journal, cipher_factory());
-  const auto statistics = start_statistics_updates(*config);  // every minute, own connection
+  // The statistics tables, kept up to date by the service on a connection of their own.
+  const auto statistics = make_statistics_store(*config);
+  service.set_statistics_store(statistics.get());
 
   // Dashboard, API, /metrics, /healthz. A busy port does not stop the data collection.
-  app::LiveState live(epoch_ms(), live_state_options(*config));
+  app::LiveState live(epoch_ms(), app::live_state_options(*config));
   const auto history = make_history_query(*config);
-  const auto statistics_reader = make_statistics_reader(*config);
-  http::HttpServer web({&live, [&] { return service_status(service, mqtt, journal, *store); },
-                        history.get(), statistics_reader.get(), epoch_ms, ""});
+  const auto statistics_reader = make_statistics_store(*config);  // the dashboard's connection
+  http::HttpServer web({&live, [&] { return service.status(); }, history.get(),
+                        statistics_reader.get(), epoch_ms, ""});
   service.set_live_state(&live);
 
   // Home Assistant discovery and each meter's diagnosis, on MQTT and in the log.
-  app::HaDiscoveryOptions discovery;
-  discovery.prefix = config->ha_prefix;
-  discovery.values_topic = config->values_topic;
-  discovery.status_topic = config->status_topic;
-  app::MeterAnnouncer announcer(discovery, config->ha_discovery, mqtt);
+  app::MeterAnnouncer announcer(app::ha_discovery_options(*config), config->ha_discovery, mqtt);
   service.set_tick([&] { announcer.update(live.snapshot(epoch_ms())); });
 
   if (config->http_enabled) {
@@ -297,7 +246,7 @@ void add_run_command(CLI::App& app, int& exit_status) {
   command->add_flag("--print-config", options->print_config,
                     "Print the effective settings (secrets masked), each with where its value came "
                     "from, and exit");
-  command->footer("Settings are listed in the README (section \"Settings\").");
+  command->footer("Settings are listed in docs/settings.md.");
   command->callback([options, &exit_status] { exit_status = run_service(*options); });
 
   auto replay_options = std::make_shared<ServiceOptions>();

@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <csignal>
@@ -21,7 +20,6 @@
 
 #include "commands.h"
 #include "meter/app/config.h"
-#include "meter/app/local_time.h"
 #include "meter/app/simulator.h"
 #include "meter/crypto/openssl_gcm_cipher.h"
 #include "meter/mqtt/paho_publisher.h"
@@ -95,41 +93,6 @@ struct SimulateOptions {
   std::string state_file = default_state_file();
 };
 
-std::optional<std::int64_t> parse_int(const std::string& text) {
-  std::int64_t value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return value;
-}
-
-// "@1790000000" (UTC epoch seconds) or Vienna local "YYYY-MM-DD[THH:MM[:SS]]".
-std::optional<std::int64_t> parse_start(const std::string& text) {
-  if (!text.empty() && text[0] == '@') return parse_int(text.substr(1));
-  if (text.size() < 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
-  const auto year = parse_int(text.substr(0, 4));
-  const auto month = parse_int(text.substr(5, 2));
-  const auto day = parse_int(text.substr(8, 2));
-  std::optional<std::int64_t> hour = 0, minute = 0, second = 0;
-  if (text.size() > 10) {
-    if ((text[10] != 'T' && text[10] != ' ') || text.size() < 16 || text[13] != ':') {
-      return std::nullopt;
-    }
-    hour = parse_int(text.substr(11, 2));
-    minute = parse_int(text.substr(14, 2));
-    if (text.size() > 16) {
-      if (text.size() != 19 || text[16] != ':') return std::nullopt;
-      second = parse_int(text.substr(17, 2));
-    }
-  }
-  if (!year || !month || !day || !hour || !minute || !second || *month < 1 || *month > 12 ||
-      *day < 1 || *day > 31 || *hour > 23 || *minute > 59 || *second > 59) {
-    return std::nullopt;
-  }
-  const std::int64_t days =
-      app::days_from_date({*year, static_cast<unsigned>(*month), static_cast<unsigned>(*day)});
-  return app::vienna_local_to_utc(days * 86400 + *hour * 3600 + *minute * 60 + *second);
-}
-
 // The service's MQTT settings (server.env < environment < flags), the flags checked as strictly.
 std::optional<app::Config> load_mqtt_settings(const SimulateOptions& options) {
   app::SettingsLayer flags;
@@ -162,7 +125,7 @@ int run_simulate(const SimulateOptions& options) {
           ? std::optional<std::int64_t>(std::chrono::duration_cast<std::chrono::seconds>(
                                             std::chrono::system_clock::now().time_since_epoch())
                                             .count())
-          : parse_start(options.start);
+          : app::parse_simulation_start(options.start);
   if (!start) {
     std::cerr << "smartmeter simulate: --start '" << options.start
               << "' is not YYYY-MM-DD[THH:MM[:SS]] (Vienna time) or @EPOCHSECONDS\n";

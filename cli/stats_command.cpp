@@ -1,20 +1,15 @@
 // SPDX-License-Identifier: MIT
 // `smartmeter stats`: quarter-hour and daily statistics from history (update, export as CSV or
-// JSON, monthly peak quarter-hours), and the background updater `smartmeter run` starts.
-#include <spdlog/spdlog.h>
-#include <unistd.h>
+// JSON, monthly peak quarter-hours) through the energy report; the statistics store `smartmeter
+// run` updates.
 
-#include <atomic>
-#include <charconv>
-#include <condition_variable>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
-#include <mutex>
-#include <thread>
 
 #include "commands.h"
 #include "meter/app/config.h"
+#include "meter/app/energy_report.h"
 #include "meter/app/local_time.h"
 #include "meter/app/statistics_store.h"
 #include "meter/storage/mysql_statistics_store.h"
@@ -23,9 +18,6 @@
 
 namespace meter::cli {
 namespace {
-
-constexpr auto kUpdateEvery = std::chrono::minutes(1);
-constexpr auto kFirstUpdateAfter = std::chrono::seconds(10);
 
 struct StatsOptions {
   std::shared_ptr<SettingsFile> settings_file = std::make_shared<SettingsFile>();
@@ -38,35 +30,27 @@ struct StatsOptions {
   bool peaks = false;
 };
 
-std::unique_ptr<app::StatisticsStore> make_stats_store(const app::Config& config) {
-  if (config.storage == app::StorageKind::kSqlite) {
-    return std::make_unique<storage::SqliteStatisticsStore>(config.sqlite_file, config.db_table);
-  }
-  return std::make_unique<storage::MysqlStatisticsStore>(mysql_settings(config));
-}
-
 int run_stats(const StatsOptions& options) {
   const auto loaded =
       load_settings(*options.settings_file, "stats", "host", {.key_required = false});
   if (!loaded) return kExitUsage;
   const app::Config& config = *loaded;
-  app::StatsQuery query;
-  query.interval =
-      options.interval == "day" ? app::StatsInterval::kDay : app::StatsInterval::kQuarterHour;
-  if (options.peaks) query.interval = app::StatsInterval::kQuarterHour;
-  query.meter = options.meter;
-  for (const auto& [text, bound, next_day] :
-       {std::tuple{&options.from, &query.from, 0}, std::tuple{&options.to, &query.until, 1}}) {
+  const app::StatsInterval interval = options.interval == "day" && !options.peaks
+                                          ? app::StatsInterval::kDay
+                                          : app::StatsInterval::kQuarterHour;
+  std::optional<std::int64_t> days[2];
+  for (const auto& [text, day] :
+       {std::pair{&options.from, &days[0]}, std::pair{&options.to, &days[1]}}) {
     if (text->empty()) continue;
-    const auto day = app::parse_day(*text);
-    if (!day) {
+    *day = app::parse_day(*text);
+    if (!*day) {
       std::cerr << "smartmeter stats: '" << *text << "' is not a date YYYY-MM-DD\n";
       return kExitUsage;
     }
-    *bound = app::vienna_day_start_utc(*day + next_day);  // --to is the last day included
   }
+  const app::StatsQuery query = app::local_days_query(interval, options.meter, days[0], days[1]);
 
-  auto store = make_stats_store(config);
+  auto store = make_statistics_store(config);
   if (auto opened = store->open(); !opened) {
     std::cerr << "smartmeter stats: cannot open " << store->describe() << ": " << opened.error
               << "\n";
@@ -81,76 +65,32 @@ int run_stats(const StatsOptions& options) {
     }
     std::cerr << "statistics updated: " << written << " row(s) written\n";
   }
+  const app::EnergyReport report(nullptr, store.get());
+  if (options.peaks) {
+    std::vector<app::MonthlyPeak> peaks;
+    if (auto got = report.monthly_peaks(query, peaks); !got) {
+      std::cerr << "smartmeter stats: " << got.error << "\n";
+      return 1;
+    }
+    std::cout << app::peaks_csv(peaks);
+    return kExitOk;
+  }
   std::vector<app::StatsRow> rows;
-  if (auto got = store->rows(query, rows); !got) {
+  if (auto got = report.statistics(query, rows); !got) {
     std::cerr << "smartmeter stats: " << got.error << "\n";
     return 1;
   }
-  if (!options.peaks) {
-    std::cout << (options.format == "json" ? app::stats_json(rows) + "\n" : app::stats_csv(rows));
-    return kExitOk;
-  }
-  std::cout << "meter,month,start,start_local,energy_in_wh,mean_power_w\n";
-  for (const app::MonthlyPeak& peak : app::monthly_peaks(rows)) {
-    std::cout << peak.meter << "," << peak.month << "," << peak.start << ","
-              << app::vienna_iso(peak.start) << "," << peak.energy_in_wh << ","
-              << peak.mean_power_w() << "\n";
-  }
+  std::cout << (options.format == "json" ? app::stats_json(rows) + "\n" : app::stats_csv(rows));
   return kExitOk;
 }
 
 }  // namespace
 
-class StatisticsUpdates {
- public:
-  explicit StatisticsUpdates(const app::Config& config)
-      : store_(make_stats_store(config)), thread_([this] { loop(); }) {}
-  ~StatisticsUpdates() {
-    {
-      std::lock_guard lock(mutex_);
-      stop_ = true;  // also ends a pass in progress
-    }
-    wake_.notify_all();
-    thread_.join();
+std::unique_ptr<app::StatisticsStore> make_statistics_store(const app::Config& config) {
+  if (config.storage == app::StorageKind::kSqlite) {
+    return std::make_unique<storage::SqliteStatisticsStore>(config.sqlite_file, config.db_table);
   }
-  StatisticsUpdates(const StatisticsUpdates&) = delete;
-  StatisticsUpdates& operator=(const StatisticsUpdates&) = delete;
-
- private:
-  void loop() {
-    app::StatisticsUpdater updater(*store_);
-    updater.stop_when(&stop_);
-    std::string last_error;
-    auto wait = std::chrono::steady_clock::duration(kFirstUpdateAfter);
-    for (;;) {
-      {
-        std::unique_lock lock(mutex_);
-        if (wake_.wait_for(lock, wait, [this] { return stop_.load(); })) break;
-      }
-      wait = kUpdateEvery;
-      std::size_t written = 0;
-      spdlog::debug("statistics: pass begins");
-      const app::Outcome updated = updater.update_once(&written);
-      if (!updated && updated.error != last_error) {
-        spdlog::warn("statistics: {} (retrying every minute)", updated.error);
-      } else if (updated && !last_error.empty()) {
-        spdlog::info("statistics: up to date again");
-      }
-      last_error = updated ? std::string() : updated.error;
-      spdlog::debug("statistics: pass ends, {} row(s) updated", written);
-    }
-    store_->close();
-  }
-
-  std::unique_ptr<app::StatisticsStore> store_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-};
-
-std::shared_ptr<StatisticsUpdates> start_statistics_updates(const app::Config& config) {
-  return std::make_shared<StatisticsUpdates>(config);
+  return std::make_unique<storage::MysqlStatisticsStore>(mysql_settings(config));
 }
 
 void add_stats_command(CLI::App& app, int& exit_status) {

@@ -125,10 +125,10 @@ cmake -S . -B "$build_dir" -G Ninja \
     cat "$build_dir.configure.log" >&2
     fail "configure failed"
   }
-# smartmeter, the tests of the service (tests/firmware and tests/compat are the ESP's) and
-# the fuzz corpus replays.
+# smartmeter, the tests of the service (tests/firmware is the ESP's; tests/browser has no
+# programs) and the fuzz corpus replays.
 targets=(smartmeter)
-for dir in unit app golden cli storage statistics simulate http integration security; do
+for dir in core crypto json app golden cli storage http integration security; do
   targets+=("tests/$dir/all")
 done
 mapfile -t -O ${#targets[@]} targets < <(ninja -C "$build_dir" -t targets all |

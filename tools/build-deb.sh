@@ -80,8 +80,13 @@ install -m 644 "$root/deploy/smartmeter.service" "$tree/lib/systemd/system/smart
 install -m 600 "$root/deploy/server.env.example" "$tree/etc/smartmeter/server.env"
 install -m 644 "$root/deploy/debian/lintian-overrides" "$tree/usr/share/lintian/overrides/$package"
 
-# Documentation: the README, the copyright, a changelog, and the man page made from --help.
+# Documentation: the README and its docs/ pages, the copyright, a changelog, and the man page
+# made from --help.
 gzip -9n <"$root/README.md" >"$doc/README.md.gz"
+install -d -m 755 "$doc/docs"
+for page in "$root"/docs/*.md; do
+  gzip -9n <"$page" >"$doc/docs/$(basename "$page").gz"
+done
 install -m 644 "$root/deploy/debian/copyright" "$doc/copyright"
 {
   echo "$package ($version) stable; urgency=medium"

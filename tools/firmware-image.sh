@@ -17,7 +17,7 @@ out=${1:-$root/build/firmware-image}
 
 if [[ ! -f "$kit/build.sh" ]]; then
   echo "firmware-image: skipped: no ESP8266 build kit at $kit (set ESP8266_KIT, or build the"
-  echo "firmware-image: image with PlatformIO as the README's firmware section says)"
+  echo "firmware-image: image with PlatformIO as docs/firmware.md says)"
   exit 0
 fi
 

@@ -25,7 +25,8 @@ as_roff() { sed -e 's/\\/\\e/g' -e "s/^\([.']\)/\\\\\&\1/"; }
 .TP
 .I /etc/smartmeter/server.env
 Settings of the service (the meter key, broker, database); readable by root and the group
-smartmeter only. Each setting is described in the README.
+smartmeter only. Each setting is described in
+/usr/share/doc/evn-smartmeter/docs/settings.md.gz.
 .TP
 .I /var/lib/smartmeter
 The service's data directory: the journal of received telegrams and the SQLite database.
@@ -33,8 +34,8 @@ The service's data directory: the journal of received telegrams and the SQLite d
 .I /lib/systemd/system/smartmeter.service
 The systemd unit: \fBsystemctl restart smartmeter\fR after changing the settings.
 [SEE ALSO]
-/usr/share/doc/evn-smartmeter/README.md.gz: settings, tables, dashboard, API and the migration
-from the Python decoder.
+/usr/share/doc/evn-smartmeter/README.md.gz and docs/*.md.gz beside it: settings, tables,
+dashboard, API and the migration from the Python decoder.
 ROFF
 } >"$include"
 help2man --no-info --no-discard-stderr --section=1 --version-string="$version" \

@@ -196,7 +196,7 @@ class Settings {
     for (const auto& unknown : unknown_) {
       warnings.push_back(unknown.name + " (" + unknown.origin +
                          ") is not a setting and is ignored" +
-                         (unknown.closest.empty() ? "; the settings are listed in the README"
+                         (unknown.closest.empty() ? "; the settings are listed in docs/settings.md"
                                                   : "; did you mean " + unknown.closest + "?"));
     }
     return warnings;

@@ -5,8 +5,8 @@
 
 #include <algorithm>
 #include <optional>
-#include <sstream>
 
+#include "meter/app/statistics_updates.h"
 #include "meter/json/telegram_json.h"
 
 namespace meter::app {
@@ -45,37 +45,6 @@ std::string payload_prefix(const std::string& payload) {
 
 }  // namespace
 
-std::uint64_t ServiceCounters::total_errors() const {
-  std::uint64_t total = oversized.load();
-  for (const auto& count : errors) total += count.load();
-  return total;
-}
-
-std::string ServiceCounters::summary() const {
-  std::ostringstream out;
-  out << "received " << received << ", decoded " << decoded << ", stored " << stored_readings
-      << " readings and " << stored_debounced << " debounced rows";
-  std::string causes;
-  for (int i = 0; i < core::kDecodeErrorCount; ++i) {
-    const auto count = errors[static_cast<std::size_t>(i)].load();
-    if (count == 0) continue;
-    causes += (causes.empty() ? "" : ", ") +
-              std::string(core::error_name(static_cast<core::DecodeError>(i))) + " " +
-              std::to_string(count);
-  }
-  if (oversized > 0)
-    causes += (causes.empty() ? "" : ", ") + std::string("oversized ") + std::to_string(oversized);
-  out << "; rejected: " << (causes.empty() ? "none" : causes);
-  if (store_failures > 0) out << "; failed database writes " << store_failures;
-  if (publish_failures > 0) out << "; values not published " << publish_failures;
-  if (journal_failures > 0) {
-    out << "; not journaled " << journal_failures << " (held in memory " << held
-        << ", stored from memory " << stored_from_memory << ", lost " << lost << ")";
-  }
-  out << "; database " << (database_up ? "up" : "down");
-  return out.str();
-}
-
 Service::Service(Config config, ReadingStore& store, MqttConnection& mqtt, Journal& journal,
                  CipherFactory make_cipher)
     : config_(std::move(config)),
@@ -92,6 +61,19 @@ Service::Service(Config config, ReadingStore& store, MqttConnection& mqtt, Journ
       debouncer_(config_.debounce_seconds) {}
 
 Service::~Service() = default;
+
+ServiceStatus Service::status() const {
+  ServiceStatus s;
+  static_cast<ServiceCounters&>(s) = counters_;
+  s.mqtt_connected = mqtt_.connected();
+  s.mqtt_reconnects = mqtt_.reconnects();
+  s.journal_pending_bytes = journal_.pending_bytes();
+  s.storage = store_.describe();
+  s.journal_error = journal_error();
+  s.journal_damaged_bytes = journal_.recovery().dropped_bytes;
+  s.journal_damaged_stretches = journal_.recovery().stretches.size();
+  return s;
+}
 
 void Service::roll_log_window() {
   const auto current = now();
@@ -438,6 +420,9 @@ int Service::run(const std::atomic<bool>& stop, std::chrono::milliseconds drain_
                config_.serial_device.empty() ? config_.subscription_topic()
                                              : "serial " + config_.serial_device,
                config_.values_topic, store_.describe());
+  // Every minute on its own connection; a pass in progress ends early at shutdown.
+  std::optional<StatisticsUpdates> statistics;
+  if (statistics_ != nullptr) statistics.emplace(*statistics_);
 
   auto last_stats = now();
   auto last_tick = now();
@@ -459,6 +444,7 @@ int Service::run(const std::atomic<bool>& stop, std::chrono::milliseconds drain_
     }
   }
   spdlog::info("stopping: no new telegrams; writing what is pending");
+  if (statistics) statistics->request_stop();
   // The deadline covers the MQTT disconnect too; it is written before writer_stop_, which
   // the writer reads first.
   drain_deadline_ = now() + drain_timeout;
@@ -482,6 +468,7 @@ int Service::run(const std::atomic<bool>& stop, std::chrono::milliseconds drain_
     spdlog::warn("{} bytes of telegrams stay in the journal and are stored at the next start",
                  pending);
   }
+  statistics.reset();
   store_.close();
   spdlog::info("stopped: {}", counters_.summary());
   return 0;

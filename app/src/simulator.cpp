@@ -2,6 +2,7 @@
 #include "meter/app/simulator.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <numbers>
 
@@ -10,6 +11,13 @@
 
 namespace meter::app {
 namespace {
+
+std::optional<std::int64_t> parse_int(std::string_view text) {
+  std::int64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
 
 constexpr double kPi = std::numbers::pi;
 constexpr double kLatitudeDeg = 48.2;
@@ -297,6 +305,34 @@ std::string encode_telegram_hex(const MeterSample& sample, const SimulatedIdenti
   const auto frames = core::encode_mbus_frames(apdu, framing_spec(framing));
   if (frames.empty()) return {};
   return hex_upper(frames.data(), frames.size());
+}
+
+// "@1790000000" (UTC epoch seconds) or Vienna local "YYYY-MM-DD[THH:MM[:SS]]".
+std::optional<std::int64_t> parse_simulation_start(std::string_view text) {
+  if (!text.empty() && text[0] == '@') return parse_int(text.substr(1));
+  if (text.size() < 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
+  const auto year = parse_int(text.substr(0, 4));
+  const auto month = parse_int(text.substr(5, 2));
+  const auto day = parse_int(text.substr(8, 2));
+  std::optional<std::int64_t> hour = 0, minute = 0, second = 0;
+  if (text.size() > 10) {
+    if ((text[10] != 'T' && text[10] != ' ') || text.size() < 16 || text[13] != ':') {
+      return std::nullopt;
+    }
+    hour = parse_int(text.substr(11, 2));
+    minute = parse_int(text.substr(14, 2));
+    if (text.size() > 16) {
+      if (text.size() != 19 || text[16] != ':') return std::nullopt;
+      second = parse_int(text.substr(17, 2));
+    }
+  }
+  if (!year || !month || !day || !hour || !minute || !second || *month < 1 || *month > 12 ||
+      *day < 1 || *day > 31 || *hour > 23 || *minute > 59 || *second > 59) {
+    return std::nullopt;
+  }
+  const std::int64_t days =
+      days_from_date({*year, static_cast<unsigned>(*month), static_cast<unsigned>(*day)});
+  return vienna_local_to_utc(days * 86400 + *hour * 3600 + *minute * 60 + *second);
 }
 
 }  // namespace meter::app

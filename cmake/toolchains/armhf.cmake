@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 # Raspberry Pi 2, 3 and 4 with a 32-bit OS: Debian armhf, which is ARMv7-A with hardware
-# floating point. Pi Zero and Pi 1 are ARMv6 and cannot run it (see README, Raspberry Pi).
+# floating point. Pi Zero and Pi 1 are ARMv6 and cannot run it (see docs/install.md, Raspberry Pi).
 # cmake -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/armhf.cmake -DMETER_SYSROOT=<sysroot> ...
 set(CMAKE_SYSTEM_PROCESSOR armv7l)
 set(METER_TRIPLE arm-linux-gnueabihf)

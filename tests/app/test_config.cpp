@@ -148,7 +148,7 @@ TEST(Config, AMisspeltNameWarnsWithTheClosestKnownName) {
                 "MQTT_HOST?",
                 // NOLINTNEXTLINE(bugprone-suspicious-missing-comma): one message, split in two
                 "MQTT_KEEPALIVE (server.env line 6) is not a setting and is ignored; the settings "
-                "are listed in the README",
+                "are listed in docs/settings.md",
                 "SMARTMETER_KEYY (server.env line 2) is not a setting and is ignored; did you mean "
                 "SMARTMETER_KEY?",
                 "SMARTMETR_DEBOUNCE_SECONDS (server.env line 5) is not a setting and is ignored; "

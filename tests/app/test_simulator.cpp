@@ -227,5 +227,16 @@ TEST(FirstFrameCounter, StartsAboveTheTimeAndAboveWhatAnEarlierRunReserved) {
   EXPECT_EQ(first_frame_counter(0, 0, 0), 1u);
 }
 
+TEST(Simulator, StartIsEpochSecondsOrViennaLocalTime) {
+  EXPECT_EQ(parse_simulation_start("@1790000000"), 1790000000);
+  EXPECT_EQ(parse_simulation_start("2026-06-21"), kMidsummer);
+  EXPECT_EQ(parse_simulation_start("2026-06-21T01:30"), kMidsummer + 5400);
+  EXPECT_EQ(parse_simulation_start("2026-12-21 00:00:07"), kMidwinter + 7);
+  for (const char* bad : {"", "@", "@12x", "2026-13-01", "2026-06-21T25:00",
+                          "2026-06-21T01:30:", "21.06.2026", "2026-06-21X01:30"}) {
+    EXPECT_FALSE(parse_simulation_start(bad)) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace meter::app

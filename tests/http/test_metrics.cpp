@@ -180,7 +180,7 @@ TEST(Health, AJournalThatCannotBeWrittenIsNamedWithTheTelegramsHeldInMemory) {
   s.mqtt_connected = true;
   s.database_up = true;
   s.journal_error = "disk full: cannot append to data/journal/journal.log: No space left on device";
-  s.held_telegrams = 12;
+  s.held = 12;
   const auto full = health_response(s, live.snapshot(kStart));
   EXPECT_EQ(full.status, 503);
   const auto body = nlohmann::json::parse(full.body);

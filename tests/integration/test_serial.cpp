@@ -9,6 +9,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <future>
 #include <random>
 #include <thread>
 
@@ -218,6 +219,88 @@ TEST_F(SerialTest, ReadsAgainAfterTheAdapterIsUnpluggedAndPluggedIn) {
   const std::string summary = serial_summary();
   EXPECT_NE(summary.find(" 10 telegrams"), std::string::npos) << summary;
   EXPECT_NE(summary.find(" 1 reconnects"), std::string::npos) << summary;
+}
+
+// `smartmeter check --serial`: the first-setup report, against the same pseudo-terminal.
+class SerialCheckTest : public ::testing::Test {
+ protected:
+  // Runs `smartmeter check --serial <pty> args...` while `feed` writes the meter's bytes.
+  CommandResult check(const std::vector<std::string>& args, const std::function<void()>& feed) {
+    std::vector<std::string> all = {"check", "--serial", pty_.slave_path()};
+    all.insert(all.end(), args.begin(), args.end());
+    auto running = std::async(std::launch::async, [&] {
+      return run_smartmeter(all, std::filesystem::temp_directory_path(), "", seconds(60));
+    });
+    std::this_thread::sleep_for(milliseconds(300));  // it opens the device first
+    feed();
+    return running.get();
+  }
+
+  Pty pty_;
+  std::mt19937 random_{20261202};
+  TestMeter meter_;
+};
+
+TEST_F(SerialCheckTest, WithoutAKeyShowsTheMetersHeaderOfEachTelegram) {
+  const auto result = check({"--telegrams", "2", "--seconds", "20"}, [&] {
+    feed_in_pieces(pty_, noisy_stream(meter_, 0, 2, random_), random_);
+  });
+  EXPECT_EQ(result.status, 0) << result.out << result.err;
+  EXPECT_NE(result.out.find("telegram 1: "), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("telegram 2: "), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("system title " + meter_.system_title() + " (KFM)"), std::string::npos)
+      << result.out;
+  EXPECT_NE(result.out.find("frame counter " + std::to_string(meter_.first_counter)),
+            std::string::npos)
+      << result.out;
+  EXPECT_NE(result.out.find("Give the key"), std::string::npos) << result.out;
+}
+
+TEST_F(SerialCheckTest, WithTheKeyShowsTheValues) {
+  const auto result = check({"--telegrams", "1", "--seconds", "20", "--key", kKey}, [&] {
+    feed_in_pieces(pty_, noisy_stream(meter_, 0, 1, random_), random_);
+  });
+  EXPECT_EQ(result.status, 0) << result.out << result.err;
+  EXPECT_NE(result.out.find(meter_.meter_number()), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("OK: telegrams arrive and 1 of 1 decoded"), std::string::npos)
+      << result.out;
+}
+
+TEST_F(SerialCheckTest, WithTheWrongKeySaysSo) {
+  const auto result = check({"--telegrams", "1", "--seconds", "20", "--key", kOtherKey}, [&] {
+    feed_in_pieces(pty_, noisy_stream(meter_, 0, 1, random_), random_);
+  });
+  EXPECT_EQ(result.status, 1) << result.out << result.err;
+  EXPECT_NE(result.out.find("wrong key"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("none decoded with this key"), std::string::npos) << result.out;
+}
+
+TEST_F(SerialCheckTest, BytesWithoutFramesPointAtTheSerialFormat) {
+  // What a wrong baud rate looks like: bytes, but nothing that frames.
+  std::vector<std::uint8_t> noise(600);
+  for (auto& byte : noise) byte = static_cast<std::uint8_t>(0x80 | (random_() & 0x0F));
+  const auto result = check({"--seconds", "2"}, [&] { pty_.write_all(noise); });
+  EXPECT_EQ(result.status, 1) << result.out << result.err;
+  EXPECT_NE(result.out.find("600 bytes arrived, but no M-Bus frame"), std::string::npos)
+      << result.out;
+  EXPECT_NE(result.out.find("2400 8E1"), std::string::npos) << result.out;
+}
+
+TEST_F(SerialCheckTest, NothingArrivingNamesTheLikelyCauses) {
+  const auto result = check({"--seconds", "1"}, [] {});
+  EXPECT_EQ(result.status, 1) << result.out << result.err;
+  EXPECT_NE(result.out.find("No bytes arrived in 1 s"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("customer interface"), std::string::npos) << result.out;
+}
+
+TEST(SerialCheck, AMissingDeviceIsAClearErrorAtOnce) {
+  const auto result = run_smartmeter({"check", "--serial", "/dev/ttyNoSuchAdapter"},
+                                     std::filesystem::temp_directory_path(), "", seconds(20));
+  EXPECT_EQ(result.status, 1) << result.out << result.err;
+  EXPECT_NE(result.err.find("cannot open /dev/ttyNoSuchAdapter: No such file or directory"),
+            std::string::npos)
+      << result.err;
+  EXPECT_LT(result.took, seconds(5));
 }
 
 }  // namespace

@@ -153,6 +153,8 @@ std::string schema_for(const std::string& test_id) {
 
 class MariaDbBackend {
  public:
+  static constexpr bool kOriginalEngine = true;
+
   MariaDbBackend() = default;
   MariaDbBackend(const MariaDbBackend&) = delete;
   MariaDbBackend& operator=(const MariaDbBackend&) = delete;

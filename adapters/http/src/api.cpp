@@ -6,13 +6,13 @@
 #include <cctype>
 #include <charconv>
 #include <ctime>
-#include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <string_view>
 #include <vector>
 
+#include "meter/app/energy_report.h"
 #include "meter/app/local_time.h"
 #include "meter/app/statistics.h"
 #include "meter/http/calendar.h"
@@ -22,7 +22,6 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::int64_t kQuarterHourS = 900;
 constexpr std::int64_t kTargetPoints = 300;
 constexpr std::array<std::int64_t, 16> kSteps = {5,   10,   15,   30,   60,    120,   300,   600,
                                                  900, 1800, 3600, 7200, 10800, 21600, 43200, 86400};
@@ -86,47 +85,6 @@ const app::MeterSnapshot* find_meter(const app::LiveSnapshot& live, const std::s
   return nullptr;
 }
 
-// Energy counted in [start, end) from quarter-hour (or any aligned) counter buckets: the highest
-// counter in the period (counters only grow) minus the last one before `start` (the bucket just
-// before it), or the lowest counter inside when that bucket is missing (then the value is not
-// complete).
-struct PeriodEnergy {
-  app::OptionalValue in, out;
-  bool complete = false;
-};
-
-PeriodEnergy period_energy(const std::vector<app::CounterBucket>& buckets, std::int64_t step,
-                           std::int64_t start, std::int64_t end, std::int64_t now_s) {
-  const app::CounterBucket* before = nullptr;
-  app::OptionalValue low_in, low_out, high_in, high_out;
-  std::int64_t last_start = std::numeric_limits<std::int64_t>::min();
-  const auto lower = [](app::OptionalValue& into, const app::OptionalValue& v) {
-    if (v && (!into || *v < *into)) into = v;
-  };
-  const auto higher = [](app::OptionalValue& into, const app::OptionalValue& v) {
-    if (v && (!into || *v > *into)) into = v;
-  };
-  for (const auto& b : buckets) {
-    if (b.start == start - step) before = &b;
-    if (b.start < start || b.start >= end) continue;
-    lower(low_in, b.energy_in_min);
-    lower(low_out, b.energy_out_min);
-    higher(high_in, b.energy_in_max);
-    higher(high_out, b.energy_out_max);
-    last_start = std::max(last_start, b.start);
-  }
-  PeriodEnergy out;
-  if (last_start == std::numeric_limits<std::int64_t>::min()) return out;
-  const auto delta = [](const app::OptionalValue& base, const app::OptionalValue& top) {
-    return base && top ? app::OptionalValue(std::max(0.0, *top - *base)) : std::nullopt;
-  };
-  out.in = delta(before != nullptr ? before->energy_in_max : low_in, high_in);
-  out.out = delta(before != nullptr ? before->energy_out_max : low_out, high_out);
-  const bool reaches_end = last_start + step >= std::min(end, now_s - step);
-  out.complete = before != nullptr && reaches_end;
-  return out;
-}
-
 std::int64_t choose_step(std::int64_t range_s) {
   for (const std::int64_t step : kSteps) {
     if (range_s / step <= kTargetPoints) return step;
@@ -136,7 +94,8 @@ std::int64_t choose_step(std::int64_t range_s) {
 
 }  // namespace
 
-Api::Api(ApiSources sources) : sources_(std::move(sources)) {}
+Api::Api(ApiSources sources)
+    : sources_(std::move(sources)), report_(sources_.history, sources_.statistics) {}
 
 Response Api::get(const std::string& path, const Params& params) {
   if (path == "/api/status") return status();
@@ -246,7 +205,7 @@ Response Api::status() {
   const std::int64_t now = sources_.now_ms();
   const app::ServiceStatus s = sources_.status();
   const app::LiveSnapshot live = sources_.live->snapshot(now);
-  app::ErrorCounts errors = s.errors;
+  app::ErrorCounts errors = s.error_counts();
   errors[static_cast<std::size_t>(core::DecodeError::kTooLarge)] += s.oversized;
   return json_response(
       200, json{{"version", sources_.version},
@@ -256,21 +215,21 @@ Response Api::status() {
                 {"diagnosis", app::diagnosis_name(live.overall)},
                 {"mqtt", {{"connected", s.mqtt_connected}, {"reconnects", s.mqtt_reconnects}}},
                 {"database",
-                 {{"up", s.database_up},
+                 {{"up", s.database_up.load()},
                   {"storage", s.storage},
-                  {"stored_readings", s.stored_readings},
-                  {"write_failures", s.store_failures}}},
+                  {"stored_readings", s.stored_readings.load()},
+                  {"write_failures", s.store_failures.load()}}},
                 {"journal",
                  {{"pending_bytes", s.journal_pending_bytes},
                   {"writable", s.journal_error.empty()},
                   {"error", s.journal_error},
-                  {"held_telegrams", s.held_telegrams},
-                  {"stored_from_memory", s.stored_from_memory},
-                  {"lost_telegrams", s.lost_telegrams},
+                  {"held_telegrams", s.held.load()},
+                  {"stored_from_memory", s.stored_from_memory.load()},
+                  {"lost_telegrams", s.lost.load()},
                   {"damaged_bytes", s.journal_damaged_bytes}}},
                 {"telegrams",
-                 {{"received", s.received},
-                  {"decoded", s.decoded},
+                 {{"received", s.received.load()},
+                  {"decoded", s.decoded.load()},
                   {"errors", errors_json(errors)},
                   {"last_age_s", age_or_null(now, live.global.last_received_ms)}}},
                 {"meters", meter_limits_json(live)},
@@ -340,27 +299,12 @@ Response Api::latest(const std::string& requested) {
                        {"timestamp", r.timestamp},         {"meter_time", r.meter_time},
                        {"frame_counter", r.frame_counter}, {"values", values}};
   }
-  if (sources_.history != nullptr) {
-    const std::int64_t now_s = now / 1000;
-    const std::int64_t midnight = calendar::day_start(now_s);
-    std::vector<app::CounterBucket> buckets;
-    if (sources_.history->counters(id, midnight - kQuarterHourS, now_s + 1, kQuarterHourS,
-                                   buckets)) {
-      // The live counters are newer than the last stored row.
-      if (m != nullptr && m->latest) {
-        const app::Reading& r = *m->latest;
-        const auto in = r[core::Quantity::kEnergyImport];
-        const auto out = r[core::Quantity::kEnergyExport];
-        buckets.push_back({now_s / kQuarterHourS * kQuarterHourS, 1, in, in, out, out});
-      }
-      const PeriodEnergy today = period_energy(buckets, kQuarterHourS, midnight, now_s + 1, now_s);
-      if (today.in || today.out) {
-        body["today"] = {{"since", midnight},
-                         {"energy_in_wh", optional_number(today.in)},
-                         {"energy_out_wh", optional_number(today.out)},
-                         {"complete", today.complete}};
-      }
-    }
+  const app::Reading* live_reading = m != nullptr && m->latest ? &*m->latest : nullptr;
+  if (const auto today = report_.today(id, now / 1000, live_reading)) {
+    body["today"] = {{"since", today->start},
+                     {"energy_in_wh", optional_number(today->in_wh)},
+                     {"energy_out_wh", optional_number(today->out_wh)},
+                     {"complete", today->complete}};
   }
   return json_response(200, body);
 }
@@ -476,65 +420,24 @@ Response Api::daily(const std::string& requested, const Params& params) {
   const std::string id = resolve(requested, live);
   if (id.empty()) return error(404, "unknown meter " + requested);
   return cached("daily/" + id + "/" + std::to_string(*days), [&] {
-    const std::int64_t now_s = sources_.now_ms() / 1000;
-    const std::int64_t today = calendar::day_start(now_s);
-    std::vector<std::int64_t> starts;
-    for (std::int64_t i = *days - 1; i >= 0; --i) starts.push_back(calendar::add_days(today, -i));
-    starts.push_back(calendar::add_days(today, 1));
-    const std::size_t count = starts.size() - 1;
-
-    // Statistics rows up to the newest one; history from the first day they do not close.
-    std::vector<app::StatsRow> stats;
-    if (sources_.statistics != nullptr) {
-      app::StatsQuery query{app::StatsInterval::kDay, id, starts.front(), starts.back()};
-      if (auto got = sources_.statistics->rows(query, stats); !got) stats.clear();
-    }
-    std::vector<const app::StatsRow*> by_day(count, nullptr);
-    std::size_t from_history = 0;
-    for (const auto& row : stats) {
-      const auto it = std::find(starts.begin(), starts.end() - 1, row.start);
-      if (it == starts.end() - 1) continue;
-      const auto i = static_cast<std::size_t>(it - starts.begin());
-      by_day[i] = &row;
-      from_history = std::max(from_history, row.complete ? i + 1 : i);
-    }
-    std::vector<app::CounterBucket> buckets;
-    if (sources_.history != nullptr && from_history < count) {
-      if (auto got = sources_.history->counters(id, starts[from_history] - kQuarterHourS, now_s + 1,
-                                                kQuarterHourS, buckets);
-          !got) {
-        return error(503, "history: " + got.error);
-      }
+    app::DailyEnergy daily;
+    if (auto got = report_.daily(id, *days, sources_.now_ms() / 1000, daily); !got) {
+      return error(503, got.error);
     }
     json list = json::array();
-    double total_in = 0;
-    double total_out = 0;
-    for (std::size_t i = 0; i < count; ++i) {
-      PeriodEnergy e;
-      const char* source = "history";
-      if (i < from_history) {
-        source = "statistics";
-        if (by_day[i] != nullptr) {
-          e = {by_day[i]->energy_in_wh, by_day[i]->energy_out_wh,
-               by_day[i]->complete && !by_day[i]->gap};
-        }
-      } else {
-        e = period_energy(buckets, kQuarterHourS, starts[i], starts[i + 1], now_s);
-      }
-      total_in += e.in.value_or(0);
-      total_out += e.out.value_or(0);
-      list.push_back({{"date", calendar::date_text(starts[i])},
-                      {"start", starts[i]},
-                      {"end", starts[i + 1]},
-                      {"energy_in_wh", optional_number(e.in)},
-                      {"energy_out_wh", optional_number(e.out)},
+    for (const app::IntervalEnergy& e : daily.days) {
+      list.push_back({{"date", calendar::date_text(e.start)},
+                      {"start", e.start},
+                      {"end", e.end},
+                      {"energy_in_wh", optional_number(e.in_wh)},
+                      {"energy_out_wh", optional_number(e.out_wh)},
                       {"complete", e.complete},
-                      {"source", source}});
+                      {"source", app::to_string(e.source)}});
     }
-    return json_response(
-        200,
-        json{
-            {"meter", id}, {"days", list}, {"total_in_wh", total_in}, {"total_out_wh", total_out}});
+    return json_response(200, json{{"meter", id},
+                                   {"days", list},
+                                   {"total_in_wh", daily.total_in_wh},
+                                   {"total_out_wh", daily.total_out_wh}});
   });
 }
 
@@ -569,11 +472,11 @@ Response Api::statistics(const std::string& requested, const Params& params) {
   const app::LiveSnapshot live = sources_.live->snapshot(sources_.now_ms());
   const std::string id = resolve(requested, live);
   if (id.empty()) return error(404, "unknown meter " + requested);
-  app::StatsQuery query{
-      interval == "day" ? app::StatsInterval::kDay : app::StatsInterval::kQuarterHour, id,
-      app::vienna_day_start_utc(first), app::vienna_day_start_utc(last + 1)};
+  const app::StatsQuery query = app::local_days_query(
+      interval == "day" ? app::StatsInterval::kDay : app::StatsInterval::kQuarterHour, id, first,
+      last);
   std::vector<app::StatsRow> rows;
-  if (auto got = sources_.statistics->rows(query, rows); !got) {
+  if (auto got = report_.statistics(query, rows); !got) {
     return error(503, "statistics: " + got.error);
   }
   if (format == "json") return {200, "application/json", app::stats_json(rows)};
@@ -592,62 +495,24 @@ Response Api::peak(const std::string& requested, const Params& params) {
     month_start = *parsed;
   }
   return cached("peak/" + id + "/" + std::to_string(month_start), [&] {
-    const std::int64_t month_end = calendar::month_start(month_start + 32 * 86400);
-    const json month_fields{{"meter", id},
-                            {"month", calendar::month_text(month_start)},
-                            {"month_start", month_start},
-                            {"month_end", month_end}};
-    // The statistics tables' quarter hours, when they have any for this month.
-    std::vector<app::StatsRow> stats;
-    if (sources_.statistics != nullptr) {
-      app::StatsQuery query{app::StatsInterval::kQuarterHour, id, month_start, month_end};
-      if (auto got = sources_.statistics->rows(query, stats); !got) stats.clear();
+    app::MonthlyPeakReport report;
+    if (auto got = report_.monthly_peak(id, month_start, report); !got) {
+      return error(503, got.error);
     }
-    if (!stats.empty()) {
-      json body = month_fields;
-      body["quarter_hours"] = stats.size();
-      body["peak"] = nullptr;
-      body["source"] = "statistics";
-      for (const auto& p : app::monthly_peaks(stats)) {
-        if (p.meter != id || p.month != calendar::month_text(month_start)) continue;
-        body["peak"] = {{"start", p.start},
-                        {"end", p.start + kQuarterHourS},
-                        {"energy_wh", p.energy_in_wh},
-                        {"power_w", p.mean_power_w()}};
-      }
-      return json_response(200, body);
+    json peak = nullptr;
+    if (report.peak) {
+      peak = {{"start", report.peak->start},
+              {"end", report.peak->end},
+              {"energy_wh", *report.peak->in_wh},
+              {"power_w", report.peak->mean_power_in_w()}};
     }
-    std::vector<app::CounterBucket> q;
-    if (sources_.history != nullptr) {
-      if (auto got = sources_.history->counters(id, month_start - kQuarterHourS, month_end,
-                                                kQuarterHourS, q);
-          !got) {
-        return error(503, "history: " + got.error);
-      }
-    }
-    // A quarter hour's energy is the counter at its end minus the one at its start, so only
-    // quarter hours whose predecessor has readings count.
-    json best = nullptr;
-    double best_wh = -1;
-    std::size_t counted = 0;
-    for (std::size_t i = 1; i < q.size(); ++i) {
-      if (q[i].start < month_start || q[i - 1].start != q[i].start - kQuarterHourS) continue;
-      if (!q[i].energy_in_max || !q[i - 1].energy_in_max) continue;
-      const double wh = std::max(0.0, *q[i].energy_in_max - *q[i - 1].energy_in_max);
-      ++counted;
-      if (wh > best_wh) {
-        best_wh = wh;
-        best = {{"start", q[i].start},
-                {"end", q[i].start + kQuarterHourS},
-                {"energy_wh", wh},
-                {"power_w", wh * 3600.0 / static_cast<double>(kQuarterHourS)}};
-      }
-    }
-    json body = month_fields;
-    body["quarter_hours"] = counted;
-    body["peak"] = best;
-    body["source"] = "history";
-    return json_response(200, body);
+    return json_response(200, json{{"meter", id},
+                                   {"month", calendar::month_text(report.month_start)},
+                                   {"month_start", report.month_start},
+                                   {"month_end", report.month_end},
+                                   {"quarter_hours", report.quarter_hours},
+                                   {"peak", peak},
+                                   {"source", app::to_string(report.source)}});
   });
 }
 

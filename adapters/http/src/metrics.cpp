@@ -99,7 +99,7 @@ std::string metrics_text(const app::ServiceStatus& s, const app::LiveSnapshot& l
   w.family("smartmeter_telegrams_decoded_total", "counter", "Telegrams decoded.");
   w.sample(s.decoded);
   w.family("smartmeter_telegram_errors_total", "counter",
-           "Telegrams rejected, by cause (see the README's error table).");
+           "Telegrams rejected, by cause (see docs/decoding.md).");
   for (int i = 0; i < core::kDecodeErrorCount; ++i) {
     const auto error = static_cast<core::DecodeError>(i);
     std::uint64_t count = s.errors[static_cast<std::size_t>(i)];
@@ -135,13 +135,13 @@ std::string metrics_text(const app::ServiceStatus& s, const app::LiveSnapshot& l
   w.sample(s.journal_error.empty() ? 1.0 : 0.0);
   w.family("smartmeter_telegrams_held_in_memory", "gauge",
            "Telegrams held in memory because the journal cannot be written.");
-  w.sample(s.held_telegrams);
+  w.sample(s.held);
   w.family("smartmeter_telegrams_stored_from_memory_total", "counter",
            "Held telegrams written to the database directly.");
   w.sample(s.stored_from_memory);
   w.family("smartmeter_telegrams_lost_total", "counter",
            "Telegrams lost: neither the journal nor the memory queue could take them.");
-  w.sample(s.lost_telegrams);
+  w.sample(s.lost);
   w.family("smartmeter_journal_damaged_bytes_total", "counter",
            "Bytes of the journal found damaged at the start and dropped (kept in "
            "journal.log.damaged).");
@@ -282,13 +282,13 @@ Response health_response(const app::ServiceStatus& s, const app::LiveSnapshot& l
                       " bytes wait in the journal)");
   }
   if (!s.journal_error.empty()) {
-    reasons.push_back("journal: " + s.journal_error + ", " + std::to_string(s.held_telegrams) +
+    reasons.push_back("journal: " + s.journal_error + ", " + std::to_string(s.held.load()) +
                       " telegrams held in memory");
   }
   const bool ok = reasons.empty();
   nlohmann::json body{{"status", ok ? "ok" : "unhealthy"},
                       {"mqtt_connected", s.mqtt_connected},
-                      {"database_up", s.database_up},
+                      {"database_up", s.database_up.load()},
                       {"journal_pending_bytes", s.journal_pending_bytes},
                       {"journal_writable", s.journal_error.empty()},
                       {"diagnosis", app::diagnosis_name(live.overall)}};

@@ -89,6 +89,11 @@ SerialStats SerialReader::stats() const {
           other_errors_, skipped_bytes_, reconnects_};
 }
 
+std::string SerialReader::open_error() const {
+  const std::lock_guard lock(open_error_mutex_);
+  return open_error_;
+}
+
 int SerialReader::open_device(std::string& error) const {
   const int fd = ::open(device_.c_str(), O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) {
@@ -125,6 +130,10 @@ void SerialReader::loop() {
   while (!stopping_) {
     std::string error;
     const int fd = open_device(error);
+    {
+      const std::lock_guard lock(open_error_mutex_);
+      open_error_ = error;
+    }
     if (fd < 0) {
       if (error != last_error) {  // one line per cause, not one per second
         spdlog::warn("serial: cannot open {}: {}; trying again every second", device_, error);

@@ -157,7 +157,7 @@ Config load_config(const std::vector<EnvMap>& layers, const std::string& host_na
 // for `smartmeter run --print-config`.
 std::string describe_config(const Config& config);
 
-// The names load_config reads, for the README and process_environment().
+// The names load_config reads, for docs/settings.md and process_environment().
 const std::vector<std::string>& known_settings();
 
 }  // namespace meter::app

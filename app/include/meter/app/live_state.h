@@ -116,34 +116,6 @@ struct LiveSnapshot {
   Diagnosis overall = Diagnosis::kNoSignal;
 };
 
-// Health of the service around the meters, gathered by whoever runs it (`smartmeter run`).
-struct ServiceStatus {
-  std::uint64_t received = 0;
-  std::uint64_t decoded = 0;
-  ErrorCounts errors{};
-  std::uint64_t oversized = 0;
-  std::uint64_t published = 0;
-  std::uint64_t publish_failures = 0;
-  std::uint64_t stored_readings = 0;
-  std::uint64_t stored_debounced = 0;
-  std::uint64_t store_failures = 0;
-  std::uint64_t journal_failures = 0;
-  bool mqtt_connected = false;
-  std::uint64_t mqtt_reconnects = 0;
-  bool database_up = false;
-  std::uint64_t journal_pending_bytes = 0;
-  std::string storage;  // "sqlite data/smartmeter.db"
-  // The journal: why it cannot be written (empty: it can), telegrams held in memory meanwhile,
-  // held ones written to the database directly, ones lost (journal and memory full), and what
-  // it found damaged at the start.
-  std::string journal_error;
-  std::uint64_t held_telegrams = 0;
-  std::uint64_t stored_from_memory = 0;
-  std::uint64_t lost_telegrams = 0;
-  std::uint64_t journal_damaged_bytes = 0;
-  std::uint64_t journal_damaged_stretches = 0;
-};
-
 struct LiveStateOptions {
   std::int64_t no_signal_after_ms = 30'000;
   std::size_t max_meters = 100;               // SMARTMETER_MAX_METERS

@@ -33,31 +33,14 @@
 #include "meter/app/journal.h"
 #include "meter/app/live_state.h"
 #include "meter/app/ports.h"
+#include "meter/app/service_status.h"
 #include "meter/core/decode_error.h"
 #include "meter/core/gcm_cipher.h"
 #include "meter/core/telegram_decoder.h"
 
 namespace meter::app {
 
-struct ServiceCounters {
-  std::atomic<std::uint64_t> received{0};
-  std::atomic<std::uint64_t> decoded{0};
-  std::array<std::atomic<std::uint64_t>, core::kDecodeErrorCount> errors{};
-  std::atomic<std::uint64_t> oversized{0};
-  std::atomic<std::uint64_t> journal_failures{0};    // telegrams the journal did not take
-  std::atomic<std::uint64_t> held{0};                // telegrams in memory now (journal failing)
-  std::atomic<std::uint64_t> stored_from_memory{0};  // held telegrams written directly
-  std::atomic<std::uint64_t> lost{0};                // neither journal nor memory took them
-  std::atomic<std::uint64_t> published{0};
-  std::atomic<std::uint64_t> publish_failures{0};
-  std::atomic<std::uint64_t> stored_readings{0};
-  std::atomic<std::uint64_t> stored_debounced{0};
-  std::atomic<std::uint64_t> store_failures{0};
-  std::atomic<bool> database_up{false};
-
-  std::uint64_t total_errors() const;
-  std::string summary() const;  // one log line
-};
+class StatisticsStore;
 
 // Makes one GcmCipher per thread (OpenSSL contexts are not shared between threads).
 using CipherFactory = std::function<std::unique_ptr<core::GcmCipher>()>;
@@ -74,11 +57,18 @@ class Service {
           std::chrono::milliseconds drain_timeout = std::chrono::seconds(10));
 
   const ServiceCounters& counters() const { return counters_; }
+  // The counters with the state of the broker connection, the journal and the database, for
+  // the API, /metrics and /healthz. Any thread.
+  ServiceStatus status() const;
   // Optional: every received telegram is also reported to `live` (dashboard, metrics,
   // diagnosis). Set before run(); `live` must outlive the service.
   void set_live_state(LiveState* live) { live_ = live; }
   // Optional: called about once a second on the thread that runs run() (announcements).
   void set_tick(std::function<void()> tick) { tick_ = std::move(tick); }
+  // Optional: run() keeps the statistics tables in `statistics` up to date on a thread of its
+  // own (StatisticsUpdates) and stops it promptly on shutdown. Set before run(); `statistics`
+  // must outlive the service.
+  void set_statistics_store(StatisticsStore* statistics) { statistics_ = statistics; }
   // For tests and replay: the message handler the MQTT connection calls.
   void on_message(const MqttMessage& message);
   // Why the journal cannot be written, empty while it can.
@@ -130,6 +120,7 @@ class Service {
   ServiceCounters counters_;
   LiveState* live_ = nullptr;
   std::function<void()> tick_;
+  StatisticsStore* statistics_ = nullptr;
 
   std::unique_ptr<core::GcmCipher> receive_cipher_;
   std::unique_ptr<core::TelegramDecoder> receive_decoder_;

@@ -14,7 +14,9 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "meter/core/gcm_cipher.h"
@@ -124,6 +126,10 @@ core::TelegramSpec telegram_spec(const MeterSample& sample, const SimulatedIdent
 // an earlier run may have used (its state file; 0 without one), which covers faster runs.
 std::uint32_t first_frame_counter(std::int64_t now_utc_seconds, std::int64_t start_utc_seconds,
                                   std::uint32_t reserved);
+
+// The meter time of a simulation's first telegram: "@1790000000" (UTC epoch seconds) or Vienna
+// local "YYYY-MM-DD[THH:MM[:SS]]" (also with a space for the T); nullopt for anything else.
+std::optional<std::int64_t> parse_simulation_start(std::string_view text);
 
 // The complete encrypted telegram as the firmware publishes it: upper-case hex of the M-Bus
 // frames. Empty when encryption fails.

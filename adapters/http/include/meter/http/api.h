@@ -26,8 +26,10 @@
 #include <optional>
 #include <string>
 
+#include "meter/app/energy_report.h"
 #include "meter/app/history_query.h"
 #include "meter/app/live_state.h"
+#include "meter/app/service_status.h"
 #include "meter/app/statistics_store.h"
 
 namespace meter::http {
@@ -46,7 +48,8 @@ struct ApiSources {
   std::function<app::ServiceStatus()> status;
   app::HistoryQuery* history = nullptr;  // optional: without it history endpoints are empty
   // Optional: daily energy and the monthly peak from the statistics tables where they have
-  // rows; history fills in what they do not have yet (today, before the first update).
+  // rows; history fills in what they do not have yet (today, before the first update). Both
+  // feed the energy report (meter/app/energy_report.h).
   app::StatisticsStore* statistics = nullptr;
   Clock now_ms;
   std::string version;
@@ -87,6 +90,7 @@ class Api {
   Response cached(const std::string& key, const std::function<Response()>& make);
 
   ApiSources sources_;
+  app::EnergyReport report_;  // daily energy, today, the monthly peak, statistics rows
   std::mutex cache_mutex_;
   std::map<std::string, std::pair<std::int64_t, Response>> cache_;
 };

@@ -13,6 +13,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -46,6 +47,9 @@ class SerialReader {
   void start(Handler handler);
   void stop();
 
+  // Why the last attempt to open the device failed; "" once it is open (for a first setup).
+  std::string open_error() const;
+
   SerialStats stats() const;
   bool connected() const { return connected_; }
 
@@ -67,6 +71,8 @@ class SerialReader {
   std::atomic<std::uint64_t> other_errors_{0};
   std::atomic<std::uint64_t> skipped_bytes_{0};
   std::atomic<std::uint64_t> reconnects_{0};
+  mutable std::mutex open_error_mutex_;
+  std::string open_error_;
 };
 
 }  // namespace meter::serial
