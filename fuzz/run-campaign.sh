@@ -82,7 +82,9 @@ crashes=$(find "$artifacts" -type f | wc -l)
 if [[ $status -ne 0 || $crashes -gt 0 ]]; then
   echo "$target: $crashes crash input(s) in $artifacts (libFuzzer exit status $status)" >&2
   grep -E 'ERROR: |SUMMARY: |fuzz invariant violated' "$log" | head -n 5 >&2 || true
-  echo "$target: replay one with: $build_dir/fuzz/$target $artifacts/CRASH_FILE (whole log: $log);" \
-    "once fixed, add it to fuzz/corpus/$target/ (see fuzz/README.md) and delete $artifacts" >&2
+  echo "$target: replay (whole log: $log):" >&2
+  find "$artifacts" -type f | head -n 5 | sed "s|^|  $build_dir/fuzz/$target |" >&2
+  echo "$target: once fixed, add the input to fuzz/corpus/$target/ (see fuzz/README.md) and delete" \
+    "$artifacts" >&2
   exit 1
 fi
