@@ -98,8 +98,8 @@ inline app::StoredBatch batch_of(const std::vector<app::Reading>& readings,
   return {readings, raw, debounced};
 }
 
-inline const char* kMeterA = "4B464D1020000001";
-inline const char* kMeterB = "5341475930000002";
+inline constexpr const char* kMeterA = "4B464D1020000001";
+inline constexpr const char* kMeterB = "5341475930000002";
 
 template <typename Backend>
 class StoreBehaviour : public ::testing::Test {
