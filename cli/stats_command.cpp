@@ -3,6 +3,9 @@
 // JSON, monthly peak quarter-hours) through the energy report; the statistics store `smartmeter
 // run` updates.
 
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
 #include <cstdlib>
 #include <iostream>
 #include <memory>
@@ -32,6 +35,8 @@ struct StatsOptions {
 };
 
 int run_stats(const StatsOptions& options) {
+  // stdout carries the rows (CSV or JSON); warnings go to stderr so that a pipe gets data only.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("smartmeter-stats"));
   const auto loaded = load_settings(*options.settings_file, app::Command::kStats, "host");
   if (!loaded) return kExitUsage;
   const app::Config& config = *loaded;

@@ -104,4 +104,16 @@ TEST_F(CliStats, ADayThatIsNoDateIsAUsageError) {
 }
 
 }  // namespace
+TEST_F(CliStats, WarningsGoToStderrSoThatStdoutIsOnlyTheRows) {
+  // A settings file others may read, with a misspelt name: two warnings, none of them in the CSV.
+  std::ofstream(dir / "server.env", std::ios::app) << "SMARTMETER_DEBOUNCE_SECOND=300\n";
+  fs::permissions(dir / "server.env", fs::perms::others_read, fs::perm_options::add);
+  const CommandRun run = stats("--update --peaks");
+  ASSERT_EQ(run.status, 0) << run.err;
+  EXPECT_NE(run.err.find("can be read by other users"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("SMARTMETER_DEBOUNCE_SECOND"), std::string::npos) << run.err;
+  EXPECT_EQ(run.out.rfind("meter,month,start,", 0), 0u) << run.out;
+  EXPECT_EQ(run.out.find("warn"), std::string::npos) << run.out;
+}
+
 }  // namespace meter::app
