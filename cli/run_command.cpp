@@ -22,6 +22,8 @@
 #include "meter/core/telegram_decoder.h"
 #include "meter/crypto/openssl_gcm_cipher.h"
 #include "meter/http/http_server.h"
+#include "meter/json/ha_config_json.h"
+#include "meter/json/values_format.h"
 #include "meter/mqtt/paho_connection.h"
 #include "meter/serial/serial_reader.h"
 #include "meter/storage/mysql_history_query.h"
@@ -49,8 +51,8 @@ std::string host_name() {
 }
 
 // Loads the configuration or explains why not; nullopt after printing the reason.
-std::optional<app::Config> load(const ServiceOptions& options, const char* command) {
-  return load_settings(*options.settings_file, command, host_name(), {.key_required = true});
+std::optional<app::Config> load(const ServiceOptions& options, app::Command command) {
+  return load_settings(*options.settings_file, command, host_name());
 }
 
 std::unique_ptr<app::ReadingStore> make_store(const app::Config& config) {
@@ -82,7 +84,7 @@ app::CipherFactory cipher_factory() {
 int run_service(const ServiceOptions& options) {
   // The settings alone on stdout; warnings about them on stderr.
   if (options.print_config) spdlog::set_default_logger(spdlog::stderr_color_mt("stderr"));
-  auto config = load(options, "run");
+  auto config = load(options, app::Command::kRun);
   if (!config) return kExitUsage;
   if (options.print_config) {
     std::cout << app::describe_config(*config);
@@ -118,7 +120,8 @@ int run_service(const ServiceOptions& options) {
        config->status_topic});
   spdlog::info("smartmeter run: broker {}, {}, storage {}, journal {}", config->mqtt_uri(), input,
                store->describe(), (config->data_dir / "journal").string());
-  app::Service service(*config, *store, mqtt, journal, cipher_factory());
+  const json::JsonValuesFormat values_format;
+  app::Service service(*config, *store, mqtt, values_format, journal, cipher_factory());
   // The statistics tables, kept up to date by the service on a connection of their own.
   const auto statistics = make_statistics_store(*config);
   service.set_statistics_store(statistics.get());
@@ -132,7 +135,9 @@ int run_service(const ServiceOptions& options) {
   service.set_live_state(&live);
 
   // Home Assistant discovery and each meter's diagnosis, on MQTT and in the log.
-  app::MeterAnnouncer announcer(app::ha_discovery_options(*config), config->ha_discovery, mqtt);
+  const json::HaConfigJson ha_config_format;
+  app::MeterAnnouncer announcer(app::ha_discovery_options(*config), config->ha_discovery, mqtt,
+                               ha_config_format);
   service.set_tick([&] { announcer.update(live.snapshot(epoch_ms())); });
 
   if (config->http_enabled) {
@@ -159,7 +164,7 @@ int run_service(const ServiceOptions& options) {
 }
 
 int run_replay(const ServiceOptions& options) {
-  auto config = load(options, "replay");
+  auto config = load(options, app::Command::kReplay);
   if (!config) return kExitUsage;
   auto store = make_store(*config);
   if (auto opened = store->open(); !opened) {

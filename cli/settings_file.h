@@ -55,23 +55,23 @@ inline std::string settings_file_path(const SettingsFile& file) {
   return file.given ? file.path : env != nullptr && *env != '\0' ? env : "server.env";
 }
 
-// defaults < settings file < process environment < `flags` (the command's own options).
-// Warnings (misspelt names, a readable file) go to the log; nullopt after printing the reason.
-inline std::optional<app::Config> load_settings(const SettingsFile& file, const char* command,
+// defaults < settings file < process environment < `flags` (the command's own options), for
+// `command` (which decides whether a key is required). Warnings (misspelt names, a readable
+// file) go to the log; nullopt after printing the reason.
+inline std::optional<app::Config> load_settings(const SettingsFile& file, app::Command command,
                                                 const std::string& host_name,
-                                                const app::LoadOptions& options,
                                                 const app::SettingsLayer& flags = {}) {
   const std::string path = settings_file_path(file);
   try {
     const app::SettingsLayer from_file = app::read_env_file(path, file.given);
     if (!from_file.empty()) warn_if_readable_by_others(path, "your meter key");
     app::Config config =
-        app::load_config({from_file, app::process_environment(), flags}, host_name, options);
+        app::load_config({from_file, app::process_environment(), flags}, host_name, {command});
     spdlog::set_level(spdlog::level::from_str(config.log_level));
     for (const auto& warning : config.warnings) spdlog::warn("{}", warning);
     return config;
   } catch (const app::ConfigError& error) {
-    std::cerr << "smartmeter " << command << ": " << error.what() << "\n";
+    std::cerr << "smartmeter " << app::command_name(command) << ": " << error.what() << "\n";
     return std::nullopt;
   }
 }

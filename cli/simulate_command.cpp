@@ -104,7 +104,7 @@ std::optional<app::Config> load_mqtt_settings(const SimulateOptions& options) {
   flag("MQTT_USER", options.user, "--user");
   flag("MQTT_PASSWORD", options.password, "--password");
   flag("SMARTMETER_RAWDATA_MQTT_TOPIC", options.topic, "--topic");
-  return load_settings(*options.settings_file, "simulate", "host", {.key_required = false}, flags);
+  return load_settings(*options.settings_file, app::Command::kSimulate, "host", flags);
 }
 
 struct SimulatedMeter {

@@ -12,6 +12,7 @@
 #include "meter/app/energy_report.h"
 #include "meter/app/local_time.h"
 #include "meter/app/statistics_store.h"
+#include "meter/json/stats_json.h"
 #include "meter/storage/mysql_statistics_store.h"
 #include "meter/storage/sqlite_statistics_store.h"
 #include "settings_file.h"
@@ -31,8 +32,7 @@ struct StatsOptions {
 };
 
 int run_stats(const StatsOptions& options) {
-  const auto loaded =
-      load_settings(*options.settings_file, "stats", "host", {.key_required = false});
+  const auto loaded = load_settings(*options.settings_file, app::Command::kStats, "host");
   if (!loaded) return kExitUsage;
   const app::Config& config = *loaded;
   const app::StatsInterval interval = options.interval == "day" && !options.peaks
@@ -80,7 +80,7 @@ int run_stats(const StatsOptions& options) {
     std::cerr << "smartmeter stats: " << got.error << "\n";
     return 1;
   }
-  std::cout << (options.format == "json" ? app::stats_json(rows) + "\n" : app::stats_csv(rows));
+  std::cout << (options.format == "json" ? json::stats_json(rows) + "\n" : app::stats_csv(rows));
   return kExitOk;
 }
 

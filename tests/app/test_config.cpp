@@ -320,16 +320,23 @@ TEST(Config, PrintConfigSaysWhereEachValueCameFrom) {
 // `simulate` and `stats` read the same settings but decrypt nothing: no key needed, and no
 // placeholder key stands in for one.
 TEST(Config, CommandsThatDecryptNothingNeedNoKey) {
-  const Config c =
-      load_config(std::vector<EnvMap>{{{"MQTT_HOST", "broker"}}}, "h", {.key_required = false});
+  const Config c = load_config(std::vector<EnvMap>{{{"MQTT_HOST", "broker"}}}, "h",
+                               {.command = Command::kStats});
   EXPECT_TRUE(c.keys.empty());
   EXPECT_EQ(c.mqtt_host, "broker");
   EXPECT_EQ(describe_config(c).find("SMARTMETER_KEY=(set)"), std::string::npos);
-  EXPECT_THROW(
-      load_config(std::vector<EnvMap>{{{"SMARTMETER_KEY", "1234"}}}, "h", {.key_required = false}),
-      ConfigError)
+  EXPECT_THROW(load_config(std::vector<EnvMap>{{{"SMARTMETER_KEY", "1234"}}}, "h",
+                           {.command = Command::kStats}),
+               ConfigError)
       << "a key that is given is still checked";
   EXPECT_THROW(load_config(std::vector<EnvMap>{{{"MQTT_HOST", "broker"}}}, "h"), ConfigError);
+  EXPECT_THROW(load_config(std::vector<EnvMap>{{{"MQTT_HOST", "broker"}}}, "h",
+                           {.command = Command::kReplay}),
+               ConfigError);
+  const Config simulate =
+      load_config(std::vector<EnvMap>{{{"SMARTMETER_KEY", "00112233445566778899AABBCCDDEEFF"}}},
+                  "h", {.command = Command::kSimulate});
+  EXPECT_TRUE(simulate.keys.empty()) << "a command that decrypts nothing keeps no key";
 }
 
 TEST(Config, EveryInvalidSettingIsNamed) {

@@ -11,17 +11,21 @@
 #include <set>
 
 #include "meter/core/telegram.h"
+#include "meter/json/ha_config_json.h"
 
 namespace meter::app {
 namespace {
 
 using nlohmann::json;
 
+// The JSON as the service writes it (the json adapter).
+const meter::json::HaConfigJson kFormat{};
+
 const HaMeter kMeter{"53414764d2e62ae3", "174096373503", "", "T210-D"};
 
 std::map<std::string, json> configs(const HaMeter& meter, const HaDiscoveryOptions& options) {
   std::map<std::string, json> out;
-  for (const HaMessage& message : ha_discovery_messages(meter, options)) {
+  for (const HaMessage& message : ha_discovery_messages(meter, options, kFormat)) {
     EXPECT_TRUE(message.retain) << message.topic;
     EXPECT_TRUE(out.emplace(message.topic, json::parse(message.payload)).second) << message.topic;
   }
@@ -139,7 +143,7 @@ TEST(HaDiscovery, OptionsChangePrefixTopicsAndPhases) {
   options.status_topic = "house/meter/status";
   options.diagnosis_topic = "house/meter/diagnosis";
   options.three_phase = false;
-  const auto messages = ha_discovery_messages(kMeter, options);
+  const auto messages = ha_discovery_messages(kMeter, options, kFormat);
   ASSERT_EQ(messages.size(), 8U);  // no L2/L3 voltage and current
   for (const HaMessage& message : messages) {
     SCOPED_TRACE(message.topic);
@@ -177,8 +181,8 @@ TEST(HaDiscovery, RemovalClearsEveryTopicTheConfigsMayHaveUsed) {
 }
 
 TEST(HaDiscovery, RejectsAMalformedSystemTitle) {
-  EXPECT_TRUE(ha_discovery_messages({"53414764", "", "", ""}, {}).empty());
-  EXPECT_TRUE(ha_discovery_messages({"53414764D2E62AEZ", "", "", ""}, {}).empty());
+  EXPECT_TRUE(ha_discovery_messages({"53414764", "", "", ""}, {}, kFormat).empty());
+  EXPECT_TRUE(ha_discovery_messages({"53414764D2E62AEZ", "", "", ""}, {}, kFormat).empty());
   EXPECT_TRUE(ha_removal_messages({"", "", "", ""}, {}).empty());
 }
 

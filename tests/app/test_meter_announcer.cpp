@@ -4,9 +4,12 @@
 #include <algorithm>
 
 #include "meter/app/meter_announcer.h"
+#include "meter/json/ha_config_json.h"
 
 namespace meter::app {
 namespace {
+
+const meter::json::HaConfigJson kFormat{};
 
 // Records what would go to the broker; "connected" and reconnects are set by the test.
 class RecordingMqtt : public MqttConnection {
@@ -67,10 +70,10 @@ HaDiscoveryOptions options() {
 
 TEST(MeterAnnouncer, AnnouncesEachMeterOnceAndPublishesDiagnosisChanges) {
   RecordingMqtt mqtt;
-  MeterAnnouncer announcer(options(), true, mqtt);
+  MeterAnnouncer announcer(options(), true, mqtt, kFormat);
   announcer.update(snapshot(meter(Diagnosis::kOk, true)));
   const std::size_t configs = mqtt.count_prefix("homeassistant/sensor/");
-  EXPECT_EQ(configs, ha_discovery_messages({kTitle, "", "", ""}, options()).size());
+  EXPECT_EQ(configs, ha_discovery_messages({kTitle, "", "", ""}, options(), kFormat).size());
   ASSERT_FALSE(mqtt.sent.empty());
   EXPECT_EQ(mqtt.sent.back().topic, "sm/status/" + std::string(kTitle));
   EXPECT_EQ(mqtt.sent.back().payload, "ok");
@@ -88,7 +91,7 @@ TEST(MeterAnnouncer, AnnouncesEachMeterOnceAndPublishesDiagnosisChanges) {
 TEST(MeterAnnouncer, RetriesWhatCouldNotBePublishedAndRepeatsAfterAReconnect) {
   RecordingMqtt mqtt;
   mqtt.up = false;
-  MeterAnnouncer announcer(options(), true, mqtt);
+  MeterAnnouncer announcer(options(), true, mqtt, kFormat);
   announcer.update(snapshot(meter(Diagnosis::kOk, true)));
   EXPECT_TRUE(mqtt.sent.empty());
 
@@ -104,18 +107,18 @@ TEST(MeterAnnouncer, RetriesWhatCouldNotBePublishedAndRepeatsAfterAReconnect) {
 
 TEST(MeterAnnouncer, ASinglePhaseMeterLosesItsL2AndL3Entities) {
   RecordingMqtt mqtt;
-  MeterAnnouncer announcer(options(), true, mqtt);
+  MeterAnnouncer announcer(options(), true, mqtt, kFormat);
   MeterSnapshot unknown = meter(Diagnosis::kWrongKey, true);
   unknown.latest.reset();  // nothing decoded yet: all phases announced
   announcer.update(snapshot(unknown));
-  const auto three = ha_discovery_messages({kTitle, "", "", ""}, options()).size();
+  const auto three = ha_discovery_messages({kTitle, "", "", ""}, options(), kFormat).size();
   EXPECT_EQ(mqtt.count_prefix("homeassistant/"), three);
 
   mqtt.sent.clear();
   announcer.update(snapshot(meter(Diagnosis::kOk, false)));
   HaDiscoveryOptions single = options();
   single.three_phase = false;
-  const auto one = ha_discovery_messages({kTitle, "", "", ""}, single).size();
+  const auto one = ha_discovery_messages({kTitle, "", "", ""}, single, kFormat).size();
   EXPECT_LT(one, three);
   const auto removals = static_cast<std::size_t>(
       std::count_if(mqtt.sent.begin(), mqtt.sent.end(), [](const RecordingMqtt::Sent& s) {
@@ -127,7 +130,7 @@ TEST(MeterAnnouncer, ASinglePhaseMeterLosesItsL2AndL3Entities) {
 
 TEST(MeterAnnouncer, WithoutDiscoveryOnlyTheDiagnosisIsPublished) {
   RecordingMqtt mqtt;
-  MeterAnnouncer announcer(options(), false, mqtt);
+  MeterAnnouncer announcer(options(), false, mqtt, kFormat);
   announcer.update(snapshot(meter(Diagnosis::kLineNoise, true)));
   ASSERT_EQ(mqtt.sent.size(), 1u);
   EXPECT_EQ(mqtt.sent[0].payload, "line_noise");
@@ -135,14 +138,15 @@ TEST(MeterAnnouncer, WithoutDiscoveryOnlyTheDiagnosisIsPublished) {
 
 TEST(MeterAnnouncer, ManyNewMetersAreAnnouncedOverSeveralUpdates) {
   RecordingMqtt mqtt;
-  MeterAnnouncer announcer(options(), true, mqtt);
+  MeterAnnouncer announcer(options(), true, mqtt, kFormat);
   LiveSnapshot many;
   for (int i = 0; i < 500; ++i) {
     MeterSnapshot m = meter(Diagnosis::kOk, true);
     m.meter = "4B464D67" + std::to_string(10'000'000 + i);
     many.meters.push_back(m);
   }
-  const std::size_t per_meter = ha_discovery_messages({kTitle, "", "", ""}, options()).size() + 1;
+  const std::size_t per_meter =
+      ha_discovery_messages({kTitle, "", "", ""}, options(), kFormat).size() + 1;
   announcer.update(many);
   EXPECT_LE(mqtt.sent.size(), MeterAnnouncer::kMaxPublishesPerUpdate);
   EXPECT_GT(mqtt.sent.size(), MeterAnnouncer::kMaxPublishesPerUpdate - per_meter);
@@ -152,7 +156,7 @@ TEST(MeterAnnouncer, ManyNewMetersAreAnnouncedOverSeveralUpdates) {
 
 TEST(MeterAnnouncer, AMeterThatLeftTheLiveStateIsAnnouncedAgainWhenItReturns) {
   RecordingMqtt mqtt;
-  MeterAnnouncer announcer(options(), true, mqtt);
+  MeterAnnouncer announcer(options(), true, mqtt, kFormat);
   announcer.update(snapshot(meter(Diagnosis::kOk, true)));
   const std::size_t first = mqtt.sent.size();
   announcer.update(LiveSnapshot{});  // evicted: forgotten

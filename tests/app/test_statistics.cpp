@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "meter/app/local_time.h"
+#include "meter/json/stats_json.h"
 
 namespace meter::app {
 namespace {
@@ -250,7 +251,7 @@ TEST(Statistics, CsvAndJsonExport) {
                 ",2026-03-29T00:00:00+01:00," + std::to_string(day + 900) +
                 ",900,0,3600,3600,"
                 "3600,0,0,0,90,1,0,1\n");
-  const auto json = nlohmann::json::parse(stats_json(rows));
+  const auto json = nlohmann::json::parse(meter::json::stats_json(rows));
   ASSERT_EQ(json.size(), 1U);
   EXPECT_EQ(json[0]["startLocal"], "2026-03-29T00:00:00+01:00");
   EXPECT_EQ(json[0]["energyInWh"], 900);

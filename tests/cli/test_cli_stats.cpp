@@ -13,6 +13,7 @@
 #include <string>
 
 #include "meter/app/statistics.h"
+#include "meter/json/stats_json.h"
 #include "meter/storage/sqlite_statistics_store.h"
 #include "steady_meter.h"
 
@@ -83,7 +84,7 @@ TEST_F(CliStats, UpdateThenTheDaysAsStored) {
 
   const CommandRun json = stats("--interval day --format json --from 2026-05-11 --to 2026-05-11");
   ASSERT_EQ(json.status, 0) << json.err;
-  EXPECT_EQ(json.out, stats_json(rows) + "\n");
+  EXPECT_EQ(json.out, json::stats_json(rows) + "\n");
 }
 
 TEST_F(CliStats, PeaksPrintTheMonthsHighestQuarterHour) {

@@ -16,6 +16,7 @@
 #include "meter/app/local_time.h"
 #include "meter/app/statistics.h"
 #include "meter/http/calendar.h"
+#include "meter/json/stats_json.h"
 
 namespace meter::http {
 namespace {
@@ -479,7 +480,7 @@ Response Api::statistics(const std::string& requested, const Params& params) {
   if (auto got = report_.statistics(query, rows); !got) {
     return error(503, "statistics: " + got.error);
   }
-  if (format == "json") return {200, "application/json", app::stats_json(rows)};
+  if (format == "json") return {200, "application/json", meter::json::stats_json(rows)};
   return {200, "text/csv; charset=utf-8", app::stats_csv(rows)};
 }
 

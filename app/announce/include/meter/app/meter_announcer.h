@@ -25,8 +25,10 @@ namespace meter::app {
 
 class MeterAnnouncer {
  public:
-  // `discovery` false: only the diagnosis topic and the log.
-  MeterAnnouncer(HaDiscoveryOptions options, bool discovery, MqttConnection& mqtt);
+  // `discovery` false: only the diagnosis topic and the log. `format` writes the discovery
+  // messages' JSON and must outlive the announcer.
+  MeterAnnouncer(HaDiscoveryOptions options, bool discovery, MqttConnection& mqtt,
+                 const HaConfigFormat& format);
 
   static constexpr std::size_t kMaxTitleLogs = 64;
   // MQTT messages per update at most: thousands of new meters do not hold up the caller's
@@ -55,6 +57,7 @@ class MeterAnnouncer {
   HaDiscoveryOptions options_;
   bool discovery_;
   MqttConnection& mqtt_;
+  const HaConfigFormat& format_;
   std::map<std::string, Known> meters_;
   bool limit_logged_ = false;
   std::size_t budget_ = 0;  // messages this update may still publish

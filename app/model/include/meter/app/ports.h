@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// The ports the service owns; adapters (SQLite, MariaDB, MQTT) implement them. No vendor types.
+// The ports the service owns; adapters (SQLite, MariaDB, MQTT, JSON) implement them. No vendor
+// types.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +22,14 @@ struct Outcome {
   static Outcome success() { return {}; }
   static Outcome failure(std::string message) { return {false, std::move(message)}; }
   explicit operator bool() const { return ok; }
+};
+
+// Writes a decoded telegram as the values line the service publishes (sensors/smartmeter/values);
+// the json adapter implements it.
+class ValuesFormat {
+ public:
+  virtual ~ValuesFormat() = default;
+  virtual std::string line(const core::Telegram& telegram) const = 0;
 };
 
 struct StoredBatch {

@@ -146,13 +146,14 @@ class LiveState {
   std::int64_t no_signal_after_ms() const { return no_signal_after_ms_; }
 
  private:
-  enum class Outcome : std::uint8_t { kDecoded, kLineError, kKeyError, kOtherError };
+  // What became of one received telegram.
+  enum class EventKind : std::uint8_t { kDecoded, kLineError, kKeyError, kOtherError };
   struct Event {  // 16 bytes: a window of them is kept per meter
     std::int64_t at_ms = 0;
     std::uint32_t frame_counter = 0;
-    Outcome outcome = Outcome::kDecoded;
+    EventKind kind = EventKind::kDecoded;
     bool has_counter = false;
-    core::DecodeError error = core::DecodeError::kNotHex;  // when the outcome is an error
+    core::DecodeError error = core::DecodeError::kNotHex;  // when the kind is an error
   };
   struct MeterState {
     MeterSnapshot snapshot;  // without `latest`: made from the telegram at snapshot time

@@ -179,7 +179,7 @@ void LiveState::record_decoded(const core::Telegram& telegram, std::int64_t now_
   sweep(now_ms);
   ++global_.received;
   global_.last_received_ms = now_ms;
-  push(global_events_, {now_ms, telegram.frame_counter, Outcome::kDecoded, has_counter});
+  push(global_events_, {now_ms, telegram.frame_counter, EventKind::kDecoded, has_counter});
   MeterState* state = meter_for(key, now_ms);
   if (state == nullptr) {
     ++global_.unattributed;
@@ -217,7 +217,7 @@ void LiveState::record_decoded(const core::Telegram& telegram, std::int64_t now_
     *state->latest = telegram;
     state->latest_received_ms = now_ms;
   }
-  push(state->events, {now_ms, telegram.frame_counter, Outcome::kDecoded, has_counter});
+  push(state->events, {now_ms, telegram.frame_counter, EventKind::kDecoded, has_counter});
 }
 
 LiveState::MeterState* LiveState::note_unknown(const MeterKey& key, const Event& event) {
@@ -240,11 +240,11 @@ LiveState::MeterState* LiveState::note_unknown(const MeterKey& key, const Event&
   }
   UnknownTitle& u = *it;
   const bool increasing = u.count > 0 && event.frame_counter > u.last.frame_counter;
-  if (event.outcome != Outcome::kKeyError) {
+  if (event.kind != EventKind::kKeyError) {
     u.key_run = 0;
   } else {
     u.key_run =
-        u.key_run > 0 && u.last.outcome == Outcome::kKeyError && increasing ? u.key_run + 1 : 1;
+        u.key_run > 0 && u.last.kind == EventKind::kKeyError && increasing ? u.key_run + 1 : 1;
   }
   ++u.count;
   u.last_seen_ms = event.at_ms;
@@ -271,12 +271,12 @@ LiveState::MeterState* LiveState::note_unknown(const MeterKey& key, const Event&
 
 void LiveState::record_failure(core::DecodeError error, const core::Telegram* telegram,
                                std::int64_t now_ms) {
-  const Outcome outcome = is_line_error(error)  ? Outcome::kLineError
-                          : is_key_error(error) ? Outcome::kKeyError
-                                                : Outcome::kOtherError;
+  const EventKind kind = is_line_error(error)  ? EventKind::kLineError
+                         : is_key_error(error) ? EventKind::kKeyError
+                                               : EventKind::kOtherError;
   const bool titled = telegram != nullptr && !all_zero(telegram->system_title);
   const std::uint32_t counter = titled ? telegram->frame_counter : 0;
-  const Event event{now_ms, counter, outcome, titled, error};
+  const Event event{now_ms, counter, kind, titled, error};
   std::lock_guard lock(mutex_);
   sweep(now_ms);
   ++global_.received;
@@ -320,9 +320,9 @@ LiveState::Verdict LiveState::judge(std::int64_t last_received_ms, std::int64_t 
   // Newest run of key failures with strictly increasing frame counters.
   std::size_t key_run = 0;
   for (auto it = events.rbegin(); it != events.rend(); ++it) {
-    if (it->outcome != Outcome::kKeyError) break;
+    if (it->kind != EventKind::kKeyError) break;
     const auto older = std::next(it);
-    if (older != events.rend() && older->outcome == Outcome::kKeyError &&
+    if (older != events.rend() && older->kind == EventKind::kKeyError &&
         older->frame_counter >= it->frame_counter) {
       ++key_run;  // this one counts; the run ends before the non-increasing older one
       break;
@@ -344,12 +344,12 @@ LiveState::Verdict LiveState::judge(std::int64_t last_received_ms, std::int64_t 
   const auto in_window = [&](const Event& e) { return now_ms - e.at_ms <= kWindowMs; };
   for (const Event& e : events) {
     if (!in_window(e)) continue;
-    if (e.outcome == Outcome::kLineError) ++line_errors;
-    if (e.outcome == Outcome::kDecoded) ++decoded;
+    if (e.kind == EventKind::kLineError) ++line_errors;
+    if (e.kind == EventKind::kDecoded) ++decoded;
   }
   if (shared_line != nullptr) {
     for (const Event& e : *shared_line) {
-      if (in_window(e) && e.outcome == Outcome::kLineError) ++line_errors;
+      if (in_window(e) && e.kind == EventKind::kLineError) ++line_errors;
     }
   }
   if (line_errors >= kNoiseMinErrors && line_errors >= decoded) {
@@ -372,13 +372,12 @@ LiveSnapshot LiveState::snapshot(std::int64_t now_ms) const {
   out.meters.reserve(meters_.size());
   std::int64_t global_last_decoded = 0;
   for (const Event& e : global_events_) {
-    if (e.outcome == Outcome::kDecoded)
-      global_last_decoded = std::max(global_last_decoded, e.at_ms);
+    if (e.kind == EventKind::kDecoded) global_last_decoded = std::max(global_last_decoded, e.at_ms);
   }
   // The global bucket never shows a key verdict: its counters come from different meters.
   std::deque<Event> global_events;
   for (const Event& e : global_events_) {
-    if (e.outcome != Outcome::kKeyError) global_events.push_back(e);
+    if (e.kind != EventKind::kKeyError) global_events.push_back(e);
   }
   bool ever_decoded = false;
   for (const auto& [id, state] : meters_) ever_decoded = ever_decoded || state.snapshot.decoded > 0;

@@ -18,8 +18,9 @@ bool sends_three_phases(const MeterSnapshot& meter) {
 
 }  // namespace
 
-MeterAnnouncer::MeterAnnouncer(HaDiscoveryOptions options, bool discovery, MqttConnection& mqtt)
-    : options_(std::move(options)), discovery_(discovery), mqtt_(mqtt) {}
+MeterAnnouncer::MeterAnnouncer(HaDiscoveryOptions options, bool discovery, MqttConnection& mqtt,
+                               const HaConfigFormat& format)
+    : options_(std::move(options)), discovery_(discovery), mqtt_(mqtt), format_(format) {}
 
 HaMeter MeterAnnouncer::ha_meter(const MeterSnapshot& meter) const {
   HaMeter ha;
@@ -99,7 +100,7 @@ void MeterAnnouncer::update(const LiveSnapshot& snapshot) {
     }
     if (discovery_ && !known.announced) {
       options.three_phase = three_phase;
-      known.announced = publish_all(ha_discovery_messages(ha, options));
+      known.announced = publish_all(ha_discovery_messages(ha, options, format_));
       known.three_phase = three_phase;
     }
 

@@ -96,7 +96,6 @@ std::vector<MonthlyPeak> monthly_peaks(std::span<const StatsRow> quarter_hours);
 // CSV with a header line: meter, interval, start (UTC epoch), start_local, end, energy and power
 // columns (empty = unknown), samples, coverage, gap, complete.
 std::string stats_csv(std::span<const StatsRow> rows);
-// One JSON array of objects with the same fields.
-std::string stats_json(std::span<const StatsRow> rows);
+// The JSON array with the same fields: json::stats_json (the json adapter).
 
 }  // namespace meter::app

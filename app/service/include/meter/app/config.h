@@ -53,9 +53,14 @@ struct SettingValue {
 // One source of settings (the file, the process environment, command-line flags).
 using SettingsLayer = std::map<std::string, SettingValue>;
 
-// What the command needs: `run` and `replay` decrypt, `simulate` and `stats` need no key.
+// The command the settings are loaded for. `run` and `replay` decrypt: a key is required.
+// `simulate` and `stats` decrypt nothing: a key that is given is checked but not kept.
+enum class Command { kRun, kReplay, kSimulate, kStats };
+const char* command_name(Command command);  // "run", "replay", "simulate", "stats"
+bool decrypts(Command command);
+
 struct LoadOptions {
-  bool key_required = true;
+  Command command = Command::kRun;
 };
 
 enum class StorageKind { kSqlite, kMysql };

@@ -47,8 +47,9 @@ using CipherFactory = std::function<std::unique_ptr<core::GcmCipher>()>;
 
 class Service {
  public:
-  Service(Config config, ReadingStore& store, MqttConnection& mqtt, Journal& journal,
-          CipherFactory make_cipher);
+  // `values_format` writes the line published on the values topic.
+  Service(Config config, ReadingStore& store, MqttConnection& mqtt,
+          const ValuesFormat& values_format, Journal& journal, CipherFactory make_cipher);
   ~Service();
 
   // Runs until `stop` becomes true; then stops MQTT, drains the journal into the database for
@@ -115,6 +116,7 @@ class Service {
   Config config_;
   ReadingStore& store_;
   MqttConnection& mqtt_;
+  const ValuesFormat& values_format_;
   Journal& journal_;
   CipherFactory make_cipher_;
   ServiceCounters counters_;

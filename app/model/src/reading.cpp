@@ -1,15 +1,24 @@
 // SPDX-License-Identifier: MIT
 #include "meter/app/reading.h"
 
-#include "meter/json/telegram_json.h"
+#include "meter/core/hex.h"
 
 namespace meter::app {
+namespace {
+
+std::string hex_of(const core::SystemTitle& system_title) {
+  std::string text(system_title.size() * 2, '\0');
+  core::encode_hex_upper(system_title.data(), system_title.size(), text.data());
+  return text;
+}
+
+}  // namespace
 
 Reading make_reading(const core::Telegram& telegram, std::int64_t received_at_ms) {
   Reading reading;
   reading.timestamp = telegram.has_time ? telegram.timestamp_utc : received_at_ms / 1000;
   if (telegram.encrypted || telegram.authenticated) {
-    reading.meter = json::system_title_hex(telegram.system_title);
+    reading.meter = hex_of(telegram.system_title);
     reading.frame_counter = telegram.frame_counter;
   } else {
     // A plaintext telegram has no system title or frame counter: the meter number and the

@@ -489,12 +489,28 @@ SettingsLayer process_environment() {
 
 const std::vector<std::string>& known_settings() { return kSettings; }
 
+const char* command_name(Command command) {
+  switch (command) {
+    case Command::kRun:
+      return "run";
+    case Command::kReplay:
+      return "replay";
+    case Command::kSimulate:
+      return "simulate";
+    case Command::kStats:
+      return "stats";
+  }
+  return "run";
+}
+
+bool decrypts(Command command) { return command == Command::kRun || command == Command::kReplay; }
+
 namespace {
 
 Config read_settings(const Settings& s, const std::string& host_name, const LoadOptions& options) {
   Config c;
 
-  if (options.key_required && !s.has("SMARTMETER_KEY") && !s.has("SMARTMETER_KEYS")) {
+  if (decrypts(options.command) && !s.has("SMARTMETER_KEY") && !s.has("SMARTMETER_KEYS")) {
     throw ConfigError("SMARTMETER_KEY",
                       "not set: put the 32-hex-digit key from your grid operator in server.env");
   }
@@ -506,6 +522,11 @@ Config read_settings(const Settings& s, const std::string& host_name, const Load
     c.keys.set_default(keys);
   }
   if (s.has("SMARTMETER_KEYS")) parse_meter_keys(s.text("SMARTMETER_KEYS", ""), c);
+  // Checked above; a command that decrypts nothing keeps no copy of the secret.
+  if (!decrypts(options.command)) {
+    c.keys = {};
+    c.meter_keys = 0;
+  }
 
   c.db_host = s.has("DB_HOST") ? parse_host("DB_HOST", s.text("DB_HOST", ""), "DB_PORT") : "";
   std::string storage = s.text("SMARTMETER_STORAGE", c.db_host.empty() ? "sqlite" : "mysql");

@@ -7,7 +7,6 @@
 #include <optional>
 
 #include "meter/app/statistics_updates.h"
-#include "meter/json/telegram_json.h"
 
 namespace meter::app {
 namespace {
@@ -45,11 +44,12 @@ std::string payload_prefix(const std::string& payload) {
 
 }  // namespace
 
-Service::Service(Config config, ReadingStore& store, MqttConnection& mqtt, Journal& journal,
-                 CipherFactory make_cipher)
+Service::Service(Config config, ReadingStore& store, MqttConnection& mqtt,
+                 const ValuesFormat& values_format, Journal& journal, CipherFactory make_cipher)
     : config_(std::move(config)),
       store_(store),
       mqtt_(mqtt),
+      values_format_(values_format),
       journal_(journal),
       make_cipher_(std::move(make_cipher)),
       receive_cipher_(make_cipher_()),
@@ -130,8 +130,7 @@ void Service::on_message(const MqttMessage& message) {
       continue;
     }
     ++counters_.decoded;
-    if (mqtt_.publish(config_.values_topic, json::telegram_to_json_line(*receive_telegram_), 0,
-                      false)) {
+    if (mqtt_.publish(config_.values_topic, values_format_.line(*receive_telegram_), 0, false)) {
       ++counters_.published;
     } else if (counters_.publish_failures++ == 0) {
       spdlog::warn(

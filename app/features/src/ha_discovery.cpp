@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <nlohmann/json.hpp>
 
 namespace meter::app {
 namespace {
@@ -74,28 +73,27 @@ std::string config_topic(const HaMeter& meter, const HaDiscoveryOptions& options
   return options.prefix + "/sensor/" + node_id(meter) + "/" + object + "/config";
 }
 
-nlohmann::ordered_json device_block(const HaMeter& meter) {
+HaDevice device_of(const HaMeter& meter) {
   const std::string title = upper(meter.system_title);
-  nlohmann::ordered_json device;
-  device["identifiers"] = nlohmann::json::array({node_id(meter)});
-  device["name"] = "Smart meter " + (meter.meter_number.empty() ? title : meter.meter_number);
-  const std::string manufacturer =
-      meter.manufacturer.empty() ? manufacturer_of(title) : meter.manufacturer;
-  if (!manufacturer.empty()) device["manufacturer"] = manufacturer;
-  if (!meter.model.empty()) device["model"] = meter.model;
+  HaDevice device;
+  device.identifier = node_id(meter);
+  device.name = "Smart meter " + (meter.meter_number.empty() ? title : meter.meter_number);
+  device.manufacturer = meter.manufacturer.empty() ? manufacturer_of(title) : meter.manufacturer;
+  device.model = meter.model;
   return device;
 }
 
-nlohmann::ordered_json common(const HaMeter& meter, const HaDiscoveryOptions& options,
-                              const std::string& object, const std::string& name) {
-  nlohmann::ordered_json config;
-  config["name"] = name;
-  config["unique_id"] = node_id(meter) + "_" + object;
-  config["availability_topic"] = options.status_topic;
-  config["payload_available"] = options.payload_online;
-  config["payload_not_available"] = options.payload_offline;
-  config["device"] = device_block(meter);
-  return config;
+HaEntity common(const HaMeter& meter, const HaDiscoveryOptions& options, const std::string& object,
+                const std::string& name) {
+  HaEntity entity;
+  entity.topic = config_topic(meter, options, object);
+  entity.name = name;
+  entity.unique_id = node_id(meter) + "_" + object;
+  entity.availability_topic = options.status_topic;
+  entity.payload_available = options.payload_online;
+  entity.payload_not_available = options.payload_offline;
+  entity.device = device_of(meter);
+  return entity;
 }
 
 // Renders the value only for this meter's messages that carry the register, else nothing.
@@ -117,29 +115,39 @@ std::string ha_diagnosis_topic(const HaMeter& meter, const HaDiscoveryOptions& o
   return options.status_topic + "/" + upper(meter.system_title);
 }
 
-std::vector<HaMessage> ha_discovery_messages(const HaMeter& meter,
-                                             const HaDiscoveryOptions& options) {
+std::vector<HaEntity> ha_discovery_entities(const HaMeter& meter,
+                                            const HaDiscoveryOptions& options) {
   if (!valid_title(meter.system_title)) return {};
   const std::string title = upper(meter.system_title);
-  std::vector<HaMessage> messages;
+  std::vector<HaEntity> entities;
   for (const SensorSpec& sensor : kSensors) {
     if (sensor.third_phase && !options.three_phase) continue;
-    nlohmann::ordered_json config = common(meter, options, sensor.object, sensor.name);
-    config["state_topic"] = options.values_topic;
-    config["value_template"] = value_template(title, sensor.json_key);
-    config["device_class"] = sensor.device_class;
-    config["state_class"] = sensor.state_class;
-    if (sensor.unit != nullptr) config["unit_of_measurement"] = sensor.unit;
-    config["suggested_display_precision"] = sensor.precision;
-    messages.push_back({config_topic(meter, options, sensor.object), config.dump(), true});
+    HaEntity entity = common(meter, options, sensor.object, sensor.name);
+    entity.state_topic = options.values_topic;
+    entity.value_template = value_template(title, sensor.json_key);
+    entity.device_class = sensor.device_class;
+    entity.state_class = sensor.state_class;
+    if (sensor.unit != nullptr) entity.unit = sensor.unit;
+    entity.display_precision = sensor.precision;
+    entities.push_back(std::move(entity));
   }
-  nlohmann::ordered_json diagnosis = common(meter, options, kDiagnosisObject, "Diagnosis");
-  diagnosis["state_topic"] = ha_diagnosis_topic(meter, options);
-  diagnosis["device_class"] = "enum";
-  diagnosis["options"] = ha_diagnosis_states();
-  diagnosis["entity_category"] = "diagnostic";
-  diagnosis["icon"] = "mdi:meter-electric-outline";
-  messages.push_back({config_topic(meter, options, kDiagnosisObject), diagnosis.dump(), true});
+  HaEntity diagnosis = common(meter, options, kDiagnosisObject, "Diagnosis");
+  diagnosis.state_topic = ha_diagnosis_topic(meter, options);
+  diagnosis.device_class = "enum";
+  diagnosis.options = ha_diagnosis_states();
+  diagnosis.entity_category = "diagnostic";
+  diagnosis.icon = "mdi:meter-electric-outline";
+  entities.push_back(std::move(diagnosis));
+  return entities;
+}
+
+std::vector<HaMessage> ha_discovery_messages(const HaMeter& meter,
+                                             const HaDiscoveryOptions& options,
+                                             const HaConfigFormat& format) {
+  std::vector<HaMessage> messages;
+  for (const HaEntity& entity : ha_discovery_entities(meter, options)) {
+    messages.push_back({entity.topic, format.config(entity), true});
+  }
   return messages;
 }
 

@@ -13,9 +13,11 @@
 // The value templates read the values JSON ({"WIn":{"value":..,"unit":"Wh"},..,"systemTitle":..})
 // and render nothing for another meter's message or a register this meter does not send; Home
 // Assistant ignores an empty state for numeric sensors, so several meters can share one values
-// topic. Pure functions: the caller publishes (retained, QoS 1).
+// topic. Pure functions: the caller publishes (retained, QoS 1); the JSON of a config message is
+// written by a HaConfigFormat (the json adapter's).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -46,15 +48,55 @@ struct HaMessage {
   bool retain = true;
 };
 
+// The device block every entity of a meter carries.
+struct HaDevice {
+  std::string identifier;  // smartmeter_<title>
+  std::string name;
+  std::string manufacturer;  // empty: left out
+  std::string model;         // empty: left out
+};
+
+// One entity's discovery config, as data. Empty strings and an absent precision are left out of
+// the message.
+struct HaEntity {
+  std::string topic;  // <prefix>/sensor/<node>/<object>/config
+  std::string name;
+  std::string unique_id;
+  std::string availability_topic;
+  std::string payload_available;
+  std::string payload_not_available;
+  HaDevice device;
+  std::string state_topic;
+  std::string value_template;
+  std::string device_class;
+  std::string state_class;
+  std::string unit;
+  std::optional<int> display_precision;
+  std::vector<std::string> options;  // states of an enum sensor
+  std::string entity_category;
+  std::string icon;
+};
+
+// Port: writes an entity as the JSON payload Home Assistant reads (the json adapter implements it).
+class HaConfigFormat {
+ public:
+  virtual ~HaConfigFormat() = default;
+  virtual std::string config(const HaEntity& entity) const = 0;
+};
+
 // The diagnosis states, as the diagnosis topic carries them.
 const std::vector<std::string>& ha_diagnosis_states();
 
 // The topic the diagnosis sensor of `meter` reads.
 std::string ha_diagnosis_topic(const HaMeter& meter, const HaDiscoveryOptions& options);
 
-// One config message per sensor. Empty when the system title is not 16 hex digits.
+// One entity per sensor, then the diagnosis. Empty when the system title is not 16 hex digits.
+std::vector<HaEntity> ha_discovery_entities(const HaMeter& meter,
+                                            const HaDiscoveryOptions& options);
+// One config message per entity, its payload written by `format`.
 std::vector<HaMessage> ha_discovery_messages(const HaMeter& meter,
-                                             const HaDiscoveryOptions& options);
+                                             const HaDiscoveryOptions& options,
+                                             const HaConfigFormat& format);
 
 // Empty retained payloads on every topic ha_discovery_messages() may have used (all phases):
 // Home Assistant removes the entities (the device with its last one), the broker forgets them.
