@@ -21,6 +21,7 @@
 #include "commands.h"
 #include "meter/app/config.h"
 #include "meter/app/simulator.h"
+#include "meter/core/civil_time.h"
 #include "meter/crypto/openssl_gcm_cipher.h"
 #include "meter/mqtt/paho_publisher.h"
 #include "settings_file.h"

@@ -10,8 +10,8 @@
 #include "commands.h"
 #include "meter/app/config.h"
 #include "meter/app/energy_report.h"
-#include "meter/app/local_time.h"
 #include "meter/app/statistics_store.h"
+#include "meter/core/civil_time.h"
 #include "meter/json/stats_json.h"
 #include "meter/storage/mysql_statistics_store.h"
 #include "meter/storage/sqlite_statistics_store.h"
@@ -42,11 +42,12 @@ int run_stats(const StatsOptions& options) {
   for (const auto& [text, day] :
        {std::pair{&options.from, &days[0]}, std::pair{&options.to, &days[1]}}) {
     if (text->empty()) continue;
-    *day = app::parse_day(*text);
-    if (!*day) {
+    std::int64_t parsed = 0;
+    if (!core::parse_iso_day(text->data(), text->size(), &parsed)) {
       std::cerr << "smartmeter stats: '" << *text << "' is not a date YYYY-MM-DD\n";
       return kExitUsage;
     }
+    *day = parsed;
   }
   const app::StatsQuery query = app::local_days_query(interval, options.meter, days[0], days[1]);
 

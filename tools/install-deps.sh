@@ -41,6 +41,8 @@ if [[ "$profile" == all ]]; then
   clang clang-14 libclang-rt-14-dev clang-format clang-tidy
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3-cryptography
+  # Europe/Vienna from the time zone database: the oracle of the civil-time test
+  tzdata
   # databases and MQTT broker/clients used by integration tests and at run time
   sqlite3 mariadb-server mariadb-client mosquitto mosquitto-clients
   # headless browser for the dashboard test (driven by playwright-core from web/package.json)

@@ -6,49 +6,12 @@
 namespace meter::core {
 namespace {
 
-constexpr std::int64_t kSecondsPerDay = 86400;
-
-bool is_leap(unsigned year) { return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0; }
-
-unsigned days_in_month(unsigned year, unsigned month) {
-  static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return month == 2 && is_leap(year) ? 29 : kDays[month - 1];
-}
-
-// Day of month of the last Sunday of `month`.
-unsigned last_sunday(unsigned year, unsigned month) {
-  const unsigned last = days_in_month(year, month);
-  const std::int64_t days = days_from_civil(year, month, last);
-  const auto weekday = static_cast<unsigned>(((days % 7) + 11) % 7);  // 0 = Sunday (1970-01-01 Thu)
-  return last - weekday;
-}
-
 std::int64_t local_seconds(const CosemDateTime& t) {
   return days_from_civil(t.year, t.month, t.day) * kSecondsPerDay + t.hour * 3600 + t.minute * 60 +
          t.second;
 }
 
 }  // namespace
-
-bool vienna_summer_time_at(std::int64_t utc_epoch) {
-  const std::int64_t days = utc_epoch >= 0 ? utc_epoch / kSecondsPerDay
-                                           : (utc_epoch - kSecondsPerDay + 1) / kSecondsPerDay;
-  // Year of `days` (civil_from_days, reduced to the year).
-  const std::int64_t z = days + 719468;
-  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const auto day_of_era = static_cast<unsigned>(z - era * 146097);
-  const unsigned year_of_era =
-      (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
-  const unsigned day_of_year =
-      day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-  const unsigned mp = (5 * day_of_year + 2) / 153;
-  const unsigned month = mp < 10 ? mp + 3 : mp - 9;
-  const auto year = static_cast<unsigned>(static_cast<std::int64_t>(year_of_era) + era * 400 +
-                                          (month <= 2 ? 1 : 0));
-  const std::int64_t begin = days_from_civil(year, 3, last_sunday(year, 3)) * kSecondsPerDay + 3600;
-  const std::int64_t end = days_from_civil(year, 10, last_sunday(year, 10)) * kSecondsPerDay + 3600;
-  return utc_epoch >= begin && utc_epoch < end;
-}
 
 std::int32_t CosemDateTime::utc_offset_min() const {
   if (has_deviation()) return -deviation_min;

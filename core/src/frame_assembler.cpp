@@ -25,6 +25,7 @@ void FrameAssembler::reset() {
   size_ = segments_end_ = telegram_size_ = needed_ = segment_count_ = 0;
   next_sequence_ = 0;
   ready_ = length_quirk_ = false;
+  in_place_ = nullptr;
   pending_offset_ = stream_size_ = 0;
   pending_check_ = kNothingPending;
   has_serious_error_ = has_error_ = error_in_call_ = false;
@@ -80,12 +81,71 @@ void FrameAssembler::drop_segments() {
 }
 
 void FrameAssembler::release_telegram() {
-  // The telegram's frames are [0, segments_end_); bytes after them wait for the next one.
-  drop_segments();
+  if (in_place_ != nullptr) {
+    // It lay in the caller's bytes: nothing of it is buffered.
+    in_place_ = nullptr;
+    segment_count_ = 0;
+    length_quirk_ = false;
+  } else {
+    // The telegram's frames are [0, segments_end_); bytes after them wait for the next one.
+    drop_segments();
+  }
   ready_ = false;
   telegram_size_ = 0;
   needed_ = 0;
   has_error_ = has_serious_error_ = false;
+}
+
+FrameCheck FrameAssembler::check_frame(const uint8_t* data, size_t size, MbusSegment* segment) {
+  return check_mbus_frame(data, size, segment);
+}
+
+FrameAssembler::Fit FrameAssembler::fit(const MbusSegment& segment) const {
+  const uint8_t sequence = segment.sequence();
+  if (sequence == 0) return segment_count_ > 0 ? Fit::kRestart : Fit::kNext;
+  return segment_count_ > 0 && sequence == next_sequence_ ? Fit::kNext : Fit::kOutOfOrder;
+}
+
+bool FrameAssembler::append(const MbusSegment& segment, size_t fragment_offset) {
+  static_assert(kMaxSegments == kCiSequenceMask + 1, "sequence numbers bound the segments");
+  static_assert(kCapacity <= 0xFFFF, "fragments are kept as 16-bit offsets");
+  fragments_[segment_count_++] = {static_cast<uint16_t>(fragment_offset),
+                                  static_cast<uint16_t>(segment.fragment_size)};
+  length_quirk_ = length_quirk_ || segment.length_quirk;
+  next_sequence_ = static_cast<uint8_t>((segment.sequence() + 1) & kCiSequenceMask);
+  return segment.is_last();
+}
+
+bool FrameAssembler::take_in_place(const uint8_t* data, size_t size, size_t* consumed) {
+  // Only the plain case: frames back to back from the first frame start to the last segment.
+  // Whatever else happens is left to the buffered path, which starts over on the same bytes.
+  const size_t skip = index_of_start(data, size);
+  const uint8_t* telegram = data + skip;
+  const size_t available = size - skip;
+  size_t end = 0;
+  for (;;) {
+    MbusSegment segment;
+    const FrameCheck check = check_frame(telegram + end, available - end, &segment);
+    if (check.status != FrameStatus::kComplete || fit(segment) != Fit::kNext ||
+        end + segment.frame_size > kCapacity) {
+      segment_count_ = 0;
+      length_quirk_ = false;
+      return false;
+    }
+    const bool last = append(segment, static_cast<size_t>(segment.fragment - telegram));
+    end += segment.frame_size;
+    if (last) break;
+  }
+  stats_.skipped_bytes += static_cast<uint32_t>(skip);
+  stats_.frames += static_cast<uint32_t>(segment_count_);
+  ++stats_.telegrams;
+  pending_offset_ += static_cast<uint32_t>(skip + end);
+  stream_size_ += static_cast<uint32_t>(skip + end);
+  in_place_ = telegram;
+  telegram_size_ = end;
+  ready_ = true;
+  *consumed = skip + end;
+  return true;
 }
 
 FrameAssembler::Event FrameAssembler::process() {
@@ -102,7 +162,7 @@ FrameAssembler::Event FrameAssembler::process() {
     if (pending < needed_) return Event::kNone;
 
     MbusSegment segment;
-    const FrameCheck check = check_mbus_frame(frame, pending, &segment);
+    const FrameCheck check = check_frame(frame, pending, &segment);
     if (check.status == FrameStatus::kNeedMore) {
       needed_ = check.needed;
       pending_check_ = check;
@@ -118,23 +178,21 @@ FrameAssembler::Event FrameAssembler::process() {
 
     ++stats_.frames;
     needed_ = 0;
-    const uint8_t sequence = segment.sequence();
-    if (sequence == 0 && segment_count_ > 0) {
+    const auto fragment_in_frame = static_cast<size_t>(segment.fragment - frame);
+    const Fit fits = fit(segment);
+    if (fits == Fit::kRestart) {
       record_error(DecodeError::kIncomplete, pending_offset_);
       drop_segments();
-    } else if (sequence != 0 && (segment_count_ == 0 || sequence != next_sequence_)) {
+    } else if (fits == Fit::kOutOfOrder) {
       record_error(DecodeError::kBadSegmentSequence, pending_offset_ + 6);
       drop_segments();
       drop_pending(segment.frame_size);
       continue;
     }
-    static_assert(kMaxSegments == kCiSequenceMask + 1, "sequence numbers bound the segments");
-    segment_sizes_[segment_count_++] = static_cast<uint16_t>(segment.frame_size);
-    length_quirk_ = length_quirk_ || segment.length_quirk;
+    const bool last = append(segment, segments_end_ + fragment_in_frame);
     segments_end_ += segment.frame_size;
     pending_offset_ += static_cast<uint32_t>(segment.frame_size);
-    next_sequence_ = static_cast<uint8_t>((sequence + 1) & kCiSequenceMask);
-    if (segment.is_last()) {
+    if (last) {
       telegram_size_ = segments_end_;
       ready_ = true;
       ++stats_.telegrams;
@@ -148,6 +206,9 @@ FrameAssembler::PushResult FrameAssembler::push(const uint8_t* data, size_t size
   error_in_call_ = false;
   if (data == nullptr) size = 0;
   size_t consumed = 0;
+  if (size_ == 0 && size > 0 && take_in_place(data, size, &consumed)) {
+    return {consumed, Event::kTelegram};
+  }
   for (;;) {
     if (process() == Event::kTelegram) return {consumed, Event::kTelegram};
     if (consumed == size) break;
@@ -197,18 +258,13 @@ DecodeFailure FrameAssembler::finish() const {
 size_t FrameAssembler::copy_apdu(uint8_t* out, size_t capacity) const {
   if (!ready_) return 0;
   size_t total = 0;
-  for (size_t i = 0; i < segment_count_; ++i) {
-    total += segment_sizes_[i] - kMbusHeaderBytes - kMbusSegmentHeaderBytes - 2;
-  }
+  for (size_t i = 0; i < segment_count_; ++i) total += fragments_[i].size;
   if (total > capacity) return 0;
-  size_t frame_offset = 0;
+  const uint8_t* raw = telegram();
   size_t written = 0;
   for (size_t i = 0; i < segment_count_; ++i) {
-    const size_t fragment = segment_sizes_[i] - kMbusHeaderBytes - kMbusSegmentHeaderBytes - 2;
-    memcpy(out + written, buffer_ + frame_offset + kMbusHeaderBytes + kMbusSegmentHeaderBytes,
-           fragment);
-    written += fragment;
-    frame_offset += segment_sizes_[i];
+    memcpy(out + written, raw + fragments_[i].offset, fragments_[i].size);
+    written += fragments_[i].size;
   }
   return written;
 }

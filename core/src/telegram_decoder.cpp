@@ -155,40 +155,6 @@ Status TelegramDecoder::decode_frames(std::span<const std::uint8_t> bytes, Teleg
 
 Status TelegramDecoder::decode_frames_from(std::span<const std::uint8_t> bytes, Telegram& out,
                                            std::size_t& consumed) {
-  {
-    std::size_t offset = 0;
-    std::size_t apdu_size = 0;
-    std::size_t segments = 0;
-    bool quirk = false;
-    bool complete = false;
-    while (offset < bytes.size() && segments < FrameAssembler::kMaxSegments) {
-      MbusSegment segment;
-      const FrameCheck check =
-          check_mbus_frame(bytes.data() + offset, bytes.size() - offset, &segment);
-      if (check.status != FrameStatus::kComplete ||
-          segment.sequence() != (segments & kCiSequenceMask) ||
-          offset + segment.frame_size > FrameAssembler::kCapacity ||
-          segment.fragment_size > apdu_.size() - apdu_size) {
-        break;
-      }
-      std::copy_n(segment.fragment, segment.fragment_size, apdu_.data() + apdu_size);
-      apdu_size += segment.fragment_size;
-      offset += segment.frame_size;
-      quirk = quirk || segment.length_quirk;
-      ++segments;
-      if (segment.is_last()) {
-        complete = true;
-        break;
-      }
-    }
-    if (complete && apdu_size > 0) {
-      consumed = offset;
-      auto status = decode_apdu({apdu_.data(), apdu_size}, out);
-      out.segment_count = static_cast<std::uint8_t>(segments);
-      out.length_quirk = quirk;
-      return status;
-    }
-  }
   FrameAssembler& assembler = *assembler_;
   assembler.reset();
   const FrameAssembler::PushResult pushed = assembler.push(bytes.data(), bytes.size());

@@ -11,8 +11,8 @@
 #include <filesystem>
 #include <thread>
 
-#include "meter/app/local_time.h"
 #include "meter/app/statistics_updates.h"
+#include "meter/core/civil_time.h"
 #include "meter/storage/sqlite_history_query.h"
 #include "meter/storage/sqlite_statistics_store.h"
 #include "steady_meter.h"
@@ -65,7 +65,7 @@ TEST(PeakOf, TheHighestImportAndTheEarliestOfATie) {
 }
 
 TEST(LocalDaysQuery, LastDayIncludedAndOpenSides) {
-  const std::int64_t day = days_from_date({2026, 3, 29});  // 23 hours (summer time begins)
+  const std::int64_t day = core::days_from_civil(2026, 3, 29);  // 23 hours (summer time begins)
   const StatsQuery q = local_days_query(StatsInterval::kDay, kMeter, day, day);
   EXPECT_EQ(q.meter, kMeter);
   EXPECT_EQ(q.from, vienna_time(2026, 3, 29, 0));

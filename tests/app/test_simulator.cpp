@@ -7,7 +7,7 @@
 #include <memory>
 #include <set>
 
-#include "meter/app/local_time.h"
+#include "meter/core/civil_time.h"
 #include "meter/core/telegram_decoder.h"
 #include "meter/crypto/openssl_gcm_cipher.h"
 
@@ -17,8 +17,8 @@ namespace {
 using core::Quantity;
 
 // 2026-06-21 00:00 and 2026-12-21 00:00 Vienna local time.
-const std::int64_t kMidsummer = vienna_day_start_utc(days_from_date({2026, 6, 21}));
-const std::int64_t kMidwinter = vienna_day_start_utc(days_from_date({2026, 12, 21}));
+const std::int64_t kMidsummer = core::vienna_day_start_utc(core::days_from_civil(2026, 6, 21));
+const std::int64_t kMidwinter = core::vienna_day_start_utc(core::days_from_civil(2026, 12, 21));
 
 MeterTwin twin(double start, bool with_pv = true, std::size_t index = 0) {
   return MeterTwin(7, index, household_profile(7, index, with_pv), start);

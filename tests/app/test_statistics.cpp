@@ -6,7 +6,7 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 
-#include "meter/app/local_time.h"
+#include "meter/core/civil_time.h"
 #include "meter/json/stats_json.h"
 
 namespace meter::app {
@@ -17,7 +17,7 @@ using core::Quantity;
 constexpr const char* kMeter = "53414764D2E62AE3";
 
 std::int64_t local_midnight(std::int64_t year, unsigned month, unsigned day) {
-  return vienna_day_start_utc(days_from_date({year, month, day}));
+  return core::vienna_day_start_utc(core::days_from_civil(year, month, day));
 }
 
 Reading reading(std::int64_t t, double win, double wout, double pin, double pout) {

@@ -108,6 +108,7 @@ TEST(FrameAssembler, DeliversTwoSegmentTelegramFromOnePush) {
   EXPECT_EQ(result.consumed, 282u);
   ASSERT_EQ(assembler->telegram_size(), 282u);
   EXPECT_EQ(Bytes(assembler->telegram(), assembler->telegram() + 282), telegram);
+  EXPECT_EQ(assembler->telegram(), telegram.data());  // taken where it lies, not copied
   EXPECT_EQ(assembler->segment_count(), 2u);
   EXPECT_FALSE(assembler->length_quirk());
   EXPECT_EQ(assembler->stats().telegrams, 1u);
@@ -161,6 +162,38 @@ TEST(FrameAssembler, EveryChunkSizeGivesTheSameTelegrams) {
                   assembler->stats().other_errors,
               0u);
   }
+}
+
+// Whole telegrams in one push are taken where they lie, anything else goes through the buffer:
+// both give the same telegrams, APDUs, counters and final error.
+TEST(FrameAssembler, WholePushesAndSingleBytesGiveTheSameResults) {
+  const Bytes junk = {0x00, 0x68, 0x05, 0x07, 0x16};
+  const Bytes stream = test::join(
+      {next_telegram(), junk, doc_telegram(), with_bad_checksum(first_frame(next_telegram())),
+       second_frame(next_telegram()), next_telegram(), junk, first_frame(doc_telegram()),
+       doc_telegram(), first_frame(next_telegram())});
+  auto whole = std::make_unique<FrameAssembler>();
+  auto single = std::make_unique<FrameAssembler>();
+  const Output a = feed(*whole, stream, stream.size());
+  const Output b = feed(*single, stream, 1);
+  ASSERT_EQ(a.telegrams.size(), 4u);
+  EXPECT_EQ(a.telegrams, b.telegrams);
+  EXPECT_EQ(a.apdus, b.apdus);
+  EXPECT_EQ(a.segment_counts, b.segment_counts);
+  const FrameAssembler::Stats& x = whole->stats();
+  const FrameAssembler::Stats& y = single->stats();
+  EXPECT_EQ(x.telegrams, y.telegrams);
+  EXPECT_EQ(x.frames, y.frames);
+  EXPECT_EQ(x.checksum_errors, y.checksum_errors);
+  EXPECT_EQ(x.sequence_errors, y.sequence_errors);
+  EXPECT_EQ(x.other_errors, y.other_errors);
+  EXPECT_EQ(x.skipped_bytes, y.skipped_bytes);
+  EXPECT_EQ(x.checksum_errors, 1u);
+  EXPECT_GE(x.sequence_errors, 2u);
+  const DecodeFailure end_whole = whole->finish();
+  const DecodeFailure end_single = single->finish();
+  EXPECT_EQ(end_whole.code, end_single.code);
+  EXPECT_EQ(end_whole.offset, end_single.offset);
 }
 
 TEST(FrameAssembler, StopsConsumingRightAfterATelegram) {

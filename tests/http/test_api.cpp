@@ -8,7 +8,7 @@
 #include <optional>
 #include <span>
 
-#include "meter/app/local_time.h"
+#include "meter/core/civil_time.h"
 
 namespace meter::http {
 namespace {
@@ -20,8 +20,8 @@ constexpr const char* kStoredOnly = "4B464D6750099999";
 
 std::int64_t vienna(std::int64_t year, unsigned month, unsigned day, std::int64_t hour,
                     std::int64_t minute = 0) {
-  const std::int64_t local_day = app::days_from_date({year, month, day});
-  return app::vienna_local_to_utc(local_day * 86400 + hour * 3600 + minute * 60);
+  const std::int64_t local_day = core::days_from_civil(year, month, day);
+  return core::vienna_local_to_utc(local_day * 86400 + hour * 3600 + minute * 60);
 }
 
 // History of a meter that reads every 5 s from `first` on and imports 100 Wh per quarter hour

@@ -14,9 +14,9 @@
 #include <string>
 #include <vector>
 
-#include "meter/app/local_time.h"
 #include "meter/app/ports.h"
 #include "meter/app/statistics_store.h"
+#include "meter/core/civil_time.h"
 
 namespace meter::statistics_testing {
 
@@ -97,7 +97,7 @@ inline void run_round_trip(app::ReadingStore& history, app::StatisticsStore& sto
   ASSERT_TRUE(history.open());
   ASSERT_TRUE(store.open());
   // Across the October switch (a 25-hour day), two meters, then more readings later.
-  const std::int64_t day = app::vienna_day_start_utc(app::days_from_date({2026, 10, 24}));
+  const std::int64_t day = core::vienna_day_start_utc(core::days_from_civil(2026, 10, 24));
   auto a = meter_readings(kMeterA, day + 3600, day + 2 * 86400 + 7200, 1);
   const auto b = meter_readings(kMeterB, day, day + 86400 + 25 * 3600 + 600, 1);
   write_history(history, a);
@@ -129,7 +129,7 @@ inline void run_round_trip(app::ReadingStore& history, app::StatisticsStore& sto
   app::StatsQuery range;
   range.interval = app::StatsInterval::kDay;
   range.from = day + 86400;
-  range.until = app::vienna_day_start_utc(app::days_from_date({2026, 10, 26}));
+  range.until = core::vienna_day_start_utc(core::days_from_civil(2026, 10, 26));
   std::vector<app::StatsRow> days;
   ASSERT_TRUE(store.rows(range, days));
   ASSERT_EQ(days.size(), 2U);  // both meters' 25-hour day
@@ -180,7 +180,7 @@ class VisitCounting final : public app::StatisticsStore {
 inline void run_only_changed_meters(app::ReadingStore& history, app::StatisticsStore& real) {
   ASSERT_TRUE(history.open());
   ASSERT_TRUE(real.open());
-  const std::int64_t day = app::vienna_day_start_utc(app::days_from_date({2026, 11, 2}));
+  const std::int64_t day = core::vienna_day_start_utc(core::days_from_civil(2026, 11, 2));
   auto a = meter_readings(kMeterA, day, day + 3600, 1);
   const auto b = meter_readings(kMeterB, day, day + 3600, 1);
   write_history(history, a);

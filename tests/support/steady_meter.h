@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "meter/app/local_time.h"
 #include "meter/app/reading.h"
+#include "meter/core/civil_time.h"
 #include "meter/storage/sqlite_reading_store.h"
 
 namespace meter::testing_support {
@@ -23,8 +23,8 @@ inline constexpr const char* kSteadyMeter = "4B464D6750012345";
 
 inline std::int64_t vienna_time(std::int64_t year, unsigned month, unsigned day, std::int64_t hour,
                                 std::int64_t minute = 0) {
-  return app::vienna_local_to_utc(app::days_from_date({year, month, day}) * 86400 + hour * 3600 +
-                                  minute * 60);
+  return core::vienna_local_to_utc(core::days_from_civil(year, month, day) * 86400 + hour * 3600 +
+                                   minute * 60);
 }
 
 // Readings from `first` to `last` (excluded).

@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "meter/app/energy_report.h"
-#include "meter/app/local_time.h"
 #include "meter/app/statistics.h"
+#include "meter/core/civil_time.h"
 #include "meter/http/calendar.h"
 #include "meter/json/stats_json.h"
 
@@ -457,15 +457,15 @@ Response Api::statistics(const std::string& requested, const Params& params) {
   }
   if (format != "csv" && format != "json")
     return error(400, "parameter format must be csv or json");
-  const std::int64_t today = app::vienna_local_day(sources_.now_ms() / 1000);
+  const std::int64_t today = core::vienna_local_day(sources_.now_ms() / 1000);
   std::int64_t first = today - 6;
   std::int64_t last = today;
   for (const auto& [name, day] : {std::pair{"from", &first}, std::pair{"to", &last}}) {
     const auto it = params.find(name);
     if (it == params.end() || it->second.empty()) continue;
-    const auto parsed = app::parse_day(it->second);
-    if (!parsed) return error(400, std::string("parameter ") + name + " must be a date YYYY-MM-DD");
-    *day = *parsed;
+    if (!core::parse_iso_day(it->second.data(), it->second.size(), day)) {
+      return error(400, std::string("parameter ") + name + " must be a date YYYY-MM-DD");
+    }
   }
   if (last < first || (last - first + 1) * 86400 > kMaxRangeS) {
     return error(400, "from..to must be a range of 1 to 400 days");

@@ -3,20 +3,20 @@
 
 #include <cstdio>
 
-#include "meter/app/local_time.h"
+#include "meter/core/civil_time.h"
 
 namespace meter::http::calendar {
 
 std::int64_t day_start(std::int64_t t) {
-  return app::vienna_day_start_utc(app::vienna_local_day(t));
+  return core::vienna_day_start_utc(core::vienna_local_day(t));
 }
 
 std::int64_t add_days(std::int64_t midnight, std::int64_t days) {
-  return app::vienna_day_start_utc(app::vienna_local_day(midnight) + days);
+  return core::vienna_day_start_utc(core::vienna_local_day(midnight) + days);
 }
 
 std::int64_t month_start(std::int64_t t) {
-  return app::vienna_month_start_utc(app::vienna_month_index(t));
+  return core::vienna_month_start_utc(core::vienna_month_index(t));
 }
 
 std::optional<std::int64_t> parse_month(const std::string& text) {
@@ -28,11 +28,11 @@ std::optional<std::int64_t> parse_month(const std::string& text) {
       year > 9999 || month < 1 || month > 12) {
     return std::nullopt;
   }
-  return app::vienna_month_start_utc(std::int64_t{year} * 12 + month - 1);
+  return core::vienna_month_start_utc(std::int64_t{year} * 12 + month - 1);
 }
 
 std::string date_text(std::int64_t t) {
-  const app::CivilDate date = app::civil_from_days(app::vienna_local_day(t));
+  const core::CivilDate date = core::vienna_local_time(t).date;
   char text[48];
   std::snprintf(text, sizeof text, "%04lld-%02u-%02u", static_cast<long long>(date.year),
                 date.month, date.day);

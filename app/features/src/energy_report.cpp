@@ -5,7 +5,7 @@
 #include <limits>
 #include <sstream>
 
-#include "meter/app/local_time.h"
+#include "meter/core/civil_time.h"
 
 namespace meter::app {
 namespace {
@@ -91,8 +91,9 @@ StatsQuery local_days_query(StatsInterval interval, std::string meter,
   StatsQuery query;
   query.interval = interval;
   query.meter = std::move(meter);
-  if (first_day) query.from = vienna_day_start_utc(*first_day);
-  if (last_day) query.until = vienna_day_start_utc(*last_day + 1);  // the last day is included
+  if (first_day) query.from = core::vienna_day_start_utc(*first_day);
+  if (last_day)
+    query.until = core::vienna_day_start_utc(*last_day + 1);  // the last day is included
   return query;
 }
 
@@ -112,7 +113,7 @@ EnergyReport::EnergyReport(HistoryQuery* history, StatisticsStore* statistics)
 std::optional<IntervalEnergy> EnergyReport::today(const std::string& meter, std::int64_t now_s,
                                                   const Reading* latest) const {
   if (history_ == nullptr) return std::nullopt;
-  const std::int64_t midnight = vienna_day_start_utc(vienna_local_day(now_s));
+  const std::int64_t midnight = core::vienna_day_start_utc(core::vienna_local_day(now_s));
   std::vector<CounterBucket> buckets;
   if (!history_->counters(meter, midnight - kQuarterHourSeconds, now_s + 1, kQuarterHourSeconds,
                           buckets)) {
@@ -122,7 +123,7 @@ std::optional<IntervalEnergy> EnergyReport::today(const std::string& meter, std:
     const auto in = (*latest)[core::Quantity::kEnergyImport];
     const auto out = (*latest)[core::Quantity::kEnergyExport];
     buckets.push_back(
-        {floor_div(now_s, kQuarterHourSeconds) * kQuarterHourSeconds, 1, in, in, out, out});
+        {core::floor_div(now_s, kQuarterHourSeconds) * kQuarterHourSeconds, 1, in, in, out, out});
   }
   IntervalEnergy energy =
       energy_from_counters(buckets, kQuarterHourSeconds, midnight, now_s + 1, now_s);
@@ -133,10 +134,10 @@ std::optional<IntervalEnergy> EnergyReport::today(const std::string& meter, std:
 Outcome EnergyReport::daily(const std::string& meter, std::int64_t days, std::int64_t now_s,
                             DailyEnergy& out) const {
   out = {};
-  const std::int64_t today = vienna_local_day(now_s);
+  const std::int64_t today = core::vienna_local_day(now_s);
   std::vector<std::int64_t> starts;  // each day's start, then the end of today
   for (std::int64_t day = today - days + 1; day <= today + 1; ++day) {
-    starts.push_back(vienna_day_start_utc(day));
+    starts.push_back(core::vienna_day_start_utc(day));
   }
   const std::size_t count = starts.size() - 1;
 
@@ -215,7 +216,7 @@ Outcome EnergyReport::monthly_peak(const std::string& meter, std::int64_t month_
                                    MonthlyPeakReport& out) const {
   out = {};
   out.month_start = month_start;
-  out.month_end = vienna_month_start_utc(vienna_month_index(month_start) + 1);
+  out.month_end = core::vienna_month_start_utc(core::vienna_month_index(month_start) + 1);
   QuarterHourEnergy quarters;
   if (auto got = quarter_hours(meter, out.month_start, out.month_end, quarters); !got) return got;
   out.source = quarters.source;

@@ -6,7 +6,7 @@
 #include <cmath>
 #include <numbers>
 
-#include "meter/app/local_time.h"
+#include "meter/core/civil_time.h"
 #include "meter/core/hex.h"
 
 namespace meter::app {
@@ -119,12 +119,13 @@ HouseholdProfile household_profile(std::uint64_t seed, std::size_t index, bool w
 
 LocalClock vienna_clock(double utc_seconds) {
   const auto whole = static_cast<std::int64_t>(std::floor(utc_seconds));
-  const double local = utc_seconds + static_cast<double>(vienna_offset_seconds(whole));
+  const double local = utc_seconds + static_cast<double>(core::vienna_offset_seconds(whole));
   LocalClock clock;
-  clock.local_day = floor_div(static_cast<std::int64_t>(std::floor(local)), 86400);
+  clock.local_day =
+      core::floor_div(static_cast<std::int64_t>(std::floor(local)), core::kSecondsPerDay);
   clock.hour = (local - static_cast<double>(clock.local_day) * 86400) / 3600;
-  const CivilDate date = civil_from_days(clock.local_day);
-  clock.day_of_year = static_cast<int>(clock.local_day - days_from_date({date.year, 1, 1})) + 1;
+  const std::int64_t year = core::civil_from_days(clock.local_day).year;
+  clock.day_of_year = static_cast<int>(clock.local_day - core::days_from_civil(year, 1, 1)) + 1;
   return clock;
 }
 
@@ -148,9 +149,7 @@ MeterTwin::MeterTwin(std::uint64_t seed, std::size_t index, HouseholdProfile pro
 double MeterTwin::load_w(double utc_seconds) const {
   const LocalClock clock = vienna_clock(utc_seconds);
   const double h = clock.hour;
-  // 1970-01-01 was a Thursday: day 2 and 3 of the week are Saturday and Sunday.
-  const std::int64_t day_of_week = clock.local_day - floor_div(clock.local_day, 7) * 7;
-  const bool weekend = day_of_week == 2 || day_of_week == 3;
+  const bool weekend = core::weekday_from_days(clock.local_day) >= 6;  // Saturday, Sunday
   const double morning_centre = weekend ? 8.5 : 6.9;
   double load = profile_.base_load_w + profile_.morning_peak_w * bell(h, morning_centre, 0.8) +
                 profile_.midday_peak_w * (weekend ? 1.8 : 1.0) * bell(h, 12.5, 1.1) +
@@ -256,15 +255,14 @@ core::TelegramSpec telegram_spec(const MeterSample& sample, const SimulatedIdent
   spec.meter_number = identity.meter_number;
 
   const auto utc = static_cast<std::int64_t>(std::floor(sample.utc_seconds));
-  const std::int64_t offset = vienna_offset_seconds(utc);
-  const std::int64_t local = utc + offset;
-  const std::int64_t day = floor_div(local, 86400);
-  const std::int64_t second_of_day = local - day * 86400;
-  const CivilDate date = civil_from_days(day);
+  const core::LocalTime local = core::vienna_local_time(utc);
+  const std::int64_t offset = local.offset_seconds;
+  const std::int64_t second_of_day = local.second_of_day;
+  const core::CivilDate& date = local.date;
   spec.time.year = static_cast<std::uint16_t>(date.year);
   spec.time.month = static_cast<std::uint8_t>(date.month);
   spec.time.day = static_cast<std::uint8_t>(date.day);
-  spec.time.weekday = static_cast<std::uint8_t>((day + 3) % 7 + 1);  // 1 = Monday
+  spec.time.weekday = static_cast<std::uint8_t>(core::weekday_from_days(local.day));
   spec.time.hour = static_cast<std::uint8_t>(second_of_day / 3600);
   spec.time.minute = static_cast<std::uint8_t>(second_of_day / 60 % 60);
   spec.time.second = static_cast<std::uint8_t>(second_of_day % 60);
@@ -331,8 +329,8 @@ std::optional<std::int64_t> parse_simulation_start(std::string_view text) {
     return std::nullopt;
   }
   const std::int64_t days =
-      days_from_date({*year, static_cast<unsigned>(*month), static_cast<unsigned>(*day)});
-  return vienna_local_to_utc(days * 86400 + *hour * 3600 + *minute * 60 + *second);
+      core::days_from_civil(*year, static_cast<unsigned>(*month), static_cast<unsigned>(*day));
+  return core::vienna_local_to_utc(days * 86400 + *hour * 3600 + *minute * 60 + *second);
 }
 
 }  // namespace meter::app

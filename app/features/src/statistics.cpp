@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <map>
 
-#include "meter/app/local_time.h"
+#include "meter/core/civil_time.h"
 
 namespace meter::app {
 namespace {
@@ -53,19 +53,19 @@ const char* to_string(StatsInterval interval) {
 
 IntervalBounds interval_of(StatsInterval interval, std::int64_t utc_seconds) {
   if (interval == StatsInterval::kQuarterHour) {
-    const std::int64_t start = floor_div(utc_seconds, kQuarterHourSeconds) * kQuarterHourSeconds;
+    const std::int64_t start =
+        core::floor_div(utc_seconds, kQuarterHourSeconds) * kQuarterHourSeconds;
     return {start, start + kQuarterHourSeconds};
   }
-  const std::int64_t day = vienna_local_day(utc_seconds);
-  return {vienna_day_start_utc(day), vienna_day_start_utc(day + 1)};
+  const std::int64_t day = core::vienna_local_day(utc_seconds);
+  return {core::vienna_day_start_utc(day), core::vienna_day_start_utc(day + 1)};
 }
 
 std::string vienna_iso(std::int64_t utc_seconds) {
-  const std::int64_t offset = vienna_offset_seconds(utc_seconds);
-  const std::int64_t local = utc_seconds + offset;
-  const std::int64_t day = floor_div(local, 86400);
-  const std::int64_t second = local - day * 86400;
-  const CivilDate date = civil_from_days(day);
+  const core::LocalTime local = core::vienna_local_time(utc_seconds);
+  const core::CivilDate& date = local.date;
+  const std::int64_t second = local.second_of_day;
+  const std::int64_t offset = local.offset_seconds;
   char text[128];
   std::snprintf(text, sizeof text, "%04lld-%02u-%02uT%02lld:%02lld:%02lld+%02lld:00",
                 static_cast<long long>(date.year), date.month, date.day,
@@ -144,15 +144,15 @@ std::vector<MonthlyPeak> monthly_peaks(std::span<const StatsRow> quarter_hours) 
   std::map<std::pair<std::string, std::int64_t>, MonthlyPeak> peaks;
   for (const StatsRow& row : quarter_hours) {
     if (row.interval != StatsInterval::kQuarterHour || !row.energy_in_wh) continue;
-    const std::int64_t month = vienna_month_index(row.start);
+    const std::int64_t month = core::vienna_month_index(row.start);
     auto [it, inserted] = peaks.try_emplace({row.meter, month});
     MonthlyPeak& peak = it->second;
     if (inserted || *row.energy_in_wh > peak.energy_in_wh ||
         (*row.energy_in_wh == peak.energy_in_wh && row.start < peak.start)) {
       char text[64];
       std::snprintf(text, sizeof text, "%04lld-%02lld",
-                    static_cast<long long>(floor_div(month, 12)),
-                    static_cast<long long>(month - floor_div(month, 12) * 12 + 1));
+                    static_cast<long long>(core::floor_div(month, 12)),
+                    static_cast<long long>(month - core::floor_div(month, 12) * 12 + 1));
       peak = {row.meter, text, row.start, *row.energy_in_wh};
     }
   }

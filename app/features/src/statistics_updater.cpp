@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include <algorithm>
 
-#include "meter/app/local_time.h"
 #include "meter/app/statistics_store.h"
+#include "meter/core/civil_time.h"
 
 namespace meter::app {
 
@@ -39,7 +39,8 @@ Outcome StatisticsUpdater::update_meter(const std::string& meter, StatsInterval 
   for (std::size_t chunk = 0; chunk < max_chunks_; ++chunk) {
     if (from > span->second) return Outcome::success();
     if (stopping()) break;
-    const std::int64_t until = vienna_day_start_utc(vienna_local_day(from) + chunk_days_);
+    const std::int64_t until =
+        core::vienna_day_start_utc(core::vienna_local_day(from) + chunk_days_);
     if (auto got =
             store_.readings(meter, from - options_.max_gap_s, until + options_.max_gap_s, readings);
         !got) {

@@ -5,7 +5,7 @@
 //   e.g. 07E5 09 1B 01 09 2F 0F 00 FF88 80 = 2021-09-27 09:47:15, deviation -120, DST active
 //
 // UTC = local + deviation (EVN sends -120 in summer, -60 in winter). Deviation 0x8000 means "not
-// specified": the time is then read as Europe/Vienna local time (EU daylight-saving rules).
+// specified": the time is then read as Europe/Vienna local time (civil_time.h).
 #pragma once
 
 #include <array>
@@ -13,6 +13,7 @@
 #include <span>
 #include <string>
 
+#include "meter/core/civil_time.h"  // days_from_civil, vienna_summer_time_at
 #include "meter/core/result.h"
 
 namespace meter::core {
@@ -44,22 +45,5 @@ struct CosemDateTime {
 // not fully specified or out of range. Years outside 2000..2099 are rejected as implausible.
 Result<CosemDateTime> parse_cosem_datetime(std::span<const std::uint8_t> bytes,
                                            std::size_t base_offset = 0);
-
-// Days since 1970-01-01 of a proleptic Gregorian date.
-constexpr std::int64_t days_from_civil(std::int64_t year, unsigned month, unsigned day) {
-  year -= month <= 2 ? 1 : 0;
-  const std::int64_t era = (year >= 0 ? year : year - 399) / 400;
-  const auto year_of_era = static_cast<unsigned>(year - era * 400);
-  const unsigned day_of_year = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
-  const unsigned day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-  return era * 146097 + static_cast<std::int64_t>(day_of_era) - 719468;
-}
-
-static_assert(days_from_civil(1970, 1, 1) == 0);
-static_assert(days_from_civil(2000, 3, 1) == 11017);
-
-// Europe/Vienna: is `utc_epoch` inside summer time (last Sunday of March 01:00 UTC to last
-// Sunday of October 01:00 UTC)?
-bool vienna_summer_time_at(std::int64_t utc_epoch);
 
 }  // namespace meter::core

@@ -10,6 +10,13 @@
 // forwarded as is; copy_apdu() joins the APDU fragments. Bytes that arrive after a complete
 // telegram stay buffered for the next one: nothing is lost between telegrams.
 //
+// This is the only place that knows the reassembly rules; TelegramDecoder uses it for one-shot
+// decoding too. When nothing is buffered and the input holds whole telegrams (one-shot decoding,
+// a serial read that caught a whole telegram), a telegram is taken where it lies, without copying
+// it; anything else (a frame cut by the end of the input, a bad frame, a segment out of order)
+// goes through the buffer. The framing is read in check_frame() only, and a telegram is kept as
+// fragments (offset and size in the raw bytes), so another framing fits in beside M-Bus.
+//
 // Freestanding (the ESP8266 firmware uses it): no heap, no STL, no exceptions; fixed memory.
 #pragma once
 
@@ -44,7 +51,8 @@ class FrameAssembler {
 
   FrameAssembler() = default;
 
-  // Feeds bytes. After kTelegram, telegram()/copy_apdu() are valid until the next push or finish.
+  // Feeds bytes. After kTelegram, telegram()/copy_apdu() are valid until the next push or reset,
+  // and while the bytes of this push stay unchanged (the telegram may point into them).
   // A push stops right after a telegram completes, so callers loop until all is consumed:
   //   while (size > 0) { auto r = a.push(data, size); data += r.consumed; size -= r.consumed; ... }
   // A telegram already complete in the look-ahead comes out with consumed == 0; push(nullptr, 0)
@@ -55,7 +63,7 @@ class FrameAssembler {
   // most telling one (a checksum error beats "incomplete"; kNoFrame when nothing looked like one).
   DecodeFailure finish() const;
 
-  const uint8_t* telegram() const { return buffer_; }
+  const uint8_t* telegram() const { return in_place_ != nullptr ? in_place_ : buffer_; }
   size_t telegram_size() const { return ready_ ? telegram_size_ : 0; }
   size_t segment_count() const { return segment_count_; }
   bool length_quirk() const { return length_quirk_; }
@@ -71,6 +79,19 @@ class FrameAssembler {
   void reset();
 
  private:
+  struct Fragment {
+    uint16_t offset;  // from the start of the telegram's raw bytes
+    uint16_t size;
+  };
+  // What the sequence number of the next checked frame means for the telegram being joined.
+  enum class Fit : uint8_t { kNext, kRestart, kOutOfOrder };
+
+  static FrameCheck check_frame(const uint8_t* data, size_t size, MbusSegment* segment);
+  Fit fit(const MbusSegment& segment) const;
+  // Adds a checked frame whose fragment starts `fragment_offset` bytes into the telegram; true
+  // when it is the last segment.
+  bool append(const MbusSegment& segment, size_t fragment_offset);
+  bool take_in_place(const uint8_t* data, size_t size, size_t* consumed);
   Event process();
   void record_error(DecodeError error, uint32_t offset);
   void drop_pending(size_t count);
@@ -82,7 +103,8 @@ class FrameAssembler {
   size_t segments_end_ = 0;  // [0, segments_end_) holds the checked frames of this telegram
   size_t telegram_size_ = 0;
   size_t needed_ = 0;  // pending bytes needed before the next check
-  uint16_t segment_sizes_[kMaxSegments] = {};
+  Fragment fragments_[kMaxSegments] = {};
+  const uint8_t* in_place_ = nullptr;  // the ready telegram in the caller's bytes
   size_t segment_count_ = 0;
   uint8_t next_sequence_ = 0;
   bool ready_ = false;

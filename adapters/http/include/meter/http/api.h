@@ -15,7 +15,7 @@
 //
 // {id} is a system title (16 hex digits) or a meter number; a meter number that two or more
 // system titles claim is answered 409 {"error", "meter_number", "meters": [titles]}. Days and
-// months are Vienna local time (meter/app/local_time.h). Errors are JSON {"error": "..."} with a
+// months are Vienna local time (meter/core/civil_time.h). Errors are JSON {"error": "..."} with a
 // 4xx/5xx status.
 #pragma once
 
