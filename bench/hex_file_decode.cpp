@@ -172,7 +172,8 @@ int decode(const DecodeOptions& o) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+// An exception nothing expected (bad_alloc) ends the process with its message, as it should.
+int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
   CLI::App app{"Hex telegram file -> values JSON, timed (the C++ side of bench/python)"};
   app.require_subcommand(1);
   GenerateOptions g;

@@ -55,7 +55,7 @@ std::string describe_frames(const std::string& hex) {
   core::CipheredApdu header;
   if (!core::parse_general_glo_ciphering(apdu, header)) {
     char first[8] = "none";
-    if (!apdu.empty()) std::snprintf(first, sizeof first, "0x%02X", apdu[0]);
+    if (!apdu.empty()) (void)std::snprintf(first, sizeof first, "0x%02X", apdu[0]);
     return text + "; not a general-glo-ciphering APDU (first byte " + first + ")";
   }
   std::string maker;  // the first three bytes of a system title are the maker's letters
@@ -64,10 +64,10 @@ std::string describe_frames(const std::string& hex) {
     if (c >= 'A' && c <= 'Z') maker += c;
   }
   char details[96];
-  std::snprintf(details, sizeof details, "; frame counter %u, security 0x%02X (%s%s)",
-                static_cast<unsigned>(header.frame_counter), header.security_control,
-                header.encrypted() ? "encrypted" : "not encrypted",
-                header.authenticated() ? ", with authentication tag" : "");
+  (void)std::snprintf(details, sizeof details, "; frame counter %u, security 0x%02X (%s%s)",
+                      static_cast<unsigned>(header.frame_counter), header.security_control,
+                      header.encrypted() ? "encrypted" : "not encrypted",
+                      header.authenticated() ? ", with authentication tag" : "");
   return text + "; system title " + json::system_title_hex(header.system_title) +
          (maker.size() == 3 ? " (" + maker + ")" : "") + details;
 }

@@ -3,7 +3,8 @@
 
 #include "commands.h"
 
-int main(int argc, char** argv) {
+// An exception nothing expected (bad_alloc) ends the process with its message, as it should.
+int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
   CLI::App app{
       "smartmeter: reads EVN / Netz NOE smart meters (Kaifa MA309/M110, Sagemcom T210-D/S210).\n"
       "Decrypts and decodes the meter's M-Bus telegrams into energy, power, voltage, current\n"

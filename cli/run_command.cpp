@@ -12,8 +12,8 @@
 #include <set>
 
 #include "commands.h"
+#include "meter/app/batch.h"
 #include "meter/app/config.h"
-#include "meter/app/debouncer.h"
 #include "meter/app/journal.h"
 #include "meter/app/live_state.h"
 #include "meter/app/meter_announcer.h"
@@ -174,14 +174,14 @@ int run_replay(const ServiceOptions& options) {
   }
   crypto::OpenSslGcmCipher cipher;
   core::TelegramDecoder decoder(cipher, config->keys);
-  auto telegram = std::make_unique<core::Telegram>();
-  app::Debouncer debouncer(config->debounce_seconds);
+  // The writer's batch code: the same readings, and the debounced buckets they touch computed
+  // again from history.
+  auto builder = std::make_unique<app::BatchBuilder>(decoder);
   std::int64_t after = 0;
   std::uint64_t total = 0;
   std::uint64_t readings_written = 0;
   std::uint64_t buckets_written = 0;
   std::array<std::uint64_t, core::kDecodeErrorCount> failures{};
-  std::set<std::string> meters_seen;  // meters whose first archived bucket has closed
   for (;;) {
     std::vector<app::RawTelegram> raw;
     std::int64_t next = after;
@@ -190,34 +190,20 @@ int run_replay(const ServiceOptions& options) {
       return 1;
     }
     if (raw.empty()) break;
-    std::vector<app::Reading> readings;
-    std::vector<app::DebouncedRow> debounced;
+    app::Batch batch;
     for (const auto& item : raw) {
-      core::PayloadReader telegrams(decoder, item.payload);
-      for (core::Status status; telegrams.next(*telegram, status);) {
-        if (!status) {
-          ++failures[static_cast<std::size_t>(status.failure().code)];
-          continue;
-        }
-        readings.push_back(app::make_reading(*telegram, item.received_at_ms));
-        if (telegram->has_time) debouncer.add(readings.back(), debounced);
-      }
+      builder->add(item.received_at_ms, item.payload, item.journal_offset, batch);
     }
-    // The archive may begin in the middle of a meter's first bucket (retention purge): that
-    // row may be partial, so it only fills a gap and never replaces a stored row.
-    std::vector<app::DebouncedRow> first_buckets;
-    std::erase_if(debounced, [&](const app::DebouncedRow& row) {
-      if (!meters_seen.insert(row.meter).second) return false;
-      first_buckets.push_back(row);
-      return true;
-    });
-    if (auto written = store->write({readings, {}, debounced, first_buckets}); !written) {
+    app::StoreBatchResult result;
+    if (auto written = app::store_batch(*store, batch, config->debounce_seconds, false, result);
+        !written) {
       std::cerr << "smartmeter replay: " << written.error << "\n";
       return 1;
     }
+    for (std::size_t i = 0; i < failures.size(); ++i) failures[i] += batch.failures[i];
     total += raw.size();
-    readings_written += readings.size();
-    buckets_written += debounced.size() + first_buckets.size();
+    readings_written += batch.readings.size();
+    buckets_written += result.debounced_rows;
     after = next;
     std::cerr << "\rreplayed " << total << " raw telegrams" << std::flush;
   }

@@ -2,24 +2,38 @@
 # Runs one fuzz target for a while, as the CI fuzz job does (HOUSE_STYLE 4.7 item 4).
 #
 #   fuzz/run-campaign.sh TARGET SECONDS
+#   fuzz/run-campaign.sh all SECONDS      every target in turn (tools/test-all.sh runs this)
 #
 # Builds TARGET with the fuzz preset (Clang, libFuzzer, ASan+UBSan) into build/preset-fuzz, seeds the
 # work corpus fuzz/corpus-work/TARGET (git-ignored) from fuzz/corpus/TARGET, runs libFuzzer in one
 # process for SECONDS and prints its final stats. Crash inputs land in
-# fuzz/corpus-work/TARGET-artifacts/; the exit status is 1 when there are any.
-# Minimise one with: build/preset-fuzz/fuzz/TARGET -minimize_crash=1 -runs=10000 CRASH_FILE
+# fuzz/corpus-work/TARGET-artifacts/; the exit status is 1 when there are any (also ones left from
+# an earlier run: delete them once the bug is fixed). Replay one with: build/preset-fuzz/fuzz/TARGET
+# CRASH_FILE; minimise it with: build/preset-fuzz/fuzz/TARGET -minimize_crash=1 -runs=10000 CRASH_FILE
 #
 # Environment: METER_FUZZ_BUILD_DIR (default build/preset-fuzz, configured with the fuzz preset; any
 # other directory is configured with the same settings), JOBS (build parallelism, default 2).
 set -euo pipefail
 
 targets=(fuzz_frame_assembler fuzz_mbus_frame fuzz_apdu fuzz_axdr fuzz_telegram)
-if [[ $# -ne 2 || ! " ${targets[*]} " =~ " $1 " || ! $2 =~ ^[0-9]+$ ]]; then
-  echo "usage: $0 TARGET SECONDS   (TARGET: ${targets[*]})" >&2
+if [[ $# -ne 2 || ! " ${targets[*]} all " =~ " $1 " || ! $2 =~ ^[0-9]+$ ]]; then
+  echo "usage: $0 TARGET|all SECONDS   (TARGET: ${targets[*]})" >&2
   exit 2
 fi
 target=$1
 seconds=$2
+
+if [[ "$target" == all ]]; then
+  failed=()
+  for one in "${targets[@]}"; do
+    bash "${BASH_SOURCE[0]}" "$one" "$seconds" || failed+=("$one")
+  done
+  if [[ ${#failed[@]} -gt 0 ]]; then
+    echo "run-campaign: crashes in ${failed[*]} (inputs and how to replay them above)" >&2
+    exit 1
+  fi
+  exit 0
+fi
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build_dir=${METER_FUZZ_BUILD_DIR:-$root/build/preset-fuzz}
@@ -68,5 +82,9 @@ crashes=$(find "$artifacts" -type f | wc -l)
 if [[ $status -ne 0 || $crashes -gt 0 ]]; then
   echo "$target: $crashes crash input(s) in $artifacts (libFuzzer exit status $status)" >&2
   grep -E 'ERROR: |SUMMARY: |fuzz invariant violated' "$log" | head -n 5 >&2 || true
+  echo "$target: replay (whole log: $log):" >&2
+  find "$artifacts" -type f | head -n 5 | sed "s|^|  $build_dir/fuzz/$target |" >&2
+  echo "$target: once fixed, add the input to fuzz/corpus/$target/ (see fuzz/README.md) and delete" \
+    "$artifacts" >&2
   exit 1
 fi

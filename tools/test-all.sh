@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # The project's test command: installs dependencies, checks formatting, builds
-# and tests with GCC (preset dev) and with Clang + ASan/UBSan (preset asan),
-# cross-builds for the Raspberry Pi (arm64) and runs tests under qemu-user,
-# checks the ESP8266 firmware size and builds the real firmware image (with
-# ../shared/esp8266-kit where present), builds the Debian package and tests it
-# and the container images with podman. Stops at the first failure.
+# and tests with GCC (preset dev), runs clang-tidy over that build's sources and
+# the headers of every room, builds and tests with Clang + ASan/UBSan (preset
+# asan), fuzzes each libFuzzer target for a minute (preset fuzz), cross-builds
+# for the Raspberry Pi (arm64) and runs tests under qemu-user, checks the ESP8266
+# firmware size and builds the real firmware image (with ../shared/esp8266-kit
+# where present), builds the Debian package and tests it and the container
+# images with podman. Stops at the first failure.
 #
 # Environment:
 #   SKIP_ASAN=1      skip the sanitizer build for a quicker local run
+#   SKIP_TIDY=1      skip clang-tidy
+#   FUZZ_SECONDS=N   fuzz each target N seconds (default 60; 0 skips the step)
 #   SKIP_ARM=0       also run the Raspberry Pi (arm64) cross build and its emulated tests
 #   SKIP_PACKAGES=0  also build the .deb and run the package and container tests
 set -euo pipefail
@@ -15,6 +19,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 SKIP_ASAN=${SKIP_ASAN:-0}
+SKIP_TIDY=${SKIP_TIDY:-0}
+FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 # The arm64 and package/container steps are opt-in until a whole run with them is measured.
 SKIP_ARM=${SKIP_ARM:-1}
 SKIP_PACKAGES=${SKIP_PACKAGES:-1}
@@ -103,6 +109,20 @@ begin_step "build and test: preset dev (GCC, Debug)"
 build_and_test dev
 end_step
 
+# c2. clang-tidy ----------------------------------------------------------------
+# Over the dev build's compile database (no second compile), the project's files only; the
+# headers of every room through .clang-tidy's HeaderFilterRegex; any finding fails.
+# Measured on this 2-core machine (`time bash tools/clang-tidy.sh`, 136 files, after the dev build):
+# 20 min CPU (user), so about 10 min on two free cores; 32 min wall while six other builds shared them.
+begin_step "clang-tidy 14 (dev build's compile database)"
+if [[ "$SKIP_TIDY" == 1 ]]; then
+  echo "SKIP_TIDY=1: skipping clang-tidy"
+  end_step skipped
+else
+  JOBS=$JOBS bash tools/clang-tidy.sh build/preset-dev
+  end_step
+fi
+
 # d. sanitizers -----------------------------------------------------------------
 begin_step "build and test: preset asan (Clang, ASan+UBSan)"
 if [[ "$SKIP_ASAN" == 1 ]]; then
@@ -112,6 +132,22 @@ else
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
   build_and_test asan
+  end_step
+fi
+
+# d2. short fuzz runs ------------------------------------------------------------
+# Each libFuzzer target FUZZ_SECONDS long, seeded from fuzz/corpus (besides the corpus replay,
+# label fuzz-replay, in steps c and d). A crash or a sanitizer report fails the step; the input
+# stays in fuzz/corpus-work/<target>-artifacts/ and the message says how to replay it.
+# Measured on this 2-core machine (`time bash fuzz/run-campaign.sh all 60`): 5 min 28 s, i.e. 5 x 60 s
+# plus relinking; the first build of the fuzz preset's targets adds about 3 min (3 min 7 s here).
+begin_step "fuzz: each target ${FUZZ_SECONDS}s (preset fuzz, libFuzzer, ASan+UBSan)"
+if [[ "$FUZZ_SECONDS" == 0 ]]; then
+  echo "FUZZ_SECONDS=0: skipping the fuzz runs"
+  end_step skipped
+else
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 JOBS=$JOBS \
+    bash fuzz/run-campaign.sh all "$FUZZ_SECONDS"
   end_step
 fi
 

@@ -36,9 +36,9 @@ std::string CosemDateTime::to_iso_local() const {
   const std::int32_t magnitude = offset < 0 ? -offset : offset;
   char text[40];
   if (year > 9999 || magnitude / 60 > 99) {
-    std::snprintf(text, sizeof text, "%04u-%02u-%02uT%02u:%02u:%02u%c%02d:%02d", unsigned{year},
-                  unsigned{month}, unsigned{day}, unsigned{hour}, unsigned{minute},
-                  unsigned{second}, sign, magnitude / 60, magnitude % 60);
+    (void)std::snprintf(text, sizeof text, "%04u-%02u-%02uT%02u:%02u:%02u%c%02d:%02d",
+                        unsigned{year}, unsigned{month}, unsigned{day}, unsigned{hour},
+                        unsigned{minute}, unsigned{second}, sign, magnitude / 60, magnitude % 60);
     return text;
   }
   // The common case without printf (it runs for every telegram the service publishes).

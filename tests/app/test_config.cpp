@@ -146,6 +146,7 @@ TEST(Config, AMisspeltNameWarnsWithTheClosestKnownName) {
             (std::vector<std::string>{
                 "MQTT_HOTS (server.env line 3) is not a setting and is ignored; did you mean "
                 "MQTT_HOST?",
+                // NOLINTNEXTLINE(bugprone-suspicious-missing-comma): one message, split in two
                 "MQTT_KEEPALIVE (server.env line 6) is not a setting and is ignored; the settings "
                 "are listed in docs/settings.md",
                 "SMARTMETER_KEYY (server.env line 2) is not a setting and is ignored; did you mean "

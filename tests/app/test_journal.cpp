@@ -77,13 +77,13 @@ TEST_F(JournalTest, RecordsComeBackInOrderWithAnyBytes) {
   Journal journal(dir_);
   ASSERT_TRUE(journal.open());
   ASSERT_TRUE(journal.append(1000, "68FAFA68"));
-  ASSERT_TRUE(journal.append(1001, std::string("two\nlines and a \0 byte", 23)));
+  ASSERT_TRUE(journal.append(1001, std::string("two\nlines and a \0 byte\0", 23)));
   ASSERT_TRUE(journal.append(1002, ""));
   const auto records = read_all(journal, 0);
   ASSERT_EQ(records.size(), 3u);
   EXPECT_EQ(records[0].received_at_ms, 1000);
   EXPECT_EQ(records[0].payload, "68FAFA68");
-  EXPECT_EQ(records[1].payload, std::string("two\nlines and a \0 byte", 23));
+  EXPECT_EQ(records[1].payload, std::string("two\nlines and a \0 byte\0", 23));
   EXPECT_EQ(records[2].payload, "");
   EXPECT_EQ(records[2].end_offset, journal.size());
 }

@@ -20,30 +20,30 @@ using Event = FrameAssembler::Event;
 // The brochure telegram: frame 1 is [0, 256) with its fragment at [9, 254), frame 2 is
 // [256, 282) with its fragment at [265, 280) and its checksum at 280.
 const Bytes& doc_telegram() {
-  static const Bytes telegram = test::from_hex(test::kDocTelegramHex);
-  return telegram;
+  static const Bytes kTelegram = test::from_hex(test::kDocTelegramHex);
+  return kTelegram;
 }
 
 const Bytes& doc_apdu() {
-  static const Bytes apdu = [] {
+  static const Bytes kApdu = [] {
     const Bytes& t = doc_telegram();
     Bytes out(t.begin() + 9, t.begin() + 254);
     out.insert(out.end(), t.begin() + 265, t.begin() + 280);
     return out;
   }();
-  return apdu;
+  return kApdu;
 }
 
 // Same layout, next frame counter: a different telegram of the same shape.
 const Bytes& next_telegram() {
-  static const Bytes telegram = [] {
+  static const Bytes kTelegram = [] {
     crypto::OpenSslGcmCipher cipher;
     const Bytes apdu = encode_general_glo_ciphering(
         encode_data_notification(test::doc_spec()),
         test::doc_cipher(kSecurityEncryption, test::kDocFrameCounter + 1), cipher);
     return encode_mbus_frames(apdu);
   }();
-  return telegram;
+  return kTelegram;
 }
 
 Bytes first_frame(const Bytes& telegram) { return Bytes(telegram.begin(), telegram.begin() + 256); }

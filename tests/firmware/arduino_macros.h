@@ -3,6 +3,9 @@
 // one of these names would break the firmware build; this header makes that a host compile error.
 #pragma once
 
+// The names mirror the Arduino core's, whatever the project's own naming rules say.
+// NOLINTBEGIN(readability-identifier-naming)
+
 #define HIGH 0x1
 #define LOW 0x0
 #define INPUT 0x00
@@ -23,3 +26,5 @@
 #define word(...) makeWord(__VA_ARGS__)
 #define min(a, b) ((a) < (b) ? (a) : (b))
 #define max(a, b) ((a) > (b) ? (a) : (b))
+
+// NOLINTEND(readability-identifier-naming)

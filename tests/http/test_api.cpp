@@ -83,7 +83,8 @@ class FakeStatistics final : public app::StatisticsStore {
 
   app::Outcome open() override { return app::Outcome::success(); }
   app::Outcome meters(std::vector<std::string>&) override { return app::Outcome::success(); }
-  app::Outcome meters_since(std::int64_t, std::vector<std::string>&, std::int64_t&) override {
+  app::Outcome meters_since(std::int64_t, std::vector<std::string>&, std::vector<std::int64_t>&,
+                            std::int64_t&) override {
     return app::Outcome::success();
   }
   app::Outcome reading_span(const std::string&,

@@ -69,7 +69,7 @@ struct InvalidCase {
   std::function<void(std::map<std::string, std::string>&)> change;
 };
 
-auto set(const char* name, std::string value) {
+auto set(const char* name, const std::string& value) {
   return [name, value](std::map<std::string, std::string>& env) { env[name] = value; };
 }
 

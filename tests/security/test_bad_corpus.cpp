@@ -152,7 +152,7 @@ TEST_F(BadCorpus, ServiceSurvivesAndCountsEveryCauseExactly) {
     EXPECT_EQ(metric_value(metrics, "smartmeter_telegram_errors_total", {{"cause", cause}}), want)
         << "cause " << cause;
   }
-  const std::string id = meter.system_title();
+  const std::string& id = meter.system_title();
   EXPECT_EQ(metric_value(metrics, "smartmeter_meter_errors_total",
                          {{"meter", id}, {"cause", "wrong_key"}}),
             2);

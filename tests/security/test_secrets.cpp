@@ -27,8 +27,8 @@ constexpr const char* kTitleC =
 constexpr const char* kKeyC = "C3C3C3C3A5A5A5A55A5A5A5A3C3C3C3C";
 
 const std::vector<std::string>& secrets() {
-  static const std::vector<std::string> keys = {kKey, kAuthKey, kKeyB, kAuthKeyB};
-  return keys;
+  static const std::vector<std::string> kSecrets = {kKey, kAuthKey, kKeyB, kAuthKeyB};
+  return kSecrets;
 }
 
 class Secrets : public ServiceTest {

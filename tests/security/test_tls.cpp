@@ -22,12 +22,12 @@ constexpr const char* kTlsPassword = "tls-only-password";
 // The CA of this test program, made before the first server starts: test-servers.sh reads
 // TEST_SERVERS_TLS_DIR when it starts mosquitto and MariaDB.
 const TestPki& pki() {
-  static const TestPki made = [] {
+  static const TestPki kPki = [] {
     TestPki p = make_test_pki(Servers::get().dir() / "pki");
     ::setenv("TEST_SERVERS_TLS_DIR", p.dir.c_str(), 1);
     return p;
   }();
-  return made;
+  return kPki;
 }
 
 class Tls : public ServiceTest {

@@ -148,8 +148,8 @@ class VisitCounting final : public app::StatisticsStore {
   app::Outcome open() override { return store_.open(); }
   app::Outcome meters(std::vector<std::string>& out) override { return store_.meters(out); }
   app::Outcome meters_since(std::int64_t after_id, std::vector<std::string>& out,
-                            std::int64_t& newest_id) override {
-    return store_.meters_since(after_id, out, newest_id);
+                            std::vector<std::int64_t>& oldest, std::int64_t& newest_id) override {
+    return store_.meters_since(after_id, out, oldest, newest_id);
   }
   app::Outcome reading_span(const std::string& meter,
                             std::optional<std::pair<std::int64_t, std::int64_t>>& out) override {
@@ -187,12 +187,14 @@ inline void run_only_changed_meters(app::ReadingStore& history, app::StatisticsS
   write_history(history, b);
 
   std::vector<std::string> changed;
+  std::vector<std::int64_t> oldest;
   std::int64_t newest = -1;
-  ASSERT_TRUE(real.meters_since(0, changed, newest));
+  ASSERT_TRUE(real.meters_since(0, changed, oldest, newest));
   EXPECT_EQ(changed.size(), 2U);
+  EXPECT_EQ(oldest, (std::vector<std::int64_t>{day, day}));
   EXPECT_GT(newest, 0);
   const std::int64_t seen = newest;
-  ASSERT_TRUE(real.meters_since(seen, changed, newest));
+  ASSERT_TRUE(real.meters_since(seen, changed, oldest, newest));
   EXPECT_TRUE(changed.empty());
   EXPECT_EQ(newest, seen);
 

@@ -98,8 +98,8 @@ inline app::StoredBatch batch_of(const std::vector<app::Reading>& readings,
   return {readings, raw, debounced};
 }
 
-inline const char* kMeterA = "4B464D1020000001";
-inline const char* kMeterB = "5341475930000002";
+inline constexpr const char* kMeterA = "4B464D1020000001";
+inline constexpr const char* kMeterB = "5341475930000002";
 
 template <typename Backend>
 class StoreBehaviour : public ::testing::Test {
@@ -380,48 +380,62 @@ TYPED_TEST_P(StoreBehaviour, RawArchivePagesInOrderAndPurges) {
   EXPECT_EQ(this->count("historyRaw"), 16);
 }
 
-TYPED_TEST_P(StoreBehaviour, ReadingsToDebounceResumeAfterTheNewestBucket) {
+// The rows of refresh_debounced(): complete buckets only, computed from what history holds,
+// recomputed when a late reading lands in a closed bucket.
+TYPED_TEST_P(StoreBehaviour, DebouncedRowsAreComputedFromHistoryWhenABucketIsComplete) {
   auto& store = this->store();
+  auto& b = this->backend_;
   ASSERT_TRUE(store.open());
-  // Meter A: bucket 600 is stored, so readings from 900 on are still open.
-  // Meter B: no bucket yet: all readings, but none before not_before (150).
-  std::vector<app::Reading> readings{full_reading(kMeterA, 1, 500),  full_reading(kMeterA, 2, 850),
-                                     full_reading(kMeterA, 3, 900),  full_reading(kMeterA, 4, 1000),
-                                     full_reading(kMeterB, 1, 100),  full_reading(kMeterB, 2, 200),
-                                     full_reading(kMeterB, 3, 1500), full_reading("", 9, 5000)};
-  value(readings[3], Quantity::kPowerFactor) = std::nullopt;
-  ASSERT_TRUE(store.write(
-      batch_of(readings, {}, {make_bucket(kMeterA, 300, 1), make_bucket(kMeterA, 600, 4)})));
+  const auto refresh = [&](const std::vector<app::Reading>& readings) {
+    EXPECT_TRUE(store.write(batch_of(readings)));
+    std::size_t rows = 99;
+    const auto touched = app::touched_buckets(readings, 300);
+    const auto refreshed = store.refresh_debounced(touched, 300, rows);
+    EXPECT_TRUE(refreshed) << refreshed.error;
+    return rows;
+  };
+  auto first = full_reading(kMeterA, 1, 600);
+  auto second = full_reading(kMeterA, 2, 700);
+  value(second, Quantity::kPowerImport) = 100.0;
+  value(second, Quantity::kEnergyImport) = 12345999.0;
+  auto no_time = full_reading(kMeterA, 9, 5000);  // without meter time: never debounced
+  no_time.meter_time.clear();
+  EXPECT_EQ(refresh({first, second, no_time, full_reading("", 8, 9000)}), 0U);  // 600 is open
+  EXPECT_EQ(this->count("historyDebounced"), 0);
 
-  std::vector<app::Reading> out{full_reading("stale", 1, 1)};
-  const auto got = store.readings_to_debounce(300, 150, out);
-  ASSERT_TRUE(got) << got.error;
-  ASSERT_EQ(out.size(), 4U);
-  EXPECT_EQ(out[0].meter, kMeterA);
-  EXPECT_EQ(out[0].timestamp, 900);
-  EXPECT_EQ(out[0].frame_counter, 3U);
-  EXPECT_EQ(out[1].meter, kMeterA);
-  EXPECT_EQ(out[1].timestamp, 1000);
-  EXPECT_FALSE(out[1][Quantity::kPowerFactor].has_value());
-  EXPECT_EQ(out[2].meter, kMeterB);
-  EXPECT_EQ(out[2].timestamp, 200);
-  EXPECT_EQ(out[3].timestamp, 1500);
-  // Values come back as written.
-  EXPECT_EQ(out[0].meter_time, readings[2].meter_time);
-  EXPECT_EQ(out[0].meter_number, readings[2].meter_number);
-  EXPECT_EQ(out[0].received_at_ms, readings[2].received_at_ms);
-  for (std::size_t i = 0; i < core::kQuantityCount; ++i) {
-    EXPECT_DOUBLE_EQ(*out[0].values[i], *readings[2].values[i]) << core::kQuantities[i].key;
-  }
+  // A reading in a later bucket completes 600 (the newest earlier bucket with readings).
+  EXPECT_EQ(refresh({full_reading(kMeterA, 3, 1500)}), 1U);
+  const std::string select =
+      "SELECT `samples`, `WIn`, `PIn`, `PInMin`, `PInMax`, `timestamp` FROM " +
+      b.t("historyDebounced") + " WHERE `bucket_start` = 600";
+  Rows rows = b.query(select);
+  ASSERT_EQ(rows.size(), 1U);
+  EXPECT_EQ(integer(rows[0][0]), 2);
+  EXPECT_DOUBLE_EQ(num(rows[0][1]), 12345999.0);              // the newest reading's
+  EXPECT_DOUBLE_EQ(num(rows[0][2]), (100.0 + 10.5 * 3) / 2);  // the mean
+  EXPECT_DOUBLE_EQ(num(rows[0][3]), 10.5 * 3);
+  EXPECT_DOUBLE_EQ(num(rows[0][4]), 100.0);
+  EXPECT_EQ(integer(rows[0][5]), 600);
 
-  // not_before above everything: nothing; a newer bucket for B closes its readings.
-  ASSERT_TRUE(store.readings_to_debounce(300, 100000, out));
-  EXPECT_TRUE(out.empty());
-  ASSERT_TRUE(store.write(batch_of({}, {}, {make_bucket(kMeterB, 1500, 1)})));
-  ASSERT_TRUE(store.readings_to_debounce(300, 0, out));
-  ASSERT_EQ(out.size(), 2U);
-  EXPECT_EQ(out[0].meter, kMeterA);
-  EXPECT_EQ(out[1].meter, kMeterA);
+  // A late reading into the closed bucket recomputes it; written twice it counts once.
+  auto late = full_reading(kMeterA, 4, 650);
+  value(late, Quantity::kPowerImport) = 1000.0;
+  EXPECT_EQ(refresh({late}), 1U);
+  EXPECT_EQ(refresh({late}), 1U);
+  rows = b.query(select);
+  ASSERT_EQ(rows.size(), 1U);
+  EXPECT_EQ(integer(rows[0][0]), 3);
+  EXPECT_DOUBLE_EQ(num(rows[0][1]), 12345999.0);  // 700 is still the newest
+  EXPECT_DOUBLE_EQ(num(rows[0][4]), 1000.0);
+  EXPECT_EQ(this->count("historyDebounced"), 1);  // 1500 stays open
+
+  // Nothing touched, nothing to do; an unknown meter has no complete bucket.
+  std::size_t none = 7;
+  ASSERT_TRUE(store.refresh_debounced({}, 300, none));
+  EXPECT_EQ(none, 0U);
+  const std::vector<app::MeterBuckets> unknown{{kMeterB, {300}}};
+  ASSERT_TRUE(store.refresh_debounced(unknown, 300, none));
+  EXPECT_EQ(none, 0U);
 }
 
 TYPED_TEST_P(StoreBehaviour, MigratesTheOriginalTablesInPlace) {
@@ -485,10 +499,11 @@ TYPED_TEST_P(StoreBehaviour, MigratesTheOriginalTablesInPlace) {
                         .at(0)
                         .at(0)),
             3);
-  // The legacy row never collides (its frame_counter is NULL) and is not debounced.
-  std::vector<app::Reading> out;
-  ASSERT_TRUE(store.readings_to_debounce(300, 0, out));
-  EXPECT_TRUE(out.empty());  // the only meter's reading is inside its newest bucket
+  // The legacy row (no meter, no meter time) is not debounced.
+  std::size_t rows = 9;
+  const std::vector<app::MeterBuckets> touched{{"", {1600000000 - 1600000000 % 300}}};
+  ASSERT_TRUE(store.refresh_debounced(touched, 300, rows));
+  EXPECT_EQ(rows, 0U);
 }
 
 TYPED_TEST_P(StoreBehaviour, RejectsATableNameThatIsNotAnIdentifier) {
@@ -500,8 +515,9 @@ TYPED_TEST_P(StoreBehaviour, RejectsATableNameThatIsNotAnIdentifier) {
     EXPECT_FALSE(opened) << bad;
     EXPECT_NE(opened.error.find("table name"), std::string::npos) << opened.error;
     EXPECT_FALSE(store.write(batch_of({full_reading(kMeterA, 1, 1)})));
-    std::vector<app::Reading> out;
-    EXPECT_FALSE(store.readings_to_debounce(300, 0, out));
+    std::size_t rows = 0;
+    const std::vector<app::MeterBuckets> touched{{kMeterA, {0}}};
+    EXPECT_FALSE(store.refresh_debounced(touched, 300, rows));
     std::vector<app::RawTelegram> raw;
     std::int64_t next = 0;
     EXPECT_FALSE(store.raw_after(0, 1, raw, next));
@@ -580,7 +596,7 @@ REGISTER_TYPED_TEST_SUITE_P(
     DuplicateInOneBatchKeepsTheLaterValues, AbsentValuesAreNullNeverZero,
     UnstorableValuesBecomeNullInsteadOfFailingTheBatch,
     TextIsStoredVerbatimWithQuotesAndBackslashes, DebouncedRowsAreUpsertedPerMeterAndBucket,
-    RawArchivePagesInOrderAndPurges, ReadingsToDebounceResumeAfterTheNewestBucket,
+    RawArchivePagesInOrderAndPurges, DebouncedRowsAreComputedFromHistoryWhenABucketIsComplete,
     MigratesTheOriginalTablesInPlace, RejectsATableNameThatIsNotAnIdentifier,
     AFailedWriteStoresNothingAndTheNextOneHeals, LargeBatchesAreSplitIntoStatements,
     ThroughputOf20000ReadingsInBatchesOf500);

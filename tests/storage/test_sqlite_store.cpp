@@ -167,9 +167,11 @@ TEST_F(SqliteOnly, WorksInMemory) {
   ASSERT_TRUE(store.open());
   const std::vector<app::Reading> readings{full_reading(kMeterA, 1, 10)};
   ASSERT_TRUE(store.write(batch_of(readings)));
-  std::vector<app::Reading> out;
-  ASSERT_TRUE(store.readings_to_debounce(300, 0, out));
-  EXPECT_EQ(out.size(), 1U);
+  const std::vector<app::Reading> later{full_reading(kMeterA, 2, 400)};
+  ASSERT_TRUE(store.write(batch_of(later)));
+  std::size_t rows = 0;
+  ASSERT_TRUE(store.refresh_debounced(app::touched_buckets(later, 300), 300, rows));
+  EXPECT_EQ(rows, 1U);
 }
 
 TEST_F(SqliteOnly, ReportsAnUnusableFileClearly) {

@@ -67,7 +67,7 @@ app::Outcome PahoMqttConnection::start(Handler handler) {
     spdlog::warn("mqtt: connection to {} lost{}{}; reconnecting", settings_.uri,
                  cause.empty() ? "" : ": ", cause);
   });
-  client_->set_message_callback([this](mqtt::const_message_ptr message) {
+  client_->set_message_callback([this](const mqtt::const_message_ptr& message) {
     handler_(app::MqttMessage{message->get_topic(), message->get_payload_str()});
   });
   connector_ = std::thread([this] { connect_until_up(); });

@@ -67,10 +67,11 @@ std::string vienna_iso(std::int64_t utc_seconds) {
   const std::int64_t second = local.second_of_day;
   const std::int64_t offset = local.offset_seconds;
   char text[128];
-  std::snprintf(text, sizeof text, "%04lld-%02u-%02uT%02lld:%02lld:%02lld+%02lld:00",
-                static_cast<long long>(date.year), date.month, date.day,
-                static_cast<long long>(second / 3600), static_cast<long long>(second / 60 % 60),
-                static_cast<long long>(second % 60), static_cast<long long>(offset / 3600));
+  (void)std::snprintf(text, sizeof text, "%04lld-%02u-%02uT%02lld:%02lld:%02lld+%02lld:00",
+                      static_cast<long long>(date.year), date.month, date.day,
+                      static_cast<long long>(second / 3600),
+                      static_cast<long long>(second / 60 % 60), static_cast<long long>(second % 60),
+                      static_cast<long long>(offset / 3600));
   return text;
 }
 
@@ -150,9 +151,10 @@ std::vector<MonthlyPeak> monthly_peaks(std::span<const StatsRow> quarter_hours) 
     if (inserted || *row.energy_in_wh > peak.energy_in_wh ||
         (*row.energy_in_wh == peak.energy_in_wh && row.start < peak.start)) {
       char text[64];
-      std::snprintf(text, sizeof text, "%04lld-%02lld",
-                    static_cast<long long>(core::floor_div(month, 12)),
-                    static_cast<long long>(month - core::floor_div(month, 12) * 12 + 1));
+      const std::int64_t month_of_year = month - core::floor_div(month, 12) * 12 + 1;
+      (void)std::snprintf(text, sizeof text, "%04lld-%02lld",
+                          static_cast<long long>(core::floor_div(month, 12)),
+                          static_cast<long long>(month_of_year));
       peak = {row.meter, text, row.start, *row.energy_in_wh};
     }
   }

@@ -34,10 +34,20 @@ Outcome StatisticsUpdater::update_meter(const std::string& meter, StatsInterval 
   std::int64_t from = newest ? *newest : interval_of(interval, span->first).start;
   const auto cursor = cursors_.find({meter, interval});
   if (cursor != cursors_.end()) from = std::max(from, cursor->second);
+  // Rows added since the last look that are older (late, replayed): from their interval on,
+  // until that range is done (over as many passes as it takes).
+  const auto rewind = rewinds_.find({meter, interval});
+  if (rewind != rewinds_.end()) from = std::min(from, rewind->second);
+  const auto done_rewinding = [&] {
+    if (rewind != rewinds_.end()) rewinds_.erase(rewind);
+  };
 
   std::vector<Reading> readings;
   for (std::size_t chunk = 0; chunk < max_chunks_; ++chunk) {
-    if (from > span->second) return Outcome::success();
+    if (from > span->second) {
+      done_rewinding();
+      return Outcome::success();
+    }
     if (stopping()) break;
     const std::int64_t until =
         core::vienna_day_start_utc(core::vienna_local_day(from) + chunk_days_);
@@ -55,10 +65,12 @@ Outcome StatisticsUpdater::update_meter(const std::string& meter, StatsInterval 
     if (until > span->second) {
       // Caught up: the next pass starts again at the newest (open) row.
       cursors_[{meter, interval}] = rows.empty() ? from : rows.back().start;
+      done_rewinding();
       return Outcome::success();
     }
     from = until;
     cursors_[{meter, interval}] = from;
+    if (rewind != rewinds_.end()) rewind->second = from;
   }
   more = true;
   return Outcome::success();
@@ -71,8 +83,19 @@ Outcome StatisticsUpdater::update_once(std::size_t* rows_written) {
   }
   // The newest history id first: rows added while this pass runs are the next pass's.
   std::vector<std::string> meters;
+  std::vector<std::int64_t> oldest;
   std::int64_t newest_id = seen_id_;
-  if (auto got = store_.meters_since(seen_id_, meters, newest_id); !got) return got;
+  if (auto got = store_.meters_since(seen_id_, meters, oldest, newest_id); !got) return got;
+  if (visited_all_) {
+    // The readings may reach `max_gap_s` back into an earlier interval's computation.
+    for (std::size_t i = 0; i < meters.size(); ++i) {
+      for (const StatsInterval interval : {StatsInterval::kQuarterHour, StatsInterval::kDay}) {
+        const std::int64_t start = interval_of(interval, oldest[i] - options_.max_gap_s).start;
+        auto [it, added] = rewinds_.try_emplace({meters[i], interval}, start);
+        if (!added) it->second = std::min(it->second, start);
+      }
+    }
+  }
   if (!visited_all_) {
     if (auto got = store_.meters(meters); !got) return got;
   } else {

@@ -26,7 +26,6 @@ constexpr std::uint64_t kLogsPerMinute = 20;
 constexpr auto kHeldMoveInterval = std::chrono::milliseconds(1000);
 // journal_offset of raw rows written from memory: beyond any journal's size.
 constexpr std::uint64_t kHeldOffsetBase = std::uint64_t{1} << 62;
-constexpr std::int64_t kDebounceLookbackS = 2 * 86400;
 
 std::int64_t wall_clock_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -57,8 +56,7 @@ Service::Service(Config config, ReadingStore& store, MqttConnection& mqtt,
       receive_telegram_(std::make_unique<core::Telegram>()),
       writer_cipher_(make_cipher_()),
       writer_decoder_(std::make_unique<core::TelegramDecoder>(*writer_cipher_, config_.keys)),
-      writer_telegram_(std::make_unique<core::Telegram>()),
-      debouncer_(config_.debounce_seconds) {}
+      writer_batches_(std::make_unique<BatchBuilder>(*writer_decoder_)) {}
 
 Service::~Service() = default;
 
@@ -254,35 +252,20 @@ void Service::report_journal_minute() {
 void Service::build_batch(const std::vector<Journal::Record>& records, Batch& batch) {
   // The writer decodes again with its own decoder: the MQTT thread's is not shared.
   for (const auto& record : records) {
-    // The archive keeps the payload as received (one row per journal record): its first
-    // meter and its first failure.
-    RawTelegram raw{record.received_at_ms, record.payload, "", "", record.end_offset};
-    core::PayloadReader telegrams(*writer_decoder_, record.payload);
-    for (core::Status status; telegrams.next(*writer_telegram_, status);) {
-      if (status) {
-        Reading reading = make_reading(*writer_telegram_, record.received_at_ms);
-        if (raw.meter.empty()) raw.meter = reading.meter;
-        if (writer_telegram_->has_time) debouncer_.add(reading, batch.debounced);
-        batch.readings.push_back(std::move(reading));
-      } else if (raw.error.empty()) {
-        raw.error = core::error_name(status.failure().code);
-      }
-    }
-    batch.raw.push_back(std::move(raw));
-    batch.end_offset = record.end_offset;
+    writer_batches_->add(record.received_at_ms, record.payload, record.end_offset, batch);
   }
 }
 
 bool Service::write_with_retry(Batch& batch, bool until_success, std::size_t held_in_batch) {
   auto delay = kMinRetry;
   for (;;) {
-    const StoredBatch stored{batch.readings, batch.raw, batch.debounced};
-    const Outcome outcome = store_.write(stored);
+    StoreBatchResult result;
+    const Outcome outcome = store_batch(store_, batch, config_.debounce_seconds, true, result);
     if (outcome) {
       if (!counters_.database_up.exchange(true))
         spdlog::info("database: writing to {}", store_.describe());
       counters_.stored_readings += batch.readings.size();
-      counters_.stored_debounced += batch.debounced.size();
+      counters_.stored_debounced += result.debounced_rows;
       return true;
     }
     ++counters_.store_failures;
@@ -316,28 +299,12 @@ void Service::wait_before_retry(std::chrono::milliseconds delay) {
   }
 }
 
-bool Service::resume_debouncing() {
-  std::vector<Reading> readings;
-  const std::int64_t not_before = wall_clock_ms() / 1000 - kDebounceLookbackS;
-  const Outcome outcome =
-      store_.readings_to_debounce(config_.debounce_seconds, not_before, readings);
-  if (!outcome) return false;
-  Batch batch;
-  for (const auto& reading : readings) debouncer_.add(reading, batch.debounced);
-  if (!batch.debounced.empty()) {
-    spdlog::info("debounce: closing {} bucket(s) left open before the restart",
-                 batch.debounced.size());
-    return write_with_retry(batch, true);
-  }
-  return true;
-}
-
 void Service::writer_loop() {
-  // Open the store and rebuild the open debounce buckets before taking new records.
+  // Open the store before taking records.
   auto delay = kMinRetry;
   for (;;) {
     const Outcome opened = store_.open();
-    if (opened && resume_debouncing()) break;
+    if (opened) break;
     if (!opened) spdlog::error("database: cannot open {}: {}", store_.describe(), opened.error);
     // Stopping: with nothing in the journal there is nothing to drain; otherwise try while an
     // attempt can still end before the deadline.

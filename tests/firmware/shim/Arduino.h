@@ -3,6 +3,9 @@
 // real header does, so name clashes with them show up here too.
 #pragma once
 
+// The names mirror the Arduino core's, whatever the project's own naming rules say.
+// NOLINTBEGIN(readability-identifier-naming)
+
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -71,3 +74,5 @@ class EspClass {
 };
 
 extern EspClass ESP;
+
+// NOLINTEND(readability-identifier-naming)

@@ -2,6 +2,9 @@
 // Host shim of ArduinoOTA.h (see shim.h).
 #pragma once
 
+// The names mirror the Arduino core's, whatever the project's own naming rules say.
+// NOLINTBEGIN(readability-identifier-naming)
+
 #include <Arduino.h>
 
 class ArduinoOTAClass {
@@ -13,3 +16,5 @@ class ArduinoOTAClass {
 };
 
 extern ArduinoOTAClass ArduinoOTA;
+
+// NOLINTEND(readability-identifier-naming)

@@ -2,6 +2,9 @@
 // Host shim of ESP8266WebServer.h (see shim.h; requests come from shim::request()).
 #pragma once
 
+// The names mirror the Arduino core's, whatever the project's own naming rules say.
+// NOLINTBEGIN(readability-identifier-naming)
+
 #include <ESP8266WiFi.h>
 
 #include <functional>
@@ -45,3 +48,5 @@ class ESP8266WebServer {
   std::map<std::string, Route> routes_;
   THandlerFunction not_found_;
 };
+
+// NOLINTEND(readability-identifier-naming)

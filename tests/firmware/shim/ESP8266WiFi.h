@@ -2,6 +2,9 @@
 // Host shim of ESP8266WiFi.h (see shim.h).
 #pragma once
 
+// The names mirror the Arduino core's, whatever the project's own naming rules say.
+// NOLINTBEGIN(readability-identifier-naming)
+
 #include <Arduino.h>
 
 enum WiFiMode_t { WIFI_OFF = 0, WIFI_STA = 1, WIFI_AP = 2, WIFI_AP_STA = 3 };
@@ -37,3 +40,5 @@ class ESP8266WiFiClass {
 extern ESP8266WiFiClass WiFi;
 
 class WiFiClient : public Stream {};
+
+// NOLINTEND(readability-identifier-naming)

@@ -2,6 +2,9 @@
 // Host shim of LittleFS.h: files live in shim::state().files (see shim.h).
 #pragma once
 
+// The names mirror the Arduino core's, whatever the project's own naming rules say.
+// NOLINTBEGIN(readability-identifier-naming)
+
 #include <Arduino.h>
 
 #include <string>
@@ -31,3 +34,5 @@ class LittleFSClass {
 };
 
 extern LittleFSClass LittleFS;
+
+// NOLINTEND(readability-identifier-naming)

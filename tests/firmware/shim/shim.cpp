@@ -143,9 +143,9 @@ void ESP8266WebServer::on(const String& uri, HTTPMethod method, THandlerFunction
 }
 void ESP8266WebServer::onNotFound(THandlerFunction handler) { not_found_ = std::move(handler); }
 const String& ESP8266WebServer::arg(const String& name) const {
-  static const String empty;
+  static const String kEmpty;
   const auto found = args.find(name);
-  return found == args.end() ? empty : found->second;
+  return found == args.end() ? kEmpty : found->second;
 }
 bool ESP8266WebServer::hasArg(const String& name) const { return args.count(name) > 0; }
 void ESP8266WebServer::sendHeader(const String& name, const String& value, bool) {

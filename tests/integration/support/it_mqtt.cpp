@@ -25,7 +25,7 @@ MqttClient::MqttClient(unsigned port, std::string client_id)
   client_ = std::make_unique<mqtt::async_client>(
       "tcp://127.0.0.1:" + std::to_string(port_), client_id_,
       mqtt::create_options(MQTTVERSION_3_1_1), static_cast<mqtt::iclient_persistence*>(nullptr));
-  client_->set_message_callback([this](mqtt::const_message_ptr message) {
+  client_->set_message_callback([this](const mqtt::const_message_ptr& message) {
     {
       std::lock_guard lock(mutex_);
       received_[message->get_topic()].push_back(message->get_payload_str());

@@ -137,7 +137,7 @@ bool TopicRecorder::start(std::chrono::milliseconds timeout) {
   client_ =
       std::make_unique<mqtt::async_client>("tcp://127.0.0.1:" + std::to_string(port_), client_id_,
                                            mqtt::create_options(MQTTVERSION_3_1_1));
-  client_->set_message_callback([this](mqtt::const_message_ptr message) {
+  client_->set_message_callback([this](const mqtt::const_message_ptr& message) {
     std::lock_guard lock(mutex_);
     received_.emplace_back(message->get_topic(), message->get_payload_str());
   });

@@ -79,7 +79,7 @@ std::string quote_identifier(std::string_view name, char quote);
 // The quoted names joined by ',', each after `prefix` (e.g. "h.").
 std::string identifier_list(const std::vector<std::string>& names, char quote,
                             std::string_view prefix = {});
-// What readings_to_debounce selects: meter, frame_counter, timestamp, meter_time, meter_number,
+// What the debounce refresh selects: meter, frame_counter, timestamp, meter_time, meter_number,
 // received_at, then WIn..QOut.
 std::vector<std::string> reading_select_columns();
 inline constexpr std::size_t kReadingSelectValue0 = 6;

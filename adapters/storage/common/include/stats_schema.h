@@ -52,6 +52,7 @@ inline constexpr std::array<StatsColumn, 16> kStatsColumns = {{
 // The column names in order, for insert and select lists.
 inline std::vector<std::string> stats_column_names() {
   std::vector<std::string> names;
+  names.reserve(kStatsColumns.size());
   for (const auto& column : kStatsColumns) names.emplace_back(column.name);
   return names;
 }

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "meter/storage/mysql_reading_store.h"
 
+#include <optional>
 #include <utility>
+#include <vector>
 
 #include "mysql_connection.h"
 #include "mysql_reading_schema.h"
@@ -39,6 +41,21 @@ std::string insert_all(Chunker& chunks, const Rows& rows, const char* what,
   }
   if (error.empty()) error = chunks.flush();
   return error.empty() ? error : what + (": " + error);
+}
+
+// A history row selected with detail::reading_select_columns().
+app::Reading reading_from(const mysql::Row& row) {
+  app::Reading reading;
+  reading.meter = row.text(0);
+  reading.frame_counter = static_cast<std::uint32_t>(row.integer(1));
+  reading.timestamp = row.integer(2);
+  reading.meter_time = row.text(3);
+  reading.meter_number = row.text(4);
+  reading.received_at_ms = row.integer(5);
+  for (std::size_t i = 0; i < core::kQuantityCount; ++i) {
+    reading.values[i] = row.real(detail::kReadingSelectValue0 + i);
+  }
+  return reading;
 }
 
 }  // namespace
@@ -169,14 +186,12 @@ std::string MysqlReadingStore::write_raw(std::span<const app::RawTelegram> rows)
 Outcome MysqlReadingStore::write(const app::StoredBatch& batch) {
   return serialised("write", [&] {
     if (auto up = ready(); !up) return up;
-    if (batch.readings.empty() && batch.raw.empty() && batch.debounced.empty() &&
-        batch.debounced_if_absent.empty()) {
+    if (batch.readings.empty() && batch.raw.empty() && batch.debounced.empty()) {
       return Outcome::success();
     }
     const std::string error = connection_->transaction([&] {
       std::string failure = write_readings(batch.readings);
       if (failure.empty()) failure = write_debounced(batch.debounced, true);
-      if (failure.empty()) failure = write_debounced(batch.debounced_if_absent, false);
       if (failure.empty()) failure = write_raw(batch.raw);
       return failure;
     });
@@ -188,40 +203,79 @@ Outcome MysqlReadingStore::write(const app::StoredBatch& batch) {
   });
 }
 
-Outcome MysqlReadingStore::readings_to_debounce(std::int64_t interval_s, std::int64_t not_before,
-                                                std::vector<app::Reading>& out) {
-  return serialised("readings_to_debounce", [&] {
-    out.clear();
+Outcome MysqlReadingStore::refresh_debounced(std::span<const app::MeterBuckets> touched,
+                                             std::int64_t interval_s, std::size_t& rows) {
+  return serialised("refresh_debounced", [&] {
+    rows = 0;
+    if (touched.empty()) return Outcome::success();
     if (auto up = ready(); !up) return up;
-    std::string sql = "SELECT " +
-                      detail::identifier_list(detail::reading_select_columns(), '`', "h.") +
-                      " FROM " + table_ref("") +
-                      " AS h LEFT JOIN (SELECT `meter`, MAX(`bucket_start`) AS last_bucket FROM " +
-                      table_ref(detail::kDebouncedSuffix) +
-                      " WHERE `meter` <> '' AND `bucket_start` IS NOT NULL GROUP BY `meter`) AS d"
-                      " ON d.`meter` = h.`meter`"
-                      " WHERE h.`meter` <> '' AND h.`timestamp` >= ";
-    detail::append_number(sql, not_before);
-    sql += " AND (d.last_bucket IS NULL OR h.`timestamp` >= d.last_bucket + ";
-    detail::append_number(sql, interval_s);
-    sql += ") ORDER BY h.`meter`, h.`timestamp`, h.`frame_counter`";
-    const std::string error = connection_->select(sql, [&](const mysql::Row& row) {
-      app::Reading reading;
-      reading.meter = row.text(0);
-      reading.frame_counter = static_cast<std::uint32_t>(row.integer(1));
-      reading.timestamp = row.integer(2);
-      reading.meter_time = row.text(3);
-      reading.meter_number = row.text(4);
-      reading.received_at_ms = row.integer(5);
-      for (std::size_t i = 0; i < core::kQuantityCount; ++i) {
-        reading.values[i] = row.real(detail::kReadingSelectValue0 + i);
-      }
-      out.push_back(std::move(reading));
-    });
-    if (!error.empty()) {
-      out.clear();
-      return fail("readings_to_debounce");
+    const std::string history = table_ref("");
+    // One refresh at a time across all writers of this table, and its snapshot taken after the
+    // lock: it sees every reading committed before, and the next refresh sees its rows.
+    const std::string lock_name =
+        connection_->quoted((settings_.schema + "." + settings_.table + ".debounce").substr(0, 64));
+    std::int64_t locked = 0;
+    std::string error =
+        connection_->select("SELECT GET_LOCK(" + lock_name + ", 5)",
+                            [&](const mysql::Row& row) { locked = row.integer(0); });
+    if (error.empty() && locked != 1) error = "the debounce lock is busy";
+    std::size_t computed_rows = 0;
+    if (error.empty()) {
+      error = connection_->transaction([&] {
+        // Per meter: its newest reading before the first touched bucket, and its newest.
+        const std::string timed = " AND `meter_time` IS NOT NULL ";
+        std::string sql;
+        for (const auto& meter : touched) {
+          const std::string m = connection_->quoted(meter.meter);
+          if (!sql.empty()) sql += " UNION ALL ";
+          sql += "SELECT (SELECT `timestamp` FROM " + history + " WHERE `meter` = " + m +
+                 " AND `timestamp` < ";
+          detail::append_number(sql, meter.bucket_starts.front());
+          sql += timed + "ORDER BY `timestamp` DESC LIMIT 1), (SELECT `timestamp` FROM " + history +
+                 " WHERE `meter` = " + m + timed + "ORDER BY `timestamp` DESC LIMIT 1)";
+        }
+        std::vector<std::pair<std::optional<std::int64_t>, std::optional<std::int64_t>>> spans;
+        std::string failure = connection_->select(sql, [&](const mysql::Row& row) {
+          spans.emplace_back(row.optional_integer(0), row.optional_integer(1));
+        });
+        if (failure.empty() && spans.size() != touched.size()) failure = "unexpected row count";
+        if (!failure.empty()) return failure;
+
+        // The readings of the complete buckets among them, computed and upserted.
+        sql = "SELECT " + detail::identifier_list(detail::reading_select_columns(), '`', "") +
+              " FROM " + history + " WHERE `meter_time` IS NOT NULL AND (";
+        bool any = false;
+        for (std::size_t i = 0; i < touched.size(); ++i) {
+          const std::string m = connection_->quoted(touched[i].meter);
+          for (const std::int64_t bucket :
+               app::buckets_to_refresh(touched[i], spans[i].first, spans[i].second, interval_s)) {
+            sql += std::string(any ? " OR " : "") + "(`meter` = " + m + " AND `timestamp` >= ";
+            detail::append_number(sql, bucket);
+            sql += " AND `timestamp` < ";
+            detail::append_number(sql, bucket + interval_s);
+            sql += ')';
+            any = true;
+          }
+        }
+        if (!any) return failure;
+        std::vector<app::Reading> readings;
+        failure = connection_->select(
+            sql + ')', [&](const mysql::Row& row) { readings.push_back(reading_from(row)); });
+        if (!failure.empty()) return failure;
+        const auto computed = app::debounce_readings(readings, interval_s);
+        computed_rows = computed.size();
+        return write_debounced(computed, true);
+      });
     }
+    if (error.empty()) error = connection_->run("DO RELEASE_LOCK(" + lock_name + ")");
+    if (!error.empty()) {
+      // Closing the connection also releases the lock.
+      if (connection_->schema_gone()) schema_ready_ = false;
+      connection_->close();
+      return Outcome::failure("debounce refresh in " + settings_.schema + "." + settings_.table +
+                              " failed: " + error);
+    }
+    rows = computed_rows;
     return Outcome::success();
   });
 }

@@ -156,8 +156,10 @@ Outcome MysqlStatisticsStore::meters(std::vector<std::string>& out) {
 }
 
 Outcome MysqlStatisticsStore::meters_since(std::int64_t after_id, std::vector<std::string>& out,
+                                           std::vector<std::int64_t>& oldest,
                                            std::int64_t& newest_id) {
   out.clear();
+  oldest.clear();
   newest_id = after_id;
   return serialised("statistics changed meters", [&] {
     bool exists = false;
@@ -172,10 +174,13 @@ Outcome MysqlStatisticsStore::meters_since(std::int64_t after_id, std::vector<st
     newest_id = *newest;
     // A range of the primary key: only the rows added since.
     return query("changed meters",
-                 "SELECT DISTINCT `meter` FROM " + bq(settings_.table) + " WHERE `id` > " +
-                     std::to_string(after_id) + " AND `id` <= " + std::to_string(newest_id),
+                 "SELECT `meter`, MIN(`timestamp`) FROM " + bq(settings_.table) + " WHERE `id` > " +
+                     std::to_string(after_id) + " AND `id` <= " + std::to_string(newest_id) +
+                     " GROUP BY `meter`",
                  [&](const Row& row) {
-                   if (!row.null(0)) out.push_back(row.text(0));
+                   if (row.null(0) || row.null(1)) return;
+                   out.push_back(row.text(0));
+                   oldest.push_back(row.integer(1));
                  });
   });
 }

@@ -2,7 +2,9 @@
 #include "meter/storage/sqlite_reading_store.h"
 
 #include <algorithm>
+#include <optional>
 #include <utility>
+#include <vector>
 
 #include "schema.h"
 #include "sqlite_connection.h"
@@ -91,6 +93,21 @@ void bind_raw(Statement& s, const app::RawTelegram& r) {
   s.bind(detail::fit_text(r.error, 32, 128));
   s.bind(detail::fit_text(r.payload, detail::kPayloadMaxBytes, detail::kPayloadMaxBytes));
   s.bind(static_cast<std::int64_t>(r.journal_offset));
+}
+
+// A history row selected with detail::reading_select_columns().
+app::Reading reading_from(const Statement& s) {
+  app::Reading reading;
+  reading.meter = s.text(0);
+  reading.frame_counter = static_cast<std::uint32_t>(s.integer(1));
+  reading.timestamp = s.integer(2);
+  reading.meter_time = s.text(3);
+  reading.meter_number = s.text(4);
+  reading.received_at_ms = s.integer(5);
+  for (std::size_t i = 0; i < core::kQuantityCount; ++i) {
+    reading.values[i] = s.real(static_cast<int>(detail::kReadingSelectValue0 + i));
+  }
+  return reading;
 }
 
 }  // namespace
@@ -188,14 +205,12 @@ Outcome SqliteReadingStore::write(const app::StoredBatch& batch) {
   return detail::guarded("write", [&] {
     std::lock_guard lock(mutex_);
     if (auto up = ready(); !up) return up;
-    if (batch.readings.empty() && batch.raw.empty() && batch.debounced.empty() &&
-        batch.debounced_if_absent.empty()) {
+    if (batch.readings.empty() && batch.raw.empty() && batch.debounced.empty()) {
       return Outcome::success();
     }
     Outcome written = db_->transaction([&] {
       Outcome done = write_readings(batch.readings);
       if (done) done = write_debounced(batch.debounced, true);
-      if (done) done = write_debounced(batch.debounced_if_absent, false);
       if (done) done = write_raw(batch.raw);
       return done;
     });
@@ -207,41 +222,60 @@ Outcome SqliteReadingStore::write(const app::StoredBatch& batch) {
   });
 }
 
-Outcome SqliteReadingStore::readings_to_debounce(std::int64_t interval_s, std::int64_t not_before,
-                                                 std::vector<app::Reading>& out) {
-  return detail::guarded("readings_to_debounce", [&] {
+Outcome SqliteReadingStore::refresh_debounced(std::span<const app::MeterBuckets> touched,
+                                              std::int64_t interval_s, std::size_t& rows) {
+  return detail::guarded("refresh_debounced", [&] {
     std::lock_guard lock(mutex_);
-    out.clear();
+    rows = 0;
+    if (touched.empty()) return Outcome::success();
     if (auto up = ready(); !up) return up;
     if (interval_s <= 0) interval_s = debounce_interval_s_;
-    const std::string sql =
-        "SELECT " + detail::identifier_list(detail::reading_select_columns(), '"', "h.") +
-        " FROM " + q(table_) +
-        " AS h LEFT JOIN (SELECT meter, MAX(bucket_start) AS last_bucket FROM " +
-        q(table_ + std::string(detail::kDebouncedSuffix)) +
-        " WHERE meter <> '' AND bucket_start IS NOT NULL GROUP BY meter) AS d"
-        " ON d.meter = h.meter"
-        " WHERE h.meter <> '' AND h.\"timestamp\" >= ?1"
-        " AND (d.last_bucket IS NULL OR h.\"timestamp\" >= d.last_bucket + ?2)"
-        " ORDER BY h.meter, h.\"timestamp\", h.frame_counter";
-    Statement select = db_->prepare(sql);
-    const bool read = select.bind(not_before).bind(interval_s).each([&](const Statement& s) {
-      app::Reading reading;
-      reading.meter = s.text(0);
-      reading.frame_counter = static_cast<std::uint32_t>(s.integer(1));
-      reading.timestamp = s.integer(2);
-      reading.meter_time = s.text(3);
-      reading.meter_number = s.text(4);
-      reading.received_at_ms = s.integer(5);
-      for (std::size_t i = 0; i < core::kQuantityCount; ++i) {
-        reading.values[i] = s.real(static_cast<int>(detail::kReadingSelectValue0 + i));
+    const std::string timed =
+        " FROM " + q(table_) + " WHERE meter = ? AND meter_time IS NOT NULL AND \"timestamp\" ";
+    // Newest first on the (meter, timestamp) index: one step, whatever the meter's row count.
+    const std::string newest_first = " ORDER BY \"timestamp\" DESC LIMIT 1";
+    std::size_t computed_rows = 0;
+    // BEGIN IMMEDIATE first, so the reads below see every committed reading.
+    Outcome refreshed = db_->transaction([&] {
+      Statement before = db_->prepare("SELECT \"timestamp\"" + timed + "< ?" + newest_first);
+      Statement bucket = db_->prepare(
+          "SELECT " + detail::identifier_list(detail::reading_select_columns(), '"', "") + timed +
+          ">= ? AND \"timestamp\" < ?");
+      std::vector<app::Reading> readings;
+      for (const auto& meter : touched) {
+        std::optional<std::int64_t> previous;
+        std::optional<std::int64_t> newest;
+        const auto newest_below = [&](std::int64_t bound, std::optional<std::int64_t>& out) {
+          before.reset();
+          return before.bind(meter.meter).bind(bound).each([&](const Statement& row) {
+            out = row.integer(0);
+          });
+        };
+        if (!newest_below(meter.bucket_starts.front(), previous) ||
+            !newest_below(INT64_MAX, newest)) {
+          return db_->fail("debounce buckets");
+        }
+        for (const std::int64_t start :
+             app::buckets_to_refresh(meter, previous, newest, interval_s)) {
+          bucket.reset();
+          const bool read =
+              bucket.bind(meter.meter)
+                  .bind(start)
+                  .bind(start + interval_s)
+                  .each([&](const Statement& row) { readings.push_back(reading_from(row)); });
+          if (!read) return db_->fail("debounce readings");
+        }
       }
-      out.push_back(std::move(reading));
+      const auto computed = app::debounce_readings(readings, interval_s);
+      computed_rows = computed.size();
+      return write_debounced(computed, true);
     });
-    if (!read) {
-      out.clear();
-      return db_->fail("readings_to_debounce");
+    if (!refreshed) {
+      schema_ready_ = false;
+      return Outcome::failure("debounce refresh in " + file_.string() +
+                              " failed: " + refreshed.error);
     }
+    rows = computed_rows;
     return Outcome::success();
   });
 }

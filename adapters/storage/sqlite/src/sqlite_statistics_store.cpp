@@ -100,10 +100,12 @@ Outcome SqliteStatisticsStore::meters(std::vector<std::string>& out) {
 }
 
 Outcome SqliteStatisticsStore::meters_since(std::int64_t after_id, std::vector<std::string>& out,
+                                            std::vector<std::int64_t>& oldest,
                                             std::int64_t& newest_id) {
   std::lock_guard lock(mutex_);
   return detail::guarded("statistics changed meters", [&] {
     out.clear();
+    oldest.clear();
     newest_id = after_id;
     if (auto ok = ready(); !ok) return ok;
     if (!db_->table_exists(history_table_)) return Outcome::success();
@@ -112,10 +114,12 @@ Outcome SqliteStatisticsStore::meters_since(std::int64_t after_id, std::vector<s
     if (newest.null(0) || newest.integer(0) <= after_id) return Outcome::success();
     newest_id = newest.integer(0);
     // A range of the primary key: only the rows added since.
-    Statement stmt = db_->prepare("SELECT DISTINCT \"meter\" FROM " + q(history_table_) +
-                                  " WHERE \"id\" > ? AND \"id\" <= ?");
-    const bool read = stmt.bind(after_id).bind(newest_id).each(
-        [&](const Statement& row) { out.push_back(row.text(0)); });
+    Statement stmt = db_->prepare("SELECT \"meter\", MIN(\"timestamp\") FROM " + q(history_table_) +
+                                  " WHERE \"id\" > ? AND \"id\" <= ? GROUP BY \"meter\"");
+    const bool read = stmt.bind(after_id).bind(newest_id).each([&](const Statement& row) {
+      out.push_back(row.text(0));
+      oldest.push_back(row.integer(1));
+    });
     return read ? Outcome::success() : db_->fail("changed meters");
   });
 }

@@ -51,8 +51,9 @@ class StatisticsStore {
   virtual Outcome meters(std::vector<std::string>& out) = 0;
   // The meters with history rows whose id (auto-increment) is above `after_id`, and the highest
   // id now (`newest_id`, `after_id` when there are no rows): what changed since a last look.
+  // `oldest[i]` is the smallest timestamp among those rows of meter `out[i]` (a late reading).
   virtual Outcome meters_since(std::int64_t after_id, std::vector<std::string>& out,
-                               std::int64_t& newest_id) = 0;
+                               std::vector<std::int64_t>& oldest, std::int64_t& newest_id) = 0;
   // Oldest and newest reading timestamp of a meter; nullopt when it has none.
   virtual Outcome reading_span(const std::string& meter,
                                std::optional<std::pair<std::int64_t, std::int64_t>>& out) = 0;
@@ -72,7 +73,8 @@ class StatisticsStore {
 };
 
 // Keeps the statistics tables up to date with history: per meter and interval kind it
-// recomputes from the newest stored row (which may have been open) onwards, in chunks of
+// recomputes from the newest stored row (which may have been open) onwards, and from the
+// oldest timestamp among the history rows added since its last look (a late reading), in chunks of
 // `chunk_days` local days, reading history incrementally. The first pass visits every meter;
 // later passes only the meters with history rows added since (and those with backlog left), so
 // that idle meters cost nothing. One instance per thread.
@@ -110,6 +112,9 @@ class StatisticsUpdater {
   // Where the last pass stopped per (meter, interval): lets a pass walk past a hole that has
   // no rows to restart from.
   std::map<std::pair<std::string, StatsInterval>, std::int64_t> cursors_;
+  // Per (meter, interval): recompute from here, for history rows added older than the newest
+  // stored row (late or replayed readings).
+  std::map<std::pair<std::string, StatsInterval>, std::int64_t> rewinds_;
 };
 
 }  // namespace meter::app

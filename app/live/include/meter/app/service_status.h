@@ -24,7 +24,7 @@ struct CopyableAtomic : std::atomic<T> {
   CopyableAtomic() : std::atomic<T>(T{}) {}
   CopyableAtomic(const CopyableAtomic& other) : std::atomic<T>(other.load()) {}
   CopyableAtomic& operator=(const CopyableAtomic& other) {
-    this->store(other.load());
+    if (this != &other) this->store(other.load());
     return *this;
   }
   ~CopyableAtomic() = default;

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "meter/app/debouncer.h"
 #include "meter/app/reading.h"
 
 namespace meter::app {
@@ -35,10 +36,9 @@ class ValuesFormat {
 struct StoredBatch {
   std::span<const Reading> readings;
   std::span<const RawTelegram> raw;
-  std::span<const DebouncedRow> debounced;
-  // Written only where (meter, bucket_start) has no row yet (replay's possibly partial first
-  // bucket of a meter).
-  std::span<const DebouncedRow> debounced_if_absent = {};
+  // Upserted as given (tests, imports); the service leaves it empty and calls
+  // refresh_debounced() after the write instead.
+  std::span<const DebouncedRow> debounced = {};
 };
 
 class ReadingStore {
@@ -51,11 +51,14 @@ class ReadingStore {
   // redelivery and replay store a reading once (replay overwrites it with the new decoding);
   // debounced rows are upserted on (meter, bucket_start). On failure nothing is written.
   virtual Outcome write(const StoredBatch& batch) = 0;
-  // To resume debouncing after a restart: per meter (meter != ""), the readings with
-  // timestamp >= its newest debounced bucket_start + interval_s (all its readings when it has no
-  // debounced row), but none with timestamp < not_before; ordered by meter, then timestamp.
-  virtual Outcome readings_to_debounce(std::int64_t interval_s, std::int64_t not_before,
-                                       std::vector<Reading>& out) = 0;
+  // Computes the debounced rows again from history (debounce_bucket), after a write: for every
+  // bucket in `touched` and, per meter, the newest bucket with readings before its first one
+  // (it may just have become complete), the row of each that is complete (the meter has a
+  // reading in a later bucket) is upserted; `rows` says how many. Serialised across processes
+  // (MariaDB GET_LOCK, SQLite BEGIN IMMEDIATE) and read after that lock, so the last refresh
+  // sees every committed reading and an older snapshot never overwrites a newer one.
+  virtual Outcome refresh_debounced(std::span<const MeterBuckets> touched, std::int64_t interval_s,
+                                    std::size_t& rows) = 0;
   // Raw archive, oldest first, from id > after_id; `next_id` is the last id returned.
   virtual Outcome raw_after(std::int64_t after_id, std::size_t limit, std::vector<RawTelegram>& out,
                             std::int64_t& next_id) = 0;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // `smartmeter run`: raw telegrams from MQTT -> journal -> decode -> values topic; a writer thread
-// moves journal records into the database in batches (history, raw archive, debounced table).
+// moves journal records into the database in batches (history, raw archive), then computes the
+// debounced buckets they touched from history (see debouncer.h).
 //
 //   MQTT thread:   append to journal -> decode -> publish values JSON
 //   writer thread: journal from checkpoint -> decode -> batch -> one transaction -> checkpoint
@@ -28,8 +29,8 @@
 #include <thread>
 #include <vector>
 
+#include "meter/app/batch.h"
 #include "meter/app/config.h"
-#include "meter/app/debouncer.h"
 #include "meter/app/journal.h"
 #include "meter/app/live_state.h"
 #include "meter/app/ports.h"
@@ -79,14 +80,6 @@ class Service {
   static constexpr std::size_t kMaxHeldBytes = 32 * 1024 * 1024;
 
  private:
-  struct Batch {
-    std::vector<Reading> readings;
-    std::vector<RawTelegram> raw;
-    std::vector<DebouncedRow> debounced;
-    std::uint64_t end_offset = 0;
-    bool empty() const { return raw.empty() && debounced.empty(); }
-  };
-
   struct HeldTelegram {
     std::int64_t received_at_ms = 0;
     std::string payload;
@@ -103,7 +96,6 @@ class Service {
   void report_journal_minute();
   void writer_loop();
   void sync_loop();
-  bool resume_debouncing();
   void build_batch(const std::vector<Journal::Record>& records, Batch& batch);
   // Between attempts, held telegrams after the first `held_in_batch` move to the journal.
   bool write_with_retry(Batch& batch, bool until_success, std::size_t held_in_batch = 0);
@@ -129,9 +121,8 @@ class Service {
   std::unique_ptr<core::Telegram> receive_telegram_;
   std::unique_ptr<core::GcmCipher> writer_cipher_;
   std::unique_ptr<core::TelegramDecoder> writer_decoder_;
-  std::unique_ptr<core::Telegram> writer_telegram_;
+  std::unique_ptr<BatchBuilder> writer_batches_;
 
-  Debouncer debouncer_;
   std::mutex wake_mutex_;
   std::condition_variable writer_wake_;
   std::mutex sync_mutex_;

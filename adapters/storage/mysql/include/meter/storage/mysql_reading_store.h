@@ -47,9 +47,9 @@ class MysqlReadingStore final : public app::ReadingStore {
 
   app::Outcome open() override;
   app::Outcome write(const app::StoredBatch& batch) override;
-  // Replaces `out` with the readings (see ReadingStore).
-  app::Outcome readings_to_debounce(std::int64_t interval_s, std::int64_t not_before,
-                                    std::vector<app::Reading>& out) override;
+  // Under GET_LOCK('<schema>.<table>.debounce', 5 s), in its own transaction (see ReadingStore).
+  app::Outcome refresh_debounced(std::span<const app::MeterBuckets> touched,
+                                 std::int64_t interval_s, std::size_t& rows) override;
   // Replaces `out`; `next_id` is left unchanged when nothing follows `after_id`.
   app::Outcome raw_after(std::int64_t after_id, std::size_t limit,
                          std::vector<app::RawTelegram>& out, std::int64_t& next_id) override;

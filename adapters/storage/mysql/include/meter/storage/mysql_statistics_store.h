@@ -30,7 +30,7 @@ class MysqlStatisticsStore final : public app::StatisticsStore {
   app::Outcome open() override;
   app::Outcome meters(std::vector<std::string>& out) override;
   app::Outcome meters_since(std::int64_t after_id, std::vector<std::string>& out,
-                            std::int64_t& newest_id) override;
+                            std::vector<std::int64_t>& oldest, std::int64_t& newest_id) override;
   app::Outcome reading_span(const std::string& meter,
                             std::optional<std::pair<std::int64_t, std::int64_t>>& out) override;
   app::Outcome readings(const std::string& meter, std::int64_t from, std::int64_t until,

@@ -30,7 +30,7 @@ class Connection;
 
 class SqliteReadingStore final : public app::ReadingStore {
  public:
-  // `debounce_interval_s` is used by readings_to_debounce() when it is given an interval <= 0.
+  // `debounce_interval_s` is used by refresh_debounced() when it is given an interval <= 0.
   explicit SqliteReadingStore(std::filesystem::path file, std::string table = "history",
                               std::int64_t debounce_interval_s = 300);
   ~SqliteReadingStore() override;
@@ -42,9 +42,9 @@ class SqliteReadingStore final : public app::ReadingStore {
 
   app::Outcome open() override;
   app::Outcome write(const app::StoredBatch& batch) override;
-  // Replaces `out` with the readings (see ReadingStore).
-  app::Outcome readings_to_debounce(std::int64_t interval_s, std::int64_t not_before,
-                                    std::vector<app::Reading>& out) override;
+  // In a BEGIN IMMEDIATE transaction of its own (see ReadingStore).
+  app::Outcome refresh_debounced(std::span<const app::MeterBuckets> touched,
+                                 std::int64_t interval_s, std::size_t& rows) override;
   // Replaces `out`; `next_id` is left unchanged when nothing follows `after_id`.
   app::Outcome raw_after(std::int64_t after_id, std::size_t limit,
                          std::vector<app::RawTelegram>& out, std::int64_t& next_id) override;
