@@ -137,7 +137,7 @@ int run_service(const ServiceOptions& options) {
   // Home Assistant discovery and each meter's diagnosis, on MQTT and in the log.
   const json::HaConfigJson ha_config_format;
   app::MeterAnnouncer announcer(app::ha_discovery_options(*config), config->ha_discovery, mqtt,
-                               ha_config_format);
+                                ha_config_format);
   service.set_tick([&] { announcer.update(live.snapshot(epoch_ms())); });
 
   if (config->http_enabled) {

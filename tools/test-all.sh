@@ -112,8 +112,7 @@ end_step
 # c2. clang-tidy ----------------------------------------------------------------
 # Over the dev build's compile database (no second compile), the project's files only; the
 # headers of every room through .clang-tidy's HeaderFilterRegex; any finding fails.
-# Measured on this 2-core machine (`time bash tools/clang-tidy.sh`, 136 files, after the dev build):
-# 20 min CPU (user), so about 10 min on two free cores; 32 min wall while six other builds shared them.
+# The product's sources (tests/ too with TIDY_TESTS=1: about 20 min on two cores, so not in CI).
 begin_step "clang-tidy 14 (dev build's compile database)"
 if [[ "$SKIP_TIDY" == 1 ]]; then
   echo "SKIP_TIDY=1: skipping clang-tidy"
