@@ -58,6 +58,8 @@ const std::vector<std::string> kSettings = {
     // Direct serial input (USB M-Bus adapter).
     "SMARTMETER_SERIAL",
     "SMARTMETER_SERIAL_FORMAT",
+    // Cost: the tariff file (docs/tariffs.md).
+    "SMARTMETER_TARIFF_FILE",
 };
 
 // Read by the command line before the settings are loaded.
@@ -623,6 +625,8 @@ Config read_settings(const Settings& s, const std::string& host_name, const Load
                           "parity N, E or O, stop bits 1 or 2)");
   }
   c.serial_format = *format;
+  // Read and checked by the command that needs it (the file format lives in adapters/tariff).
+  c.tariff_file = s.text("SMARTMETER_TARIFF_FILE", "");
   return c;
 }
 
@@ -700,6 +704,7 @@ std::string describe_config(const Config& c) {
   line("SMARTMETER_EVICT_SILENT_SECONDS", std::to_string(c.evict_silent_seconds));
   line("SMARTMETER_SERIAL", c.serial_device);
   line("SMARTMETER_SERIAL_FORMAT", c.serial_format.text());
+  line("SMARTMETER_TARIFF_FILE", c.tariff_file.string());
   return out.str();
 }
 
