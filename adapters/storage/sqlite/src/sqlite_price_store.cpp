@@ -16,7 +16,8 @@ using app::Outcome;
 using sqlite::q;
 using sqlite::Statement;
 
-constexpr sqlite::OpenOptions kOpenOptions{.busy_timeout_ms = 5000, .create = true};
+constexpr sqlite::OpenOptions kOpenOptions{
+    .busy_timeout_ms = 5000, .create = true, .create_directory = true};
 
 std::int64_t wall_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
