@@ -99,48 +99,39 @@ Outcome get(const FeedSettings& settings, const std::string& name, const std::st
   return Outcome::success();
 }
 
-class AwattarFeed final : public app::PriceFeed {
+// A source that answers one GET with JSON: `path` for the asked span, `parse` for the answer.
+class JsonFeed final : public app::PriceFeed {
  public:
-  explicit AwattarFeed(FeedSettings settings) : settings_(std::move(settings)) {}
+  using Path = std::string (*)(std::int64_t from, std::int64_t until);
+  using Parse = Outcome (*)(std::string_view, const std::string&, std::vector<app::PricePoint>&);
+  JsonFeed(FeedSettings settings, std::string name, app::PriceProduct product, Path path,
+           Parse parse)
+      : settings_(std::move(settings)),
+        name_(std::move(name)),
+        product_(product),
+        path_(path),
+        parse_(parse) {}
+
   Outcome fetch(std::int64_t from, std::int64_t until, std::vector<app::PricePoint>& out) override {
     out.clear();
     std::string body;
-    const std::string path = "/v1/marketdata?start=" + std::to_string(from * 1000) +
-                             "&end=" + std::to_string(until * 1000);
-    if (auto got = get(settings_, "aWATTar", path, body); !got) return got;
-    if (auto parsed = parse_awattar(body, settings_.market, out); !parsed) {
-      return Outcome::failure("aWATTar " + settings_.base_url + ": " + parsed.error);
+    if (auto got = get(settings_, name_, path_(from, until), body); !got) return got;
+    if (auto parsed = parse_(body, settings_.market, out); !parsed) {
+      return Outcome::failure(name_ + " " + settings_.base_url + ": " + parsed.error);
     }
     std::erase_if(out,
                   [&](const app::PricePoint& p) { return p.start < from || p.start >= until; });
     return Outcome::success();
   }
-  app::PriceProduct product() const override { return app::PriceProduct::kHour; }
-  std::string describe() const override { return "aWATTar " + settings_.base_url; }
+  app::PriceProduct product() const override { return product_; }
+  std::string describe() const override { return name_ + " " + settings_.base_url; }
 
  private:
   FeedSettings settings_;
-};
-
-class SmartEnergyFeed final : public app::PriceFeed {
- public:
-  explicit SmartEnergyFeed(FeedSettings settings) : settings_(std::move(settings)) {}
-  Outcome fetch(std::int64_t from, std::int64_t until, std::vector<app::PricePoint>& out) override {
-    out.clear();
-    std::string body;
-    if (auto got = get(settings_, "smartENERGY", "/market/v1/price", body); !got) return got;
-    if (auto parsed = parse_smartenergy(body, settings_.market, out); !parsed) {
-      return Outcome::failure("smartENERGY " + settings_.base_url + ": " + parsed.error);
-    }
-    std::erase_if(out,
-                  [&](const app::PricePoint& p) { return p.start < from || p.start >= until; });
-    return Outcome::success();
-  }
-  app::PriceProduct product() const override { return app::PriceProduct::kQuarterHour; }
-  std::string describe() const override { return "smartENERGY " + settings_.base_url; }
-
- private:
-  FeedSettings settings_;
+  std::string name_;
+  app::PriceProduct product_;
+  Path path_;
+  Parse parse_;
 };
 
 template <typename Read>
@@ -164,8 +155,22 @@ std::string default_base_url(const std::string& source) {
 std::unique_ptr<app::PriceFeed> make_price_feed(const FeedSettings& settings) {
   FeedSettings s = settings;
   if (s.base_url.empty()) s.base_url = default_base_url(s.source);
-  if (s.source == "awattar") return std::make_unique<AwattarFeed>(std::move(s));
-  if (s.source == "smartenergy") return std::make_unique<SmartEnergyFeed>(std::move(s));
+  if (s.source == "awattar") {
+    return std::make_unique<JsonFeed>(
+        std::move(s), "aWATTar", app::PriceProduct::kHour,
+        [](std::int64_t from, std::int64_t until) {
+          return "/v1/marketdata?start=" + std::to_string(from * 1000) +
+                 "&end=" + std::to_string(until * 1000);
+        },
+        &parse_awattar);
+  }
+  if (s.source == "smartenergy") {
+    // Today and tomorrow, whatever is asked: the rest is left out by fetch().
+    return std::make_unique<JsonFeed>(
+        std::move(s), "smartENERGY", app::PriceProduct::kQuarterHour,
+        [](std::int64_t, std::int64_t) { return std::string("/market/v1/price"); },
+        &parse_smartenergy);
+  }
   return nullptr;
 }
 
