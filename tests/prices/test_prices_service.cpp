@@ -4,6 +4,7 @@
 // service logs the missing prices and keeps storing and publishing readings.
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <sstream>
 
 #include "it_fixture.h"
@@ -125,6 +126,29 @@ TEST_P(PricesService, AFailingSourceLeavesTheReadingsAlone) {
   ASSERT_TRUE(service().wait_for_log("prices: missing from", seconds(30))) << service().log();
   EXPECT_NE(service().log().find("cost after that is incomplete"), std::string::npos);
   EXPECT_GE(server.requests(), 1);
+
+  // /api/status and /metrics say so.
+  std::smatch match;
+  const std::string log = service().log();
+  ASSERT_TRUE(
+      std::regex_search(log, match, std::regex(R"(dashboard at http://127\.0\.0\.1:(\d+)/)")));
+  httplib::Client client("127.0.0.1", std::stoi(match[1].str()));
+  client.set_read_timeout(5, 0);
+  const auto status = client.Get("/api/status");
+  ASSERT_TRUE(status);
+  ASSERT_EQ(status->status, 200) << status->body;
+  const auto prices = nlohmann::json::parse(status->body).at("prices");
+  EXPECT_EQ(prices.at("source"), "smartENERGY " + server.base_url()) << prices.dump();
+  const bool fails = GetParam() != PriceServer::Mode::kSlow;  // the slow one answers, late
+  EXPECT_EQ(prices.at("last_fetch_ok"), !fails) << prices.dump();
+  EXPECT_EQ(prices.at("error").get<std::string>().empty(), !fails) << prices.dump();
+  EXPECT_TRUE(prices.at("newest_interval_end").is_null()) << prices.dump();
+  const auto metrics = client.Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find(fails ? "smartmeter_prices_fetch_ok 0\n"
+                                     : "smartmeter_prices_fetch_ok 1\n"),
+            std::string::npos);
+
   const auto stopped = stop_service(seconds(30));
   ASSERT_TRUE(stopped);
   EXPECT_EQ(*stopped, 0) << service().log();

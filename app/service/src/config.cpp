@@ -533,14 +533,17 @@ void read_price_settings(const Settings& s, Config& c) {
     throw ConfigError("SMARTMETER_PRICES_MARKET", "use 1 to 16 letters or digits, e.g. AT");
   }
   const std::string at = s.text("SMARTMETER_PRICES_FETCH_AT", "14:00");
-  unsigned hour = 0;
-  unsigned minute = 0;
-  char tail = 0;
-  if (std::sscanf(at.c_str(), "%2u:%2u%c", &hour, &minute, &tail) != 2 || hour > 23 ||
-      minute > 59) {
+  const auto two_digits = [&](std::size_t i) {
+    return std::isdigit(static_cast<unsigned char>(at[i])) != 0 &&
+           std::isdigit(static_cast<unsigned char>(at[i + 1])) != 0;
+  };
+  const bool shaped = at.size() == 5 && at[2] == ':' && two_digits(0) && two_digits(3);
+  const int hour = shaped ? (at[0] - '0') * 10 + (at[1] - '0') : 99;
+  const int minute = shaped ? (at[3] - '0') * 10 + (at[4] - '0') : 99;
+  if (hour > 23 || minute > 59) {
     throw ConfigError("SMARTMETER_PRICES_FETCH_AT", "'" + at + "' is not a local time HH:MM");
   }
-  c.prices_fetch_minute = static_cast<int>(hour * 60 + minute);
+  c.prices_fetch_minute = hour * 60 + minute;
 }
 
 Config read_settings(const Settings& s, const std::string& host_name, const LoadOptions& options) {

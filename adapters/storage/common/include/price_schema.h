@@ -67,6 +67,7 @@ inline std::vector<PriceRange> price_ranges(std::span<const app::PricePoint> poi
     }
   }
   std::vector<PriceRange> out;
+  out.reserve(ranges.size());
   for (auto& [key, range] : ranges) out.push_back(range);
   return out;
 }

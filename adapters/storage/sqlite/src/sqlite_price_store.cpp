@@ -67,7 +67,7 @@ Outcome SqlitePriceStore::store(std::span<const app::PricePoint> points, std::si
     }
     if (points.empty()) return Outcome::success();
     std::size_t written = 0;
-    const Outcome done = db_->transaction([&] {
+    Outcome done = db_->transaction([&] {
       const std::string table = q(detail::kPricesTable);
       std::map<detail::PriceKey, detail::StoredPrice> stored;
       Statement read =
