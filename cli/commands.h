@@ -13,6 +13,8 @@ namespace meter::app {
 struct Config;
 struct TariffSet;
 class StatisticsStore;
+class PriceStore;
+class PriceFeed;
 }  // namespace meter::app
 
 namespace meter::cli {
@@ -38,8 +40,13 @@ void add_tariff_command(CLI::App& app, int& exit_status);
 // The tariffs SMARTMETER_TARIFF_FILE names (an empty set when it is not set); nullopt after a
 // message on stderr naming the file, line and field when the file is wrong (exit status 2).
 std::optional<app::TariffSet> load_tariffs(const app::Config& config, const std::string& command);
+void add_prices_command(CLI::App& app, int& exit_status);
 
 // The statistics tables the settings name, on a connection of their own (`run`, `stats`).
 std::unique_ptr<app::StatisticsStore> make_statistics_store(const app::Config& config);
+// The `prices` table in the settings' database, and the configured price source (nullptr for
+// SMARTMETER_PRICES_SOURCE=none) (`run`, `prices`).
+std::unique_ptr<app::PriceStore> make_price_store(const app::Config& config);
+std::unique_ptr<app::PriceFeed> make_price_feed(const app::Config& config);
 
 }  // namespace meter::cli

@@ -471,5 +471,33 @@ TEST(Config, AMisspeltSerialSettingIsNamed) {
   EXPECT_NE(c.warnings.front().find("SMARTMETER_SERIAL"), std::string::npos) << c.warnings.front();
 }
 
+TEST(Config, PriceSettings) {
+  const std::string key = kKey;
+  Config c = load({{"SMARTMETER_KEY", key}});
+  EXPECT_EQ(c.prices_source, "none");
+  EXPECT_EQ(c.prices_market, "AT");
+  EXPECT_EQ(c.prices_fetch_minute, 14 * 60);
+  c = load({{"SMARTMETER_KEY", key},
+            {"SMARTMETER_PRICES_SOURCE", "smartenergy"},
+            {"SMARTMETER_PRICES_URL", "http://127.0.0.1:9/mirror"},
+            {"SMARTMETER_PRICES_MARKET", "DE"},
+            {"SMARTMETER_PRICES_FETCH_AT", "13:30"}});
+  EXPECT_EQ(c.prices_source, "smartenergy");
+  EXPECT_EQ(c.prices_url, "http://127.0.0.1:9/mirror");
+  EXPECT_EQ(c.prices_market, "DE");
+  EXPECT_EQ(c.prices_fetch_minute, 13 * 60 + 30);
+  EXPECT_NE(describe_config(c).find("SMARTMETER_PRICES_FETCH_AT=13:30"), std::string::npos)
+      << describe_config(c);
+  EXPECT_EQ(error_of({{"SMARTMETER_KEY", key}, {"SMARTMETER_PRICES_SOURCE", "tibber"}}),
+            "invalid setting SMARTMETER_PRICES_SOURCE: 'tibber' is not none, awattar or "
+            "smartenergy (environment)");
+  EXPECT_EQ(error_of({{"SMARTMETER_KEY", key}, {"SMARTMETER_PRICES_URL", "api.awattar.at"}}),
+            "invalid setting SMARTMETER_PRICES_URL: 'api.awattar.at' is not an http(s):// URL "
+            "(environment)");
+  EXPECT_EQ(error_of({{"SMARTMETER_KEY", key}, {"SMARTMETER_PRICES_FETCH_AT", "25:00"}}),
+            "invalid setting SMARTMETER_PRICES_FETCH_AT: '25:00' is not a local time HH:MM "
+            "(environment)");
+}
+
 }  // namespace
 }  // namespace meter::app

@@ -200,6 +200,18 @@ json unattributed_titles_json(const app::GlobalSnapshot& global, std::int64_t no
   return titles;
 }
 
+// The fetching of day-ahead prices (docs/prices.md); null without a configured source.
+json prices_json(const app::ServiceStatus& s) {
+  if (s.prices_source.empty()) return nullptr;
+  const auto seconds_or_null = [](std::int64_t t) { return t == 0 ? json(nullptr) : json(t); };
+  return {{"source", s.prices_source},
+          {"newest_interval_end", seconds_or_null(s.prices_newest_end)},
+          {"last_attempt", seconds_or_null(s.prices_last_attempt)},
+          {"last_success", seconds_or_null(s.prices_last_success)},
+          {"last_fetch_ok", s.prices_last_attempt != 0 && s.prices_error.empty()},
+          {"error", s.prices_error}};
+}
+
 }  // namespace
 
 Response Api::status() {
@@ -234,6 +246,7 @@ Response Api::status() {
                   {"errors", errors_json(errors)},
                   {"last_age_s", age_or_null(now, live.global.last_received_ms)}}},
                 {"meters", meter_limits_json(live)},
+                {"prices", prices_json(s)},
                 {"unattributed",
                  {{"received", live.global.unattributed},
                   {"errors", errors_json(live.global.errors)},

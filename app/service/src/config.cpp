@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -60,6 +61,11 @@ const std::vector<std::string> kSettings = {
     "SMARTMETER_SERIAL_FORMAT",
     // Cost: the tariff file (docs/tariffs.md).
     "SMARTMETER_TARIFF_FILE",
+    // Day-ahead prices.
+    "SMARTMETER_PRICES_SOURCE",
+    "SMARTMETER_PRICES_URL",
+    "SMARTMETER_PRICES_MARKET",
+    "SMARTMETER_PRICES_FETCH_AT",
 };
 
 // Read by the command line before the settings are loaded.
@@ -501,6 +507,8 @@ const char* command_name(Command command) {
       return "simulate";
     case Command::kStats:
       return "stats";
+    case Command::kPrices:
+      return "prices";
   }
   return "run";
 }
@@ -508,6 +516,37 @@ const char* command_name(Command command) {
 bool decrypts(Command command) { return command == Command::kRun || command == Command::kReplay; }
 
 namespace {
+
+void read_price_settings(const Settings& s, Config& c) {
+  c.prices_source = s.text("SMARTMETER_PRICES_SOURCE", "none");
+  if (c.prices_source != "none" && c.prices_source != "awattar" &&
+      c.prices_source != "smartenergy") {
+    throw ConfigError("SMARTMETER_PRICES_SOURCE",
+                      "'" + c.prices_source + "' is not none, awattar or smartenergy");
+  }
+  c.prices_url = s.text("SMARTMETER_PRICES_URL", "");
+  if (!c.prices_url.empty() && !c.prices_url.starts_with("http://") &&
+      !c.prices_url.starts_with("https://")) {
+    throw ConfigError("SMARTMETER_PRICES_URL", "'" + c.prices_url + "' is not an http(s):// URL");
+  }
+  c.prices_market = s.text("SMARTMETER_PRICES_MARKET", "AT");
+  if (c.prices_market.empty() || c.prices_market.size() > 16 ||
+      !valid_identifier(c.prices_market)) {
+    throw ConfigError("SMARTMETER_PRICES_MARKET", "use 1 to 16 letters or digits, e.g. AT");
+  }
+  const std::string at = s.text("SMARTMETER_PRICES_FETCH_AT", "14:00");
+  const auto two_digits = [&](std::size_t i) {
+    return std::isdigit(static_cast<unsigned char>(at[i])) != 0 &&
+           std::isdigit(static_cast<unsigned char>(at[i + 1])) != 0;
+  };
+  const bool shaped = at.size() == 5 && at[2] == ':' && two_digits(0) && two_digits(3);
+  const int hour = shaped ? (at[0] - '0') * 10 + (at[1] - '0') : 99;
+  const int minute = shaped ? (at[3] - '0') * 10 + (at[4] - '0') : 99;
+  if (hour > 23 || minute > 59) {
+    throw ConfigError("SMARTMETER_PRICES_FETCH_AT", "'" + at + "' is not a local time HH:MM");
+  }
+  c.prices_fetch_minute = hour * 60 + minute;
+}
 
 Config read_settings(const Settings& s, const std::string& host_name, const LoadOptions& options) {
   Config c;
@@ -615,6 +654,7 @@ Config read_settings(const Settings& s, const std::string& host_name, const Load
   }
   c.max_meters = static_cast<std::size_t>(s.integer("SMARTMETER_MAX_METERS", 100, 1, 1'000'000));
   c.evict_silent_seconds = s.integer("SMARTMETER_EVICT_SILENT_SECONDS", 86400, 5, 366 * 86400);
+  read_price_settings(s, c);
   c.serial_device = s.text("SMARTMETER_SERIAL", "");
   const std::string serial_format = s.text("SMARTMETER_SERIAL_FORMAT", c.serial_format.text());
   const auto format = parse_serial_format(serial_format);
@@ -705,6 +745,13 @@ std::string describe_config(const Config& c) {
   line("SMARTMETER_SERIAL", c.serial_device);
   line("SMARTMETER_SERIAL_FORMAT", c.serial_format.text());
   line("SMARTMETER_TARIFF_FILE", c.tariff_file.string());
+  line("SMARTMETER_PRICES_SOURCE", c.prices_source);
+  line("SMARTMETER_PRICES_URL", c.prices_url);
+  line("SMARTMETER_PRICES_MARKET", c.prices_market);
+  char fetch_at[32];
+  (void)std::snprintf(fetch_at, sizeof fetch_at, "%02d:%02d", c.prices_fetch_minute / 60,
+                      c.prices_fetch_minute % 60);
+  line("SMARTMETER_PRICES_FETCH_AT", fetch_at);
   return out.str();
 }
 
