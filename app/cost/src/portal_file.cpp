@@ -439,23 +439,6 @@ Outcome parse_portal_file(std::string_view text, const std::string& file_name,
     row.metering_point = out.metering_point;
     row.start = start;
     row.source = source;
-    bool good = true;
-    for (std::size_t f = 0; f < kFieldCount; ++f) {
-      const auto at = layout->fields[f];
-      if (!at) continue;
-      const std::string_view cell = *at < cells.size() ? cells[*at] : std::string_view();
-      OptionalValue* target = f == kConsumption ? &row.consumption_wh
-                              : f == kGridDraw  ? &row.grid_draw_wh
-                              : f == kCommunity ? &row.community_wh
-                                                : &row.feed_in_wh;
-      if (!parse_kwh(cell, *target)) {
-        problem(line_number, "'" + std::string(cell) + "' in column " + layout->names[*at] + " (" +
-                                 field_name(static_cast<Field>(f)) +
-                                 ") is not a number of kWh such as 0,125");
-        good = false;
-      }
-    }
-    if (!good) continue;
     if (const auto seen = line_of_start.find(start); seen != line_of_start.end()) {
       problem(line_number, "the quarter-hour from " + local_text(start) +
                                " appears a second time (first on line " +
@@ -477,6 +460,32 @@ Outcome parse_portal_file(std::string_view text, const std::string& file_name,
     line_of_start[start] = line_number;
     previous_stamp = stamp;
     previous_start = start;
+    bool good = true;
+    for (std::size_t f = 0; f < kFieldCount; ++f) {
+      const auto at = layout->fields[f];
+      if (!at) continue;
+      const std::string_view cell = *at < cells.size() ? cells[*at] : std::string_view();
+      OptionalValue* target = f == kConsumption ? &row.consumption_wh
+                              : f == kGridDraw  ? &row.grid_draw_wh
+                              : f == kCommunity ? &row.community_wh
+                                                : &row.feed_in_wh;
+      if (!parse_kwh(cell, *target)) {
+        problem(line_number, "'" + std::string(cell) + "' in column " + layout->names[*at] + " (" +
+                                 field_name(static_cast<Field>(f)) +
+                                 ") is not a number of kWh such as 0,125");
+        good = false;
+      }
+    }
+    if (!good) continue;  // counted; its time still keeps the sequence for the next lines
+    if (row.consumption_wh && row.grid_draw_wh && row.community_wh &&
+        std::fabs(*row.grid_draw_wh + *row.community_wh - *row.consumption_wh) > 0.5) {
+      problem(line_number,
+              "remaining grid draw (" + std::string(cells[*layout->fields[kGridDraw]]) +
+                  ") and community coverage (" + std::string(cells[*layout->fields[kCommunity]]) +
+                  ") do not add up to the consumption (" +
+                  std::string(cells[*layout->fields[kConsumption]]) + ")");
+      continue;
+    }
     out.rows.push_back(std::move(row));
   }
   if (problem_count > 0) {
