@@ -12,6 +12,7 @@
 namespace meter::app {
 struct Config;
 class StatisticsStore;
+class PortalStore;
 }  // namespace meter::app
 
 namespace meter::cli {
@@ -32,8 +33,11 @@ void add_run_command(CLI::App& app, int& exit_status);
 void add_simulate_command(CLI::App& app, int& exit_status);
 void add_stats_command(CLI::App& app, int& exit_status);
 void add_check_command(CLI::App& app, int& exit_status);
+void add_portal_command(CLI::App& app, int& exit_status);
 
 // The statistics tables the settings name, on a connection of their own (`run`, `stats`).
 std::unique_ptr<app::StatisticsStore> make_statistics_store(const app::Config& config);
+// The operator's quarter-hours (portalQuarterHour) in the storage the settings name.
+std::unique_ptr<app::PortalStore> make_portal_store(const app::Config& config);
 
 }  // namespace meter::cli
