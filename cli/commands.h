@@ -3,6 +3,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -34,6 +35,14 @@ void add_simulate_command(CLI::App& app, int& exit_status);
 void add_stats_command(CLI::App& app, int& exit_status);
 void add_check_command(CLI::App& app, int& exit_status);
 void add_portal_command(CLI::App& app, int& exit_status);
+
+// --from/--to given as YYYY-MM-DD: Vienna local day numbers (absent: that side open). False
+// after a message on stderr naming `command` when one is no date.
+struct LocalDays {
+  std::optional<std::int64_t> first, last;
+};
+bool parse_day_options(const std::string& command, const std::string& from, const std::string& to,
+                       LocalDays& out);
 
 // The statistics tables the settings name, on a connection of their own (`run`, `stats`).
 std::unique_ptr<app::StatisticsStore> make_statistics_store(const app::Config& config);

@@ -446,6 +446,24 @@ Response Api::daily(const std::string& requested, const Params& params) {
 
 // interval=quarter-hour|day (default quarter-hour), from/to = local days YYYY-MM-DD (default:
 // the last 7 days, today included), format=csv|json (default csv). Rows as `smartmeter stats`.
+std::optional<Response> Api::day_range(const Params& params, std::int64_t days, std::int64_t& first,
+                                       std::int64_t& last) const {
+  const std::int64_t today = core::vienna_local_day(sources_.now_ms() / 1000);
+  first = today - (days - 1);
+  last = today;
+  for (const auto& [name, day] : {std::pair{"from", &first}, std::pair{"to", &last}}) {
+    const auto it = params.find(name);
+    if (it == params.end() || it->second.empty()) continue;
+    if (!core::parse_iso_day(it->second.data(), it->second.size(), day)) {
+      return error(400, std::string("parameter ") + name + " must be a date YYYY-MM-DD");
+    }
+  }
+  if (last < first || (last - first + 1) * 86400 > kMaxRangeS) {
+    return error(400, "from..to must be a range of 1 to 400 days");
+  }
+  return std::nullopt;
+}
+
 Response Api::statistics(const std::string& requested, const Params& params) {
   if (sources_.statistics == nullptr) return error(503, "statistics are not available");
   const auto param = [&](const char* name, const char* fallback) {
@@ -459,19 +477,9 @@ Response Api::statistics(const std::string& requested, const Params& params) {
   }
   if (format != "csv" && format != "json")
     return error(400, "parameter format must be csv or json");
-  const std::int64_t today = core::vienna_local_day(sources_.now_ms() / 1000);
-  std::int64_t first = today - 6;
-  std::int64_t last = today;
-  for (const auto& [name, day] : {std::pair{"from", &first}, std::pair{"to", &last}}) {
-    const auto it = params.find(name);
-    if (it == params.end() || it->second.empty()) continue;
-    if (!core::parse_iso_day(it->second.data(), it->second.size(), day)) {
-      return error(400, std::string("parameter ") + name + " must be a date YYYY-MM-DD");
-    }
-  }
-  if (last < first || (last - first + 1) * 86400 > kMaxRangeS) {
-    return error(400, "from..to must be a range of 1 to 400 days");
-  }
+  std::int64_t first = 0;
+  std::int64_t last = 0;
+  if (auto bad = day_range(params, 7, first, last)) return *bad;
   const app::LiveSnapshot live = sources_.live->snapshot(sources_.now_ms());
   const std::string id = resolve(requested, live);
   if (id.empty()) return error(404, "unknown meter " + requested);
@@ -506,19 +514,9 @@ Response Api::reconciliation(const std::string& requested, const Params& params)
       return error(400, "parameter tolerance must be a number of Wh, 0 or more");
     }
   }
-  const std::int64_t today = core::vienna_local_day(sources_.now_ms() / 1000);
-  std::int64_t first = today - 30;
-  std::int64_t last = today;
-  for (const auto& [name, day] : {std::pair{"from", &first}, std::pair{"to", &last}}) {
-    const auto it = params.find(name);
-    if (it == params.end() || it->second.empty()) continue;
-    if (!core::parse_iso_day(it->second.data(), it->second.size(), day)) {
-      return error(400, std::string("parameter ") + name + " must be a date YYYY-MM-DD");
-    }
-  }
-  if (last < first || (last - first + 1) * 86400 > kMaxRangeS) {
-    return error(400, "from..to must be a range of 1 to 400 days");
-  }
+  std::int64_t first = 0;
+  std::int64_t last = 0;
+  if (auto bad = day_range(params, 31, first, last)) return *bad;
   const app::LiveSnapshot live = sources_.live->snapshot(sources_.now_ms());
   std::string id = resolve(requested, live);
   if (id.empty()) id = requested;  // a meter with only the operator's rows (before installation)
