@@ -3,6 +3,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,6 +16,7 @@ struct TariffSet;
 class StatisticsStore;
 class PriceStore;
 class PriceFeed;
+class PortalStore;
 }  // namespace meter::app
 
 namespace meter::cli {
@@ -48,5 +50,19 @@ std::unique_ptr<app::StatisticsStore> make_statistics_store(const app::Config& c
 // SMARTMETER_PRICES_SOURCE=none) (`run`, `prices`).
 std::unique_ptr<app::PriceStore> make_price_store(const app::Config& config);
 std::unique_ptr<app::PriceFeed> make_price_feed(const app::Config& config);
+void add_portal_command(CLI::App& app, int& exit_status);
+
+// --from/--to given as YYYY-MM-DD: Vienna local day numbers (absent: that side open). False
+// after a message on stderr naming `command` when one is no date.
+struct LocalDays {
+  std::optional<std::int64_t> first, last;
+};
+bool parse_day_options(const std::string& command, const std::string& from, const std::string& to,
+                       LocalDays& out);
+
+// The statistics tables the settings name, on a connection of their own (`run`, `stats`).
+std::unique_ptr<app::StatisticsStore> make_statistics_store(const app::Config& config);
+// The operator's quarter-hours (portalQuarterHour) in the storage the settings name.
+std::unique_ptr<app::PortalStore> make_portal_store(const app::Config& config);
 
 }  // namespace meter::cli

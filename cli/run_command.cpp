@@ -162,7 +162,10 @@ int run_service(const ServiceOptions& options) {
     }
     return s;
   };
-  http::HttpServer web({&live, status, history.get(), statistics_reader.get(), epoch_ms, ""});
+  const auto portal = make_portal_store(*config);  // the operator's quarter-hours
+  http::ApiSources web_sources{&live, status, history.get(), statistics_reader.get(), epoch_ms, ""};
+  web_sources.portal = portal.get();
+  http::HttpServer web(std::move(web_sources));
   service.set_live_state(&live);
 
   // Home Assistant discovery and each meter's diagnosis, on MQTT and in the log.
