@@ -56,7 +56,12 @@ Service::Service(Config config, ReadingStore& store, MqttConnection& mqtt,
       receive_telegram_(std::make_unique<core::Telegram>()),
       writer_cipher_(make_cipher_()),
       writer_decoder_(std::make_unique<core::TelegramDecoder>(*writer_cipher_, config_.keys)),
-      writer_batches_(std::make_unique<BatchBuilder>(*writer_decoder_)) {}
+      writer_batches_(std::make_unique<BatchBuilder>(*writer_decoder_)) {
+  if (config_.values_publish_interval_seconds > 0) {
+    values_windows_ = std::make_unique<ValuesWindows>(
+        config_.values_publish_interval_seconds * 1000, config_.values_publish_mode);
+  }
+}
 
 Service::~Service() = default;
 
@@ -128,14 +133,47 @@ void Service::on_message(const MqttMessage& message) {
       continue;
     }
     ++counters_.decoded;
-    if (mqtt_.publish(config_.values_topic, values_format_.line(*receive_telegram_), 0, false)) {
-      ++counters_.published;
-    } else if (counters_.publish_failures++ == 0) {
-      spdlog::warn(
-          "mqtt: values not published (broker not connected or client queue full); "
-          "failed publishes are counted in the stats line");
+    if (!values_windows_) {
+      publish_values(*receive_telegram_);
+      continue;
+    }
+    std::vector<core::Telegram> ready;
+    {
+      std::lock_guard lock(values_mutex_);
+      // Once drained at shutdown, the few telegrams that still come are published as they are.
+      if (values_drained_) {
+        ready.push_back(*receive_telegram_);
+      } else {
+        values_windows_->add(*receive_telegram_, received_at, ready);
+      }
+    }
+    for (const core::Telegram& telegram : ready) publish_values(telegram);
+  }
+}
+
+void Service::publish_values(const core::Telegram& telegram) {
+  if (mqtt_.publish(config_.values_topic, values_format_.line(telegram), 0, false)) {
+    ++counters_.published;
+  } else if (counters_.publish_failures++ == 0) {
+    spdlog::warn(
+        "mqtt: values not published (broker not connected or client queue full); "
+        "failed publishes are counted in the stats line");
+  }
+}
+
+void Service::close_values_windows(bool all) {
+  if (!values_windows_) return;
+  std::vector<core::Telegram> ready;
+  {
+    std::lock_guard lock(values_mutex_);
+    if (all) {
+      values_windows_->drain(ready);
+      values_drained_ = true;
+    } else {
+      values_windows_->expire(wall_clock_ms(), ready);
     }
   }
+  for (const core::Telegram& telegram : ready) publish_values(telegram);
 }
 
 std::string Service::journal_error() const {
@@ -394,8 +432,10 @@ int Service::run(const std::atomic<bool>& stop, std::chrono::milliseconds drain_
   auto last_tick = now();
   while (!stop) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    if (tick_ && now() - last_tick >= kTickInterval) {
-      tick_();
+    if (now() - last_tick >= kTickInterval) {
+      // A window whose meter fell silent is published at its end, not at the next telegram.
+      close_values_windows(false);
+      if (tick_) tick_();
       last_tick = now();
     }
     if (now() - last_stats >= kStatsInterval) {
@@ -414,6 +454,7 @@ int Service::run(const std::atomic<bool>& stop, std::chrono::milliseconds drain_
   // The deadline covers the MQTT disconnect too; it is written before writer_stop_, which
   // the writer reads first.
   drain_deadline_ = now() + drain_timeout;
+  close_values_windows(true);  // the open windows' messages go out before the disconnect
   mqtt_.stop();
   writer_stop_ = true;
   writer_wake_.notify_all();

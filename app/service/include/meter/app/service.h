@@ -35,6 +35,7 @@
 #include "meter/app/live_state.h"
 #include "meter/app/ports.h"
 #include "meter/app/service_status.h"
+#include "meter/app/values_window.h"
 #include "meter/core/decode_error.h"
 #include "meter/core/gcm_cipher.h"
 #include "meter/core/telegram_decoder.h"
@@ -103,6 +104,10 @@ class Service {
   void wait_before_retry(std::chrono::milliseconds delay);
   void roll_log_window();  // with log_mutex_ held
   void log_failure(core::DecodeError error, std::size_t offset, const std::string& payload);
+  void publish_values(const core::Telegram& telegram);
+  // Publishes the values windows that ended (all: every open one, and later telegrams as they
+  // come; at shutdown). Nothing without SMARTMETER_VALUES_PUBLISH_INTERVAL.
+  void close_values_windows(bool all);
   std::chrono::steady_clock::time_point now() const { return std::chrono::steady_clock::now(); }
 
   Config config_;
@@ -122,6 +127,10 @@ class Service {
   std::unique_ptr<core::GcmCipher> writer_cipher_;
   std::unique_ptr<core::TelegramDecoder> writer_decoder_;
   std::unique_ptr<BatchBuilder> writer_batches_;
+  // Publish-rate control of the values topic; null: every telegram is published.
+  std::unique_ptr<ValuesWindows> values_windows_;
+  std::mutex values_mutex_;  // the MQTT thread adds, run()'s thread expires
+  bool values_drained_ = false;
 
   std::mutex wake_mutex_;
   std::condition_variable writer_wake_;
