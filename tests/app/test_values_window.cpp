@@ -84,6 +84,21 @@ TEST(ValuesWindows, MeanRoundsToTheLastTelegramsResolution) {
   EXPECT_EQ(raw(ready[0], Quantity::kVoltageL1), 2301);
 }
 
+TEST(ValuesWindows, HalfwayMeansOfDecimalRegistersRoundUpExactly) {
+  // 1.00 .. 1.05 A: the mean 1.025 A is 102.5 steps, which rounds to 1.03 A (not down, as a sum
+  // of the decimal values would give).
+  ValuesWindows windows(kMinute, ValuesPublishMode::kMean);
+  std::vector<core::Telegram> ready;
+  for (std::uint32_t i = 0; i < 6; ++i) {
+    core::Telegram t = telegram(1, i, 1000, 100, 2300);
+    t.values[static_cast<std::size_t>(Quantity::kCurrentL1)] = measurement(100 + i, -2);
+    windows.add(t, i, ready);
+  }
+  windows.drain(ready);
+  ASSERT_EQ(ready.size(), 1U);
+  EXPECT_EQ(raw(ready[0], Quantity::kCurrentL1), 103);
+}
+
 TEST(ValuesWindows, ASilentMetersWindowIsPublishedAtItsEndAndNotBefore) {
   ValuesWindows windows(kMinute, ValuesPublishMode::kLast);
   std::vector<core::Telegram> ready;

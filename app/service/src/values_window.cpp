@@ -46,8 +46,10 @@ void ValuesWindows::add(const core::Telegram& telegram, std::int64_t now_ms,
   for (std::size_t q = 0; q < core::kQuantityCount; ++q) {
     const core::Measurement& m = telegram.values[q];
     if (!m.present) continue;
-    window.sums[q].total += m.value();
-    ++window.sums[q].count;
+    Sum& sum = window.sums[q];
+    if (sum.count == 0) sum.scaler = m.scaler;
+    sum.total += static_cast<double>(m.raw) * std::pow(10.0, m.scaler - sum.scaler);
+    ++sum.count;
   }
 }
 
@@ -77,9 +79,9 @@ core::Telegram ValuesWindows::close(const Window& window) const {
     if (!m.present || sum.count == 0 || !averaged_in_mean(static_cast<core::Quantity>(q))) {
       continue;
     }
-    // Back into the last telegram's scaling: raw = mean / 10^scaler, to the nearest step.
+    // In the last telegram's scaling, to the nearest step (half away from zero).
     const double mean = sum.total / static_cast<double>(sum.count);
-    m.raw = std::llround(mean / std::pow(10.0, m.scaler));
+    m.raw = std::llround(mean * std::pow(10.0, sum.scaler - m.scaler));
   }
   return out;
 }

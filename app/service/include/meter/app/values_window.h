@@ -52,9 +52,11 @@ class ValuesWindows {
   std::int64_t interval_ms() const { return interval_ms_; }
 
  private:
+  // Raw values in the scaling of the window's first telegram (integers stay exact).
   struct Sum {
     double total = 0;
     std::uint32_t count = 0;
+    std::int8_t scaler = 0;
   };
   struct Window {
     std::int64_t index = 0;  // floor(arrival / interval)
