@@ -43,6 +43,7 @@
 namespace meter::app {
 
 class StatisticsStore;
+class StatisticsUpdates;
 
 // Makes one GcmCipher per thread (OpenSSL contexts are not shared between threads).
 using CipherFactory = std::function<std::unique_ptr<core::GcmCipher>()>;
@@ -69,7 +70,8 @@ class Service {
   // Optional: called about once a second on the thread that runs run() (announcements).
   void set_tick(std::function<void()> tick) { tick_ = std::move(tick); }
   // Optional: run() keeps the statistics tables in `statistics` up to date on a thread of its
-  // own (StatisticsUpdates) and stops it promptly on shutdown. Set before run(); `statistics`
+  // own (StatisticsUpdates), with a pass soon after readings of past quarter-hours were stored
+  // (a backfill, a backlog), and stops it promptly on shutdown. Set before run(); `statistics`
   // must outlive the service.
   void set_statistics_store(StatisticsStore* statistics) { statistics_ = statistics; }
   // For tests and replay: the message handler the MQTT connection calls.
@@ -105,6 +107,8 @@ class Service {
   void roll_log_window();  // with log_mutex_ held
   void log_failure(core::DecodeError error, std::size_t offset, const std::string& payload);
   void publish_values(const core::Telegram& telegram);
+  // A batch with readings of past quarter-hours asks for a statistics pass soon.
+  void nudge_statistics_for(const Batch& batch);
   // Publishes the values windows that ended (all: every open one, and later telegrams as they
   // come; at shutdown). Nothing without SMARTMETER_VALUES_PUBLISH_INTERVAL.
   void close_values_windows(bool all);
@@ -120,6 +124,7 @@ class Service {
   LiveState* live_ = nullptr;
   std::function<void()> tick_;
   StatisticsStore* statistics_ = nullptr;
+  std::atomic<StatisticsUpdates*> statistics_updates_{nullptr};  // while run() runs
 
   std::unique_ptr<core::GcmCipher> receive_cipher_;
   std::unique_ptr<core::TelegramDecoder> receive_decoder_;
