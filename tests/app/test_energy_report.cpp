@@ -204,5 +204,22 @@ TEST_F(EnergyReportOnSqlite, TheStatisticsThreadFillsTheTablesAndStopsPromptly) 
   EXPECT_LT(steady_clock::now() - begin, std::chrono::seconds(3));
 }
 
+TEST_F(EnergyReportOnSqlite, ANudgeBringsTheNextPassForward) {
+  storage::SqliteStatisticsStore store(db());
+  // Passes an hour apart: only the nudge (late readings stored) can start one within the test.
+  StatisticsUpdates updates(store, std::chrono::hours(1), std::chrono::hours(1));
+  updates.nudge();
+  const auto deadline = steady_clock::now() + std::chrono::seconds(60);
+  while (updates.passes() == 0 && steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_EQ(updates.passes(), 1u);
+  storage::SqliteStatisticsStore reader(db());
+  ASSERT_TRUE(reader.open());
+  std::vector<StatsRow> days;
+  ASSERT_TRUE(reader.rows({StatsInterval::kDay, kMeter}, days));
+  EXPECT_EQ(days.size(), 3u);
+}
+
 }  // namespace
 }  // namespace meter::app
