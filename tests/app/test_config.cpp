@@ -455,6 +455,39 @@ TEST(Config, SerialDeviceAndFormatAreRead) {
             std::string::npos);
 }
 
+TEST(Config, ValuesArePublishedForEveryTelegramUnlessAnIntervalIsSet) {
+  const Config every = load({{"SMARTMETER_KEY", kKey}});
+  EXPECT_EQ(every.values_publish_interval_seconds, 0);
+  EXPECT_EQ(every.values_publish_mode, ValuesPublishMode::kLast);
+  const Config mean = load({{"SMARTMETER_KEY", kKey},
+                            {"SMARTMETER_VALUES_PUBLISH_INTERVAL", "60"},
+                            {"SMARTMETER_VALUES_PUBLISH_MODE", "mean"}});
+  EXPECT_EQ(mean.values_publish_interval_seconds, 60);
+  EXPECT_EQ(mean.values_publish_mode, ValuesPublishMode::kMean);
+  EXPECT_NE(describe_config(mean).find("SMARTMETER_VALUES_PUBLISH_MODE=mean  # environment"),
+            std::string::npos);
+}
+
+TEST(Config, BadPublishRateSettingsAreNamed) {
+  const auto with = [](EnvMap env) {
+    env["SMARTMETER_KEY"] = kKey;
+    return error_of(env);
+  };
+  EXPECT_NE(with({{"SMARTMETER_VALUES_PUBLISH_INTERVAL", "-5"}})
+                .find("SMARTMETER_VALUES_PUBLISH_INTERVAL: -5 is outside 0..86400"),
+            std::string::npos);
+  EXPECT_NE(with({{"SMARTMETER_VALUES_PUBLISH_INTERVAL", "1m"}})
+                .find("SMARTMETER_VALUES_PUBLISH_INTERVAL: '1m' is not a whole number"),
+            std::string::npos);
+  EXPECT_NE(with({{"SMARTMETER_VALUES_PUBLISH_INTERVAL", "60"},
+                  {"SMARTMETER_VALUES_PUBLISH_MODE", "average"}})
+                .find("SMARTMETER_VALUES_PUBLISH_MODE: 'average' is not last"),
+            std::string::npos);
+  EXPECT_NE(with({{"SMARTMETER_VALUES_PUBLISH_MODE", "mean"}})
+                .find("SMARTMETER_VALUES_PUBLISH_MODE: mean needs a window"),
+            std::string::npos);
+}
+
 TEST(Config, AMalformedSerialFormatIsAnErrorNamingTheSetting) {
   for (const char* bad :
        {"2400", "2400 8X1", "2401 8E1", "2400 9E1", "2400 8E3", "8E1 2400", "2400 8E1 extra"}) {

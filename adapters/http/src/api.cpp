@@ -566,7 +566,9 @@ Response Api::peak(const std::string& requested, const Params& params) {
       peak = {{"start", report.peak->start},
               {"end", report.peak->end},
               {"energy_wh", *report.peak->in_wh},
-              {"power_w", report.peak->mean_power_in_w()}};
+              {"power_w", report.peak->mean_power_in_w()},
+              // False for a quarter-hour still running or with readings missing: a peak "so far".
+              {"complete", report.peak->complete && report.peak->end <= now_s}};
     }
     return json_response(200, json{{"meter", id},
                                    {"month", calendar::month_text(report.month_start)},

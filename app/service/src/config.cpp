@@ -42,6 +42,8 @@ const std::vector<std::string> kSettings = {
     "MQTT_CLIENT_ID",
     "SMARTMETER_RAWDATA_MQTT_TOPIC",
     "SMARTMETER_VALUES_MQTT_TOPIC",
+    "SMARTMETER_VALUES_PUBLISH_INTERVAL",
+    "SMARTMETER_VALUES_PUBLISH_MODE",
     "SMARTMETER_STATUS_MQTT_TOPIC",
     "SMARTMETER_SHARED_SUBSCRIPTION",
     "SMARTMETER_DEBOUNCE_SECONDS",
@@ -629,6 +631,21 @@ Config read_settings(const Settings& s, const std::string& host_name, const Load
     throw ConfigError("SMARTMETER_SHARED_SUBSCRIPTION", "use letters, digits and _ only");
   }
 
+  c.values_publish_interval_seconds = s.integer("SMARTMETER_VALUES_PUBLISH_INTERVAL", 0, 0, 86400);
+  const std::string publish_mode = s.text("SMARTMETER_VALUES_PUBLISH_MODE", "last");
+  if (publish_mode != "last" && publish_mode != "mean") {
+    throw ConfigError("SMARTMETER_VALUES_PUBLISH_MODE",
+                      "'" + publish_mode +
+                          "' is not last (the window's last telegram) or mean (the means of "
+                          "power, voltage and current over the window)");
+  }
+  c.values_publish_mode =
+      publish_mode == "mean" ? ValuesPublishMode::kMean : ValuesPublishMode::kLast;
+  if (c.values_publish_mode == ValuesPublishMode::kMean && c.values_publish_interval_seconds == 0) {
+    throw ConfigError("SMARTMETER_VALUES_PUBLISH_MODE",
+                      "mean needs a window: set SMARTMETER_VALUES_PUBLISH_INTERVAL to the seconds "
+                      "per message (e.g. 60)");
+  }
   c.debounce_seconds = s.integer("SMARTMETER_DEBOUNCE_SECONDS", 300, 10, 86400);
   if (86400 % c.debounce_seconds != 0) {
     throw ConfigError("SMARTMETER_DEBOUNCE_SECONDS",
@@ -730,6 +747,9 @@ std::string describe_config(const Config& c) {
   line("MQTT_CLIENT_ID", c.mqtt_client_id);
   line("SMARTMETER_RAWDATA_MQTT_TOPIC", c.subscription_topic());
   line("SMARTMETER_VALUES_MQTT_TOPIC", c.values_topic);
+  line("SMARTMETER_VALUES_PUBLISH_INTERVAL", std::to_string(c.values_publish_interval_seconds));
+  line("SMARTMETER_VALUES_PUBLISH_MODE",
+       c.values_publish_mode == ValuesPublishMode::kMean ? "mean" : "last");
   line("SMARTMETER_STATUS_MQTT_TOPIC", c.status_topic);
   line("SMARTMETER_DEBOUNCE_SECONDS", std::to_string(c.debounce_seconds));
   line("SMARTMETER_RAW_RETENTION_DAYS", std::to_string(c.raw_retention_days));
