@@ -20,6 +20,8 @@ constexpr std::array kRoutes = {
     Route{"/api/meters/{id}/daily", Access::kProtected, "energy per day"},
     Route{"/api/meters/{id}/peak", Access::kProtected, "the month's peak quarter-hour"},
     Route{"/api/meters/{id}/statistics", Access::kProtected, "statistics as CSV or JSON"},
+    Route{"/api/meters/{id}/reconciliation", Access::kProtected,
+          "meter against the operator's data"},
     Route{"/api/{file}", Access::kProtected, "any other API path (answered 404)"},
     Route{"/{file}", Access::kProtected, "the dashboard's files, and any other path"},
 };
