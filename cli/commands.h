@@ -43,6 +43,7 @@ void add_tariff_command(CLI::App& app, int& exit_status);
 // message on stderr naming the file, line and field when the file is wrong (exit status 2).
 std::optional<app::TariffSet> load_tariffs(const app::Config& config, const std::string& command);
 void add_prices_command(CLI::App& app, int& exit_status);
+void add_passwd_command(CLI::App& app, int& exit_status);
 
 // The statistics tables the settings name, on a connection of their own (`run`, `stats`).
 std::unique_ptr<app::StatisticsStore> make_statistics_store(const app::Config& config);

@@ -235,7 +235,8 @@ TEST(Config, TheSameSystemTitleWithTheSameKeyTwiceIsKeptOnceWithAWarning) {
 }
 
 TEST(Config, AddressesAreChecked) {
-  const EnvMap base = {{"SMARTMETER_KEY", kKey}};
+  // The address's syntax only: who may connect is NonLoopbackNeedsCredentialsOrTheOptOut.
+  const EnvMap base = {{"SMARTMETER_KEY", kKey}, {"SMARTMETER_HTTP_ALLOW_UNAUTHENTICATED", "1"}};
   auto with = [&](const std::string& name, const std::string& value) {
     EnvMap env = base;
     env[name] = value;
@@ -530,6 +531,60 @@ TEST(Config, PriceSettings) {
   EXPECT_EQ(error_of({{"SMARTMETER_KEY", key}, {"SMARTMETER_PRICES_FETCH_AT", "25:00"}}),
             "invalid setting SMARTMETER_PRICES_FETCH_AT: '25:00' is not a local time HH:MM "
             "(environment)");
+}
+
+}  // namespace
+}  // namespace meter::app
+
+namespace meter::app {
+namespace {
+
+TEST(Config, NonLoopbackNeedsCredentialsOrTheOptOut) {
+  const std::string hash = "'$argon2id$v=19$m=65536,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo'";
+  const auto error = [](const EnvMap& env, Command command = Command::kRun) {
+    try {
+      load_config(std::vector<EnvMap>{env}, "host", LoadOptions{command});
+      return std::string();
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+  };
+  for (const char* loopback : {"127.0.0.1:8080", "127.1.2.3:0", "[::1]:8080", "localhost:80"}) {
+    EXPECT_EQ(error({{"SMARTMETER_KEY", kKey}, {"SMARTMETER_HTTP_LISTEN", loopback}}), "")
+        << loopback;
+  }
+  for (const char* open : {"0.0.0.0:8080", "[::]:8080", "192.168.1.20:8080", "meter.lan:80"}) {
+    const std::string refused = error({{"SMARTMETER_KEY", kKey}, {"SMARTMETER_HTTP_LISTEN", open}});
+    EXPECT_NE(refused.find("SMARTMETER_HTTP_LISTEN"), std::string::npos) << open;
+    EXPECT_NE(refused.find("smartmeter passwd"), std::string::npos) << refused;
+    EXPECT_NE(refused.find("SMARTMETER_HTTP_ALLOW_UNAUTHENTICATED=1"), std::string::npos);
+    EXPECT_EQ(error({{"SMARTMETER_KEY", kKey},
+                     {"SMARTMETER_HTTP_LISTEN", open},
+                     {"SMARTMETER_HTTP_ALLOW_UNAUTHENTICATED", "1"}}),
+              "");
+    EXPECT_EQ(error({{"SMARTMETER_KEY", kKey},
+                     {"SMARTMETER_HTTP_LISTEN", open},
+                     {"SMARTMETER_HTTP_TOKEN_SHA256", std::string(64, 'a')}}),
+              "");
+    // Only `run` serves HTTP.
+    EXPECT_EQ(error({{"SMARTMETER_HTTP_LISTEN", open}}, Command::kStats), "");
+  }
+  EXPECT_EQ(error({{"SMARTMETER_KEY", kKey},
+                   {"SMARTMETER_HTTP_LISTEN", "0.0.0.0:8080"},
+                   {"SMARTMETER_HTTP_PASSWORD_HASH", hash.substr(1, hash.size() - 2)}}),
+            "");
+  // A password pasted in place of its hash, a token in place of its SHA-256: refused, not shown.
+  const std::string plain =
+      error({{"SMARTMETER_KEY", kKey}, {"SMARTMETER_HTTP_PASSWORD_HASH", "hunter2hunter2"}});
+  EXPECT_NE(plain.find("smartmeter passwd"), std::string::npos) << plain;
+  EXPECT_EQ(plain.find("hunter2"), std::string::npos) << plain;
+  const std::string token =
+      error({{"SMARTMETER_KEY", kKey}, {"SMARTMETER_HTTP_TOKEN_SHA256", "my-secret-token"}});
+  EXPECT_NE(token.find("--token"), std::string::npos) << token;
+  EXPECT_EQ(token.find("my-secret-token"), std::string::npos) << token;
+  EXPECT_NE(
+      error({{"SMARTMETER_KEY", kKey}, {"SMARTMETER_HTTP_TLS_CERT", "/etc/hosts"}}).find("both"),
+      std::string::npos);
 }
 
 }  // namespace

@@ -52,6 +52,13 @@ const std::vector<std::string> kSettings = {
     "SMARTMETER_BATCH_MAX_DELAY_MS",
     "SMARTMETER_LOG_LEVEL",
     "SMARTMETER_HTTP_LISTEN",
+    // Access to the dashboard and API, HTTPS (docs/security.md).
+    "SMARTMETER_HTTP_USER",
+    "SMARTMETER_HTTP_PASSWORD_HASH",
+    "SMARTMETER_HTTP_TOKEN_SHA256",
+    "SMARTMETER_HTTP_TLS_CERT",
+    "SMARTMETER_HTTP_TLS_KEY",
+    "SMARTMETER_HTTP_ALLOW_UNAUTHENTICATED",
     "SMARTMETER_NO_SIGNAL_SECONDS",
     "SMARTMETER_HA_DISCOVERY",
     "SMARTMETER_HA_PREFIX",
@@ -389,6 +396,67 @@ void parse_http_listen(const std::string& text, Config& config) {
   config.http_port = number;
 }
 
+// 127.0.0.0/8, ::1 and localhost: only this machine can connect.
+bool loopback(const std::string& host) {
+  in_addr v4{};
+  if (::inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  return host == "::1" || host == "localhost";
+}
+
+// The password hash, the token's SHA-256, HTTPS and the rule that only loopback may go
+// without credentials. A value is never quoted in a message (it could be the password itself).
+void parse_http_access(const Settings& s, const LoadOptions& options, Config& c) {
+  c.http_user = s.text("SMARTMETER_HTTP_USER", c.http_user);
+  if (c.http_user.empty() || c.http_user.size() > 64 ||
+      c.http_user.find_first_of(":\r\n") != std::string::npos) {
+    throw ConfigError("SMARTMETER_HTTP_USER", "must be 1 to 64 characters without ':'");
+  }
+  c.http_password_hash = s.text("SMARTMETER_HTTP_PASSWORD_HASH", "");
+  if (!c.http_password_hash.empty() && c.http_password_hash.rfind("$argon2id$", 0) != 0) {
+    throw ConfigError("SMARTMETER_HTTP_PASSWORD_HASH",
+                      "is not a password hash (it starts with $argon2id$): never the password "
+                      "itself; run `smartmeter passwd` and paste the line it prints");
+  }
+  c.http_token_sha256 = s.text("SMARTMETER_HTTP_TOKEN_SHA256", "");
+  if (!c.http_token_sha256.empty() &&
+      (c.http_token_sha256.size() != 64 ||
+       !std::all_of(c.http_token_sha256.begin(), c.http_token_sha256.end(),
+                    [](unsigned char ch) { return std::isxdigit(ch) != 0; }))) {
+    throw ConfigError("SMARTMETER_HTTP_TOKEN_SHA256",
+                      "is not a SHA-256 (64 hex digits): never the token itself; run "
+                      "`smartmeter passwd --token` and paste the line it prints");
+  }
+  c.http_tls_cert = s.text("SMARTMETER_HTTP_TLS_CERT", "");
+  c.http_tls_key = s.text("SMARTMETER_HTTP_TLS_KEY", "");
+  if (c.http_tls_cert.empty() != c.http_tls_key.empty()) {
+    throw ConfigError(
+        c.http_tls_cert.empty() ? "SMARTMETER_HTTP_TLS_CERT" : "SMARTMETER_HTTP_TLS_KEY",
+        "HTTPS needs both SMARTMETER_HTTP_TLS_CERT and SMARTMETER_HTTP_TLS_KEY");
+  }
+  check_readable_file("SMARTMETER_HTTP_TLS_CERT", c.http_tls_cert);
+  check_readable_file("SMARTMETER_HTTP_TLS_KEY", c.http_tls_key);
+  c.http_allow_unauthenticated = s.flag("SMARTMETER_HTTP_ALLOW_UNAUTHENTICATED", false);
+  if (options.command != Command::kRun || !c.http_enabled || loopback(c.http_host)) return;
+  const bool credentials = !c.http_password_hash.empty() || !c.http_token_sha256.empty();
+  if (!credentials && !c.http_allow_unauthenticated) {
+    throw ConfigError(
+        "SMARTMETER_HTTP_LISTEN",
+        "'" + c.http_listen() +
+            "' lets other machines read your meter, and no password or token is set. Run "
+            "`smartmeter passwd` and add the line it prints to server.env (and "
+            "SMARTMETER_HTTP_TLS_CERT/SMARTMETER_HTTP_TLS_KEY for HTTPS); or listen on "
+            "127.0.0.1:8080; or, if something in front (a reverse proxy with a login, a port "
+            "published on loopback only) already controls access, set "
+            "SMARTMETER_HTTP_ALLOW_UNAUTHENTICATED=1 (docs/security.md)");
+  }
+  if (credentials && c.http_tls_cert.empty()) {
+    c.warnings.push_back(
+        "SMARTMETER_HTTP_LISTEN: other machines can connect over plain HTTP, "
+        "so the password or token crosses the network readable by anyone on "
+        "the way: set SMARTMETER_HTTP_TLS_CERT and SMARTMETER_HTTP_TLS_KEY");
+  }
+}
+
 bool valid_identifier(const std::string& name) {
   return !name.empty() && name.size() <= 48 &&
          std::all_of(name.begin(), name.end(),
@@ -663,6 +731,7 @@ Config read_settings(const Settings& s, const std::string& host_name, const Load
                       "'" + c.log_level + "' is not trace, debug, info, warn or error");
   }
   parse_http_listen(s.text("SMARTMETER_HTTP_LISTEN", "127.0.0.1:8080"), c);
+  parse_http_access(s, options, c);
   c.no_signal_seconds = s.integer("SMARTMETER_NO_SIGNAL_SECONDS", 30, 5, 86400);
   c.ha_discovery = s.flag("SMARTMETER_HA_DISCOVERY", true);
   c.ha_prefix = s.text("SMARTMETER_HA_PREFIX", c.ha_prefix);
@@ -757,6 +826,12 @@ std::string describe_config(const Config& c) {
   line("SMARTMETER_BATCH_MAX_DELAY_MS", std::to_string(c.batch_max_delay.count()));
   line("SMARTMETER_LOG_LEVEL", c.log_level);
   line("SMARTMETER_HTTP_LISTEN", c.http_listen());
+  line("SMARTMETER_HTTP_USER", c.http_user);
+  line("SMARTMETER_HTTP_PASSWORD_HASH", secret(c.http_password_hash));
+  line("SMARTMETER_HTTP_TOKEN_SHA256", secret(c.http_token_sha256));
+  line("SMARTMETER_HTTP_TLS_CERT", c.http_tls_cert);
+  line("SMARTMETER_HTTP_TLS_KEY", c.http_tls_key);
+  line("SMARTMETER_HTTP_ALLOW_UNAUTHENTICATED", c.http_allow_unauthenticated ? "1" : "0");
   line("SMARTMETER_NO_SIGNAL_SECONDS", std::to_string(c.no_signal_seconds));
   line("SMARTMETER_HA_DISCOVERY", c.ha_discovery ? "1" : "0");
   line("SMARTMETER_HA_PREFIX", c.ha_prefix);
