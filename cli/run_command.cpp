@@ -130,9 +130,21 @@ int run_service(const ServiceOptions& options) {
   app::LiveState live(epoch_ms(), app::live_state_options(*config));
   const auto history = make_history_query(*config);
   const auto statistics_reader = make_statistics_store(*config);  // the dashboard's connection
-  http::HttpServer web({&live, [&] { return service.status(); }, history.get(),
-                        statistics_reader.get(), epoch_ms, ""});
+  app::TelegramLog telegram_log;  // the setup view's last telegrams per meter
+  const http::ApiSources sources{&live,
+                                 [&] { return service.status(); },
+                                 history.get(),
+                                 statistics_reader.get(),
+                                 epoch_ms,
+                                 "",
+                                 &telegram_log,
+                                 config->local_feed_meter,
+                                 config->no_signal_seconds * 1000};
+  http::HttpServer web(sources);
   service.set_live_state(&live);
+  service.set_telegram_log(&telegram_log);
+  // The local meter feed for batteries and inverters, on a listener of its own.
+  http::HttpServer local_feed(sources, http::HttpRole::kLocalFeed);
 
   // Home Assistant discovery and each meter's diagnosis, on MQTT and in the log.
   const json::HaConfigJson ha_config_format;
@@ -149,6 +161,17 @@ int run_service(const ServiceOptions& options) {
                    v6 ? "[" + config->http_host + "]" : config->http_host, web.port());
     }
   }
+  if (config->local_feed_enabled) {
+    if (auto started = local_feed.start(config->local_feed_host, config->local_feed_port);
+        !started) {
+      spdlog::error("local feed: {}; the local meter feed is off (SMARTMETER_LOCAL_FEED_LISTEN)",
+                    started.error);
+    } else {
+      spdlog::info("local feed: EcoTracker local API at http://{}:{}/v1/json{}",
+                   config->local_feed_host, local_feed.port(),
+                   config->local_feed_open ? " (no login: SMARTMETER_LOCAL_FEED_OPEN)" : "");
+    }
+  }
   // Serial telegrams take the MQTT messages' road: journal, decoder, tables, topics.
   serial::SerialReader reader(config->serial_device, config->serial_format);
   if (serial_input) {
@@ -159,6 +182,7 @@ int run_service(const ServiceOptions& options) {
   const int status = service.run(g_stop);
   reader.stop();
   if (serial_input) spdlog::info("serial: {}", reader.stats().summary());
+  local_feed.stop();
   web.stop();
   return status;
 }

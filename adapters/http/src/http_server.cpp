@@ -323,7 +323,7 @@ unsigned bound_port(int fd) {
 }  // namespace
 
 struct HttpServer::Impl {
-  explicit Impl(ApiSources s) : sources(with_version(std::move(s))), api(sources) {}
+  Impl(ApiSources s, HttpRole r) : sources(with_version(std::move(s))), role(r), api(sources) {}
 
   static ApiSources with_version(ApiSources s) {
     if (s.version.empty()) s.version = METER_VERSION;
@@ -341,6 +341,10 @@ struct HttpServer::Impl {
     if (method != "GET" && method != "HEAD") {
       return queue(connection, 405, "only GET and HEAD\n", MHD_RESPMEM_PERSISTENT,
                    {{"Allow", "GET, HEAD"}, {"Content-Type", kTextType}});
+    }
+    if (role == HttpRole::kLocalFeed) {  // live state only: answered at once
+      return send(connection,
+                  path == "/v1/json" ? api.local_feed() : Response{404, kTextType, "not found\n"});
     }
     if (path == "/metrics") {
       const std::int64_t now = sources.now_ms();
@@ -417,13 +421,15 @@ struct HttpServer::Impl {
   }
 
   ApiSources sources;
+  HttpRole role;
   Api api;
   HeaderDeadlines deadlines{kHeaderDeadline};
   ApiWorkers workers{kApiWorkers, kApiQueue};
   MHD_Daemon* daemon = nullptr;
 };
 
-HttpServer::HttpServer(ApiSources sources) : impl_(std::make_unique<Impl>(std::move(sources))) {}
+HttpServer::HttpServer(ApiSources sources, HttpRole role)
+    : impl_(std::make_unique<Impl>(std::move(sources), role)) {}
 
 HttpServer::~HttpServer() { stop(); }
 

@@ -58,6 +58,10 @@ const std::vector<std::string> kSettings = {
     // Direct serial input (USB M-Bus adapter).
     "SMARTMETER_SERIAL",
     "SMARTMETER_SERIAL_FORMAT",
+    // The local meter feed (EcoTracker local API) for batteries and inverters.
+    "SMARTMETER_LOCAL_FEED_LISTEN",
+    "SMARTMETER_LOCAL_FEED_METER",
+    "SMARTMETER_LOCAL_FEED_OPEN",
 };
 
 // Read by the command line before the settings are loaded.
@@ -347,13 +351,15 @@ std::string parse_host(const char* setting, std::string host, const char* port_s
   return host;
 }
 
-// "HOST:PORT", "[IPv6]:PORT" or "off". Port 0 takes any free port (it is logged).
-void parse_http_listen(const std::string& text, Config& config) {
-  const char* setting = "SMARTMETER_HTTP_LISTEN";
-  if (text == "off") {
-    config.http_enabled = false;
-    return;
-  }
+// "HOST:PORT", "[IPv6]:PORT" or "off" (`enabled` false). Port 0 takes any free port (it is
+// logged).
+struct Listen {
+  bool enabled = false;
+  std::string host;
+  unsigned port = 0;
+};
+Listen parse_listen(const char* setting, const std::string& text) {
+  if (text == "off") return {};
   const auto colon = text.rfind(':');
   std::string host = colon == std::string::npos ? "" : text.substr(0, colon);
   const bool bracketed = host.size() >= 2 && host.front() == '[' && host.back() == ']';
@@ -374,9 +380,40 @@ void parse_http_listen(const std::string& text, Config& config) {
   if (const std::string problem = host_problem(host); !problem.empty()) {
     throw ConfigError(setting, "'" + host + "'" + problem);
   }
-  config.http_enabled = true;
-  config.http_host = host;
-  config.http_port = number;
+  return {true, host, number};
+}
+
+void parse_http_listen(const std::string& text, Config& config) {
+  const Listen listen = parse_listen("SMARTMETER_HTTP_LISTEN", text);
+  config.http_enabled = listen.enabled;
+  if (!listen.enabled) return;
+  config.http_host = listen.host;
+  config.http_port = listen.port;
+}
+
+bool is_loopback(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+// The local meter feed has no login (the devices that poll it cannot log in): beyond loopback
+// only with SMARTMETER_LOCAL_FEED_OPEN=1, said in so many words.
+void parse_local_feed(const std::string& text, const std::string& meter, bool open,
+                      Config& config) {
+  const Listen listen = parse_listen("SMARTMETER_LOCAL_FEED_LISTEN", text);
+  config.local_feed_enabled = listen.enabled;
+  config.local_feed_host = listen.host;
+  config.local_feed_port = listen.port;
+  config.local_feed_meter = meter;
+  config.local_feed_open = open;
+  if (listen.enabled && !open && !is_loopback(listen.host)) {
+    throw ConfigError("SMARTMETER_LOCAL_FEED_LISTEN",
+                      "'" + text +
+                          "' is reachable from other machines, and the feed has no login "
+                          "(batteries and inverters cannot log in): it tells anyone on the "
+                          "network your power every few seconds. Set "
+                          "SMARTMETER_LOCAL_FEED_OPEN=1 to serve it anyway, or listen on "
+                          "127.0.0.1");
+  }
 }
 
 bool valid_identifier(const std::string& name) {
@@ -395,6 +432,13 @@ bool valid_topic(const std::string& topic, bool allow_wildcards) {
 
 std::string Config::subscription_topic() const {
   return shared_group.empty() ? raw_topic : "$share/" + shared_group + "/" + raw_topic;
+}
+
+std::string Config::local_feed_listen() const {
+  if (!local_feed_enabled) return "off";
+  const bool v6 = local_feed_host.find(':') != std::string::npos;
+  return (v6 ? "[" + local_feed_host + "]" : local_feed_host) + ":" +
+         std::to_string(local_feed_port);
 }
 
 std::string Config::http_listen() const {
@@ -605,6 +649,9 @@ Config read_settings(const Settings& s, const std::string& host_name, const Load
                       "'" + c.log_level + "' is not trace, debug, info, warn or error");
   }
   parse_http_listen(s.text("SMARTMETER_HTTP_LISTEN", "127.0.0.1:8080"), c);
+  parse_local_feed(s.text("SMARTMETER_LOCAL_FEED_LISTEN", "off"),
+                   s.text("SMARTMETER_LOCAL_FEED_METER", ""),
+                   s.flag("SMARTMETER_LOCAL_FEED_OPEN", false), c);
   c.no_signal_seconds = s.integer("SMARTMETER_NO_SIGNAL_SECONDS", 30, 5, 86400);
   c.ha_discovery = s.flag("SMARTMETER_HA_DISCOVERY", true);
   c.ha_prefix = s.text("SMARTMETER_HA_PREFIX", c.ha_prefix);
@@ -700,6 +747,9 @@ std::string describe_config(const Config& c) {
   line("SMARTMETER_EVICT_SILENT_SECONDS", std::to_string(c.evict_silent_seconds));
   line("SMARTMETER_SERIAL", c.serial_device);
   line("SMARTMETER_SERIAL_FORMAT", c.serial_format.text());
+  line("SMARTMETER_LOCAL_FEED_LISTEN", c.local_feed_listen());
+  line("SMARTMETER_LOCAL_FEED_METER", c.local_feed_meter);
+  line("SMARTMETER_LOCAL_FEED_OPEN", c.local_feed_open ? "1" : "0");
   return out.str();
 }
 

@@ -19,6 +19,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -27,9 +28,13 @@
 
 namespace meter::http {
 
+// What a listener serves: the dashboard with its API, or only the local meter feed (GET
+// /v1/json, for devices on the LAN; every other path 404), with the same limits.
+enum class HttpRole : std::uint8_t { kDashboard, kLocalFeed };
+
 class HttpServer {
  public:
-  explicit HttpServer(ApiSources sources);
+  explicit HttpServer(ApiSources sources, HttpRole role = HttpRole::kDashboard);
   ~HttpServer();  // stops
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

@@ -135,8 +135,18 @@ struct Config {
   bool ha_discovery = true;
   std::string ha_prefix = "homeassistant";
 
+  // The local meter feed, GET /v1/json (EcoTracker local API) on a listener of its own
+  // (SMARTMETER_LOCAL_FEED_LISTEN, default off), for the meter SMARTMETER_LOCAL_FEED_METER
+  // (empty: the only one); beyond loopback only with SMARTMETER_LOCAL_FEED_OPEN.
+  bool local_feed_enabled = false;
+  std::string local_feed_host;
+  unsigned local_feed_port = 0;
+  std::string local_feed_meter;
+  bool local_feed_open = false;
+
   std::string subscription_topic() const;
-  std::string http_listen() const;  // as the setting reads
+  std::string http_listen() const;        // as the setting reads
+  std::string local_feed_listen() const;  // as the setting reads
   std::string mqtt_uri() const;
 };
 
