@@ -334,7 +334,9 @@ int run_mqtt_check(const CheckOptions& options) {
     return kExitNoBroker;
   }
   const auto connecting = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (!mqtt.connected() && std::chrono::steady_clock::now() < connecting) {
+  // The first failed attempt decides: waiting for the reconnect would only repeat it.
+  while (!mqtt.connected() && mqtt.last_error().empty() &&
+         std::chrono::steady_clock::now() < connecting) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   if (!mqtt.connected()) {
