@@ -21,7 +21,7 @@
   const body = el("tbody");
   const table = el("table", { className: "telegrams" }, [
     el("thead", {}, [
-      el("tr", {}, ["Time", "Bytes", "First bytes", "Result"].map((t) => el("th", { textContent: t }))),
+      el("tr", {}, ["Time", "Bytes", "Result · first bytes"].map((t) => el("th", { textContent: t }))),
     ]),
     body,
   ]);
@@ -52,11 +52,12 @@
   }
 
   function row(t, foreign) {
+    // The head is the first 32 characters: more followed when it is that long.
+    const more = t.head.length === 32 && t.size > 16 ? "…" : "";
     const tr = el("tr", {}, [
       el("td", { textContent: time(t.received_at) }),
       el("td", { textContent: String(t.size) }),
-      el("td", { className: "hex", textContent: t.head + (t.size > t.head.length / 2 ? "…" : "") }),
-      el("td", {}, [result(t)]),
+      el("td", {}, [result(t), el("div", { className: "hex", textContent: t.head + more })]),
     ]);
     if (foreign) tr.className = "unattributed";
     return tr;
@@ -80,7 +81,7 @@
     for (const t of loose ? loose.telegrams : []) rows.push({ t, foreign: true });
     rows.sort((a, b) => b.t.received_at - a.t.received_at);
     body.replaceChildren(...rows.slice(0, answer.per_meter).map((r) => row(r.t, r.foreign)));
-    if (rows.length === 0) body.append(el("tr", {}, [el("td", { colSpan: 4, className: "muted", textContent: "No telegram has arrived since the service started." })]));
+    if (rows.length === 0) body.append(el("tr", {}, [el("td", { colSpan: 3, className: "muted", textContent: "No telegram has arrived since the service started." })]));
 
     const about = mine || loose || answer;
     const diagnosis = about.diagnosis || answer.diagnosis;
