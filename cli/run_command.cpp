@@ -81,6 +81,27 @@ app::CipherFactory cipher_factory() {
   return [] { return std::make_unique<crypto::OpenSslGcmCipher>(); };
 }
 
+http::HttpOptions http_options(const app::Config& config) {
+  http::HttpOptions options;
+  options.access.user = config.http_user;
+  options.access.password_hash = config.http_password_hash;
+  options.access.token_sha256 = config.http_token_sha256;
+  options.tls_cert_file = config.http_tls_cert;
+  options.tls_key_file = config.http_tls_key;
+  return options;
+}
+
+// Who may use the dashboard, for its start-up line.
+std::string access_summary(const app::Config& config) {
+  const bool password = !config.http_password_hash.empty();
+  const bool token = !config.http_token_sha256.empty();
+  if (password && token) return "password for user " + config.http_user + " or API token";
+  if (password) return "password for user " + config.http_user;
+  if (token) return "API token";
+  return config.http_allow_unauthenticated ? "no login: SMARTMETER_HTTP_ALLOW_UNAUTHENTICATED"
+                                           : "no login: this machine only";
+}
+
 int run_service(const ServiceOptions& options) {
   // The settings alone on stdout; warnings about them on stderr.
   if (options.print_config) spdlog::set_default_logger(spdlog::stderr_color_mt("stderr"));
@@ -140,11 +161,27 @@ int run_service(const ServiceOptions& options) {
                                  &telegram_log,
                                  config->local_feed_meter,
                                  config->no_signal_seconds * 1000};
-  http::HttpServer web(sources);
+  http::HttpServer web(sources, http_options(*config));
+  // A certificate or key that cannot be used stops the start: the dashboard would otherwise
+  // be served without the HTTPS that was asked for.
+  if (std::string warning; config->http_enabled) {
+    if (auto loaded = web.load_tls(warning); !loaded) {
+      spdlog::critical("http: {} (SMARTMETER_HTTP_TLS_CERT, SMARTMETER_HTTP_TLS_KEY)",
+                       loaded.error);
+      return kExitUsage;
+    }
+    if (!warning.empty()) spdlog::warn("http: {}", warning);
+  }
   service.set_live_state(&live);
   service.set_telegram_log(&telegram_log);
-  // The local meter feed for batteries and inverters, on a listener of its own.
-  http::HttpServer local_feed(sources, http::HttpRole::kLocalFeed);
+  // The local meter feed for batteries and inverters, on a listener of its own: plain HTTP (the
+  // devices poll http://), the dashboard's credentials unless SMARTMETER_LOCAL_FEED_OPEN.
+  http::HttpOptions feed_options = http_options(*config);
+  feed_options.tls_cert_file.clear();
+  feed_options.tls_key_file.clear();
+  feed_options.access.open_opt_in_routes = config->local_feed_open;
+  feed_options.role = http::HttpRole::kLocalFeed;
+  http::HttpServer local_feed(sources, feed_options);
 
   // Home Assistant discovery and each meter's diagnosis, on MQTT and in the log.
   const json::HaConfigJson ha_config_format;
@@ -157,8 +194,10 @@ int run_service(const ServiceOptions& options) {
       spdlog::error("http: {}; the dashboard is off (SMARTMETER_HTTP_LISTEN)", started.error);
     } else {
       const bool v6 = config->http_host.find(':') != std::string::npos;
-      spdlog::info("http: dashboard at http://{}:{}/ (API /api/status, /metrics, /healthz)",
-                   v6 ? "[" + config->http_host + "]" : config->http_host, web.port());
+      spdlog::info("http: dashboard at {}://{}:{}/ (API /api/status, /metrics, /healthz; {})",
+                   web.tls() ? "https" : "http",
+                   v6 ? "[" + config->http_host + "]" : config->http_host, web.port(),
+                   access_summary(*config));
     }
   }
   if (config->local_feed_enabled) {

@@ -23,6 +23,7 @@ packages=(
   # libraries
   libssl-dev libcli11-dev nlohmann-json3-dev libfmt-dev libspdlog-dev
   libsqlite3-dev libmariadb-dev libmicrohttpd-dev zlib1g-dev
+  libsodium-dev  # the dashboard's password hash (argon2id) and API token
   libcpp-httplib-dev  # the HTTP client of the tests
   libpaho-mqttpp-dev libpaho-mqtt-dev libmosquitto-dev
 )

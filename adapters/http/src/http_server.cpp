@@ -3,9 +3,15 @@
 
 #include <microhttpd.h>
 #include <netdb.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <spdlog/spdlog.h>
+
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cerrno>
@@ -14,15 +20,18 @@
 #include <cstring>
 #include <deque>
 #include <exception>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
+#include <sstream>
 #include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
 
+#include "meter/http/routes.h"
 #include "meter/http/web_assets.h"
 
 namespace meter::http {
@@ -224,6 +233,9 @@ MHD_Result queue(MHD_Connection* connection, unsigned status, std::string_view b
       body.size(), const_cast<char*>(body.data()), memory);  // NOLINT(*-const-cast)
   if (response == nullptr) return MHD_NO;
   MHD_add_response_header(response, "X-Content-Type-Options", "nosniff");
+  MHD_add_response_header(response, "Content-Security-Policy", HttpServer::kContentSecurityPolicy);
+  MHD_add_response_header(response, "X-Frame-Options", "DENY");
+  MHD_add_response_header(response, "Referrer-Policy", "no-referrer");
   for (const auto& [name, value] : headers) MHD_add_response_header(response, name, value.c_str());
   const MHD_Result queued = MHD_queue_response(connection, status, response);
   MHD_destroy_response(response);
@@ -320,10 +332,86 @@ unsigned bound_port(int fd) {
   return ntohs(reinterpret_cast<const sockaddr_in*>(&address)->sin_port);
 }
 
+// The client's address as text ("192.0.2.7", "2001:db8::1"): what failed logins are counted by.
+std::string client_address(MHD_Connection* connection) {
+  const MHD_ConnectionInfo* info =
+      MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+  if (info == nullptr || info->client_addr == nullptr) return "unknown";
+  const sockaddr* address = info->client_addr;
+  const socklen_t length =
+      address->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+  char host[NI_MAXHOST] = "unknown";
+  ::getnameinfo(address, length, host, sizeof host, nullptr, 0, NI_NUMERICHOST);
+  return host;
+}
+
+std::optional<std::string> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::string openssl_error() {
+  const unsigned long code = ERR_get_error();
+  ERR_clear_error();
+  if (code == 0) return "no PEM data";
+  char text[256];
+  ERR_error_string_n(code, text, sizeof text);
+  return text;
+}
+
+// The certificate (the first of the file; a chain may follow) and the key, checked with
+// OpenSSL before libmicrohttpd (GnuTLS) gets them, so that a mistake has a plain message.
+app::Outcome check_tls(const std::string& cert_file, const std::string& cert,
+                       const std::string& key_file, const std::string& key, std::string& warning) {
+  const auto bio = [](const std::string& text) {
+    return std::unique_ptr<BIO, decltype(&BIO_free)>(
+        BIO_new_mem_buf(text.data(), static_cast<int>(text.size())), &BIO_free);
+  };
+  ERR_clear_error();
+  const auto cert_bio = bio(cert);
+  std::unique_ptr<X509, decltype(&X509_free)> x509(
+      PEM_read_bio_X509(cert_bio.get(), nullptr, nullptr, nullptr), &X509_free);
+  if (!x509) {
+    return app::Outcome::failure(
+        "TLS certificate " + cert_file +
+        " holds no PEM certificate (-----BEGIN CERTIFICATE-----): " + openssl_error());
+  }
+  const auto key_bio = bio(key);
+  // An empty passphrase: an encrypted key fails here instead of prompting on the terminal.
+  char no_passphrase[] = "";
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> pkey(
+      PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, no_passphrase), &EVP_PKEY_free);
+  if (!pkey) {
+    const bool encrypted = key.find("ENCRYPTED") != std::string::npos;
+    return app::Outcome::failure(
+        "TLS key " + key_file +
+        (encrypted
+             ? " is protected by a passphrase: store it without one (openssl pkey -in "
+               "KEY -out PLAIN_KEY) and keep the file readable only by the service"
+             : " holds no PEM private key (-----BEGIN PRIVATE KEY-----): " + openssl_error()));
+  }
+  if (X509_check_private_key(x509.get(), pkey.get()) != 1) {
+    ERR_clear_error();
+    return app::Outcome::failure("TLS key " + key_file + " does not belong to the certificate " +
+                                 cert_file + " (they were not made together)");
+  }
+  if (X509_cmp_current_time(X509_get0_notAfter(x509.get())) < 0) {
+    warning = "TLS certificate " + cert_file + " has expired: browsers will refuse it";
+  }
+  return app::Outcome::success();
+}
+
 }  // namespace
 
 struct HttpServer::Impl {
-  Impl(ApiSources s, HttpRole r) : sources(with_version(std::move(s))), role(r), api(sources) {}
+  Impl(ApiSources s, HttpOptions o)
+      : sources(with_version(std::move(s))),
+        api(sources),
+        options(std::move(o)),
+        access(options.access) {}
 
   static ApiSources with_version(ApiSources s) {
     if (s.version.empty()) s.version = METER_VERSION;
@@ -342,7 +430,10 @@ struct HttpServer::Impl {
       return queue(connection, 405, "only GET and HEAD\n", MHD_RESPMEM_PERSISTENT,
                    {{"Allow", "GET, HEAD"}, {"Content-Type", kTextType}});
     }
-    if (role == HttpRole::kLocalFeed) {  // live state only: answered at once
+    const Verdict verdict = access.check(route_for(path), header_of(connection, "Authorization"),
+                                         client_address(connection), AccessControl::Clock::now());
+    if (verdict.status != 0) return refuse(connection, verdict);
+    if (options.role == HttpRole::kLocalFeed) {  // live state only: answered at once
       return send(connection,
                   path == "/v1/json" ? api.local_feed() : Response{404, kTextType, "not found\n"});
     }
@@ -377,6 +468,26 @@ struct HttpServer::Impl {
       return MHD_YES;
     }
     return send_asset(connection, path);
+  }
+
+  // 400, 401 or 429 in JSON; the log line (once per burst of failures) names no secret.
+  MHD_Result refuse(MHD_Connection* connection, const Verdict& verdict) {
+    if (!verdict.log.empty()) spdlog::warn("http: {}", verdict.log);
+    const std::string body = nlohmann::json{{"error", verdict.message}}.dump();
+    if (verdict.status == 429) {
+      return queue(connection, 429, body, MHD_RESPMEM_MUST_COPY,
+                   {{"Content-Type", "application/json"},
+                    {"Cache-Control", "no-store"},
+                    {"Retry-After", std::to_string(verdict.retry_after_s)}});
+    }
+    if (verdict.status == 401) {
+      return queue(connection, 401, body, MHD_RESPMEM_MUST_COPY,
+                   {{"Content-Type", "application/json"},
+                    {"Cache-Control", "no-store"},
+                    {"WWW-Authenticate", access.challenge()}});
+    }
+    return queue(connection, static_cast<unsigned>(verdict.status), body, MHD_RESPMEM_MUST_COPY,
+                 {{"Content-Type", "application/json"}, {"Cache-Control", "no-store"}});
   }
 
   // Called once the request line and headers are in: answered at once, whatever the method, so
@@ -421,15 +532,42 @@ struct HttpServer::Impl {
   }
 
   ApiSources sources;
-  HttpRole role;
   Api api;
+  HttpOptions options;
+  AccessControl access;
+  std::string tls_cert;  // PEM, kept for the daemon's life
+  std::string tls_key;
   HeaderDeadlines deadlines{kHeaderDeadline};
   ApiWorkers workers{kApiWorkers, kApiQueue};
   MHD_Daemon* daemon = nullptr;
 };
 
-HttpServer::HttpServer(ApiSources sources, HttpRole role)
-    : impl_(std::make_unique<Impl>(std::move(sources), role)) {}
+HttpServer::HttpServer(ApiSources sources, HttpOptions options)
+    : impl_(std::make_unique<Impl>(std::move(sources), std::move(options))) {}
+
+bool HttpServer::tls() const { return !impl_->tls_cert.empty(); }
+
+app::Outcome HttpServer::load_tls(std::string& warning) {
+  const std::string& cert_file = impl_->options.tls_cert_file;
+  const std::string& key_file = impl_->options.tls_key_file;
+  if (cert_file.empty() && key_file.empty()) return app::Outcome::success();
+  if (cert_file.empty() || key_file.empty()) {
+    return app::Outcome::failure("HTTPS needs both a certificate and its key");
+  }
+  if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+    return app::Outcome::failure("this libmicrohttpd was built without TLS: HTTPS is not possible");
+  }
+  const auto cert = read_file(cert_file);
+  if (!cert) return app::Outcome::failure("cannot read the TLS certificate " + cert_file);
+  const auto key = read_file(key_file);
+  if (!key) return app::Outcome::failure("cannot read the TLS key " + key_file);
+  if (auto checked = check_tls(cert_file, *cert, key_file, *key, warning); !checked) {
+    return checked;
+  }
+  impl_->tls_cert = *cert;
+  impl_->tls_key = *key;
+  return app::Outcome::success();
+}
 
 HttpServer::~HttpServer() { stop(); }
 
@@ -440,17 +578,23 @@ app::Outcome HttpServer::start(const std::string& host, unsigned port) {
   if (fd < 0) return app::Outcome::failure("cannot listen on " + where + ": " + error);
   port_ = bound_port(fd);
   Impl* impl = impl_.get();
+  const bool tls = !impl->tls_cert.empty();
+  // MHD_OPTION_HTTPS_MEM_* take effect only with MHD_USE_TLS; without it they stay unused.
   impl->daemon = MHD_start_daemon(
-      MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME, 0, nullptr, nullptr,
-      &Impl::on_request, impl, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_THREAD_POOL_SIZE, kThreads,
-      MHD_OPTION_CONNECTION_LIMIT, kConnectionLimit, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-      kPerAddressLimit, MHD_OPTION_CONNECTION_TIMEOUT, static_cast<unsigned>(kIdleTimeout.count()),
-      MHD_OPTION_CONNECTION_MEMORY_LIMIT, kRequestMemory, MHD_OPTION_NOTIFY_COMPLETED,
-      &Impl::on_completed, impl, MHD_OPTION_NOTIFY_CONNECTION, &Impl::on_connection, impl,
-      MHD_OPTION_END);
+      static_cast<unsigned>(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME) |
+          (tls ? static_cast<unsigned>(MHD_USE_TLS) : 0U),
+      0, nullptr, nullptr, &Impl::on_request, impl, MHD_OPTION_LISTEN_SOCKET, fd,
+      MHD_OPTION_THREAD_POOL_SIZE, kThreads, MHD_OPTION_CONNECTION_LIMIT, kConnectionLimit,
+      MHD_OPTION_PER_IP_CONNECTION_LIMIT, kPerAddressLimit, MHD_OPTION_CONNECTION_TIMEOUT,
+      static_cast<unsigned>(kIdleTimeout.count()), MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+      kRequestMemory, MHD_OPTION_NOTIFY_COMPLETED, &Impl::on_completed, impl,
+      MHD_OPTION_NOTIFY_CONNECTION, &Impl::on_connection, impl,
+      tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, impl->tls_cert.c_str(),
+      MHD_OPTION_HTTPS_MEM_KEY, impl->tls_key.c_str(), MHD_OPTION_END);
   if (impl->daemon == nullptr) {
     ::close(fd);
-    return app::Outcome::failure("cannot serve on " + where + " (libmicrohttpd did not start)");
+    return app::Outcome::failure("cannot serve on " + where + " (libmicrohttpd did not start" +
+                                 (tls ? "; GnuTLS may have refused the certificate or key)" : ")"));
   }
   return app::Outcome::success();
 }

@@ -49,6 +49,13 @@ const std::vector<std::string> kSettings = {
     "SMARTMETER_BATCH_MAX_DELAY_MS",
     "SMARTMETER_LOG_LEVEL",
     "SMARTMETER_HTTP_LISTEN",
+    // Access to the dashboard and API, HTTPS (docs/security.md).
+    "SMARTMETER_HTTP_USER",
+    "SMARTMETER_HTTP_PASSWORD_HASH",
+    "SMARTMETER_HTTP_TOKEN_SHA256",
+    "SMARTMETER_HTTP_TLS_CERT",
+    "SMARTMETER_HTTP_TLS_KEY",
+    "SMARTMETER_HTTP_ALLOW_UNAUTHENTICATED",
     "SMARTMETER_NO_SIGNAL_SECONDS",
     "SMARTMETER_HA_DISCOVERY",
     "SMARTMETER_HA_PREFIX",
@@ -391,29 +398,92 @@ void parse_http_listen(const std::string& text, Config& config) {
   config.http_port = listen.port;
 }
 
-bool is_loopback(const std::string& host) {
-  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+// 127.0.0.0/8, ::1 and localhost: only this machine can connect.
+bool loopback(const std::string& host) {
+  in_addr v4{};
+  if (::inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  return host == "::1" || host == "localhost";
 }
 
-// The local meter feed has no login (the devices that poll it cannot log in): beyond loopback
-// only with SMARTMETER_LOCAL_FEED_OPEN=1, said in so many words.
+// The password hash, the token's SHA-256, HTTPS and the rule that only loopback may go
+// without credentials. A value is never quoted in a message (it could be the password itself).
+void parse_http_access(const Settings& s, const LoadOptions& options, Config& c) {
+  c.http_user = s.text("SMARTMETER_HTTP_USER", c.http_user);
+  if (c.http_user.empty() || c.http_user.size() > 64 ||
+      c.http_user.find_first_of(":\r\n") != std::string::npos) {
+    throw ConfigError("SMARTMETER_HTTP_USER", "must be 1 to 64 characters without ':'");
+  }
+  c.http_password_hash = s.text("SMARTMETER_HTTP_PASSWORD_HASH", "");
+  if (!c.http_password_hash.empty() && c.http_password_hash.rfind("$argon2id$", 0) != 0) {
+    throw ConfigError("SMARTMETER_HTTP_PASSWORD_HASH",
+                      "is not a password hash (it starts with $argon2id$): never the password "
+                      "itself; run `smartmeter passwd` and paste the line it prints");
+  }
+  c.http_token_sha256 = s.text("SMARTMETER_HTTP_TOKEN_SHA256", "");
+  if (!c.http_token_sha256.empty() &&
+      (c.http_token_sha256.size() != 64 ||
+       !std::all_of(c.http_token_sha256.begin(), c.http_token_sha256.end(),
+                    [](unsigned char ch) { return std::isxdigit(ch) != 0; }))) {
+    throw ConfigError("SMARTMETER_HTTP_TOKEN_SHA256",
+                      "is not a SHA-256 (64 hex digits): never the token itself; run "
+                      "`smartmeter passwd --token` and paste the line it prints");
+  }
+  c.http_tls_cert = s.text("SMARTMETER_HTTP_TLS_CERT", "");
+  c.http_tls_key = s.text("SMARTMETER_HTTP_TLS_KEY", "");
+  if (c.http_tls_cert.empty() != c.http_tls_key.empty()) {
+    throw ConfigError(
+        c.http_tls_cert.empty() ? "SMARTMETER_HTTP_TLS_CERT" : "SMARTMETER_HTTP_TLS_KEY",
+        "HTTPS needs both SMARTMETER_HTTP_TLS_CERT and SMARTMETER_HTTP_TLS_KEY");
+  }
+  check_readable_file("SMARTMETER_HTTP_TLS_CERT", c.http_tls_cert);
+  check_readable_file("SMARTMETER_HTTP_TLS_KEY", c.http_tls_key);
+  c.http_allow_unauthenticated = s.flag("SMARTMETER_HTTP_ALLOW_UNAUTHENTICATED", false);
+  if (options.command != Command::kRun || !c.http_enabled || loopback(c.http_host)) return;
+  const bool credentials = !c.http_password_hash.empty() || !c.http_token_sha256.empty();
+  if (!credentials && !c.http_allow_unauthenticated) {
+    throw ConfigError(
+        "SMARTMETER_HTTP_LISTEN",
+        "'" + c.http_listen() +
+            "' lets other machines read your meter, and no password or token is set. Run "
+            "`smartmeter passwd` and add the line it prints to server.env (and "
+            "SMARTMETER_HTTP_TLS_CERT/SMARTMETER_HTTP_TLS_KEY for HTTPS); or listen on "
+            "127.0.0.1:8080; or, if something in front (a reverse proxy with a login, a port "
+            "published on loopback only) already controls access, set "
+            "SMARTMETER_HTTP_ALLOW_UNAUTHENTICATED=1 (docs/security.md)");
+  }
+  if (credentials && c.http_tls_cert.empty()) {
+    c.warnings.push_back(
+        "SMARTMETER_HTTP_LISTEN: other machines can connect over plain HTTP, "
+        "so the password or token crosses the network readable by anyone on "
+        "the way: set SMARTMETER_HTTP_TLS_CERT and SMARTMETER_HTTP_TLS_KEY");
+  }
+}
+
+// The local meter feed follows the dashboard's access rules (the password or the token, when
+// either is set), unless SMARTMETER_LOCAL_FEED_OPEN=1 opens it: the batteries and inverters that
+// poll it cannot log in. Beyond loopback without either it refuses to start.
 void parse_local_feed(const std::string& text, const std::string& meter, bool open,
-                      Config& config) {
+                      const LoadOptions& options, Config& config) {
   const Listen listen = parse_listen("SMARTMETER_LOCAL_FEED_LISTEN", text);
   config.local_feed_enabled = listen.enabled;
   config.local_feed_host = listen.host;
   config.local_feed_port = listen.port;
   config.local_feed_meter = meter;
   config.local_feed_open = open;
-  if (listen.enabled && !open && !is_loopback(listen.host)) {
+  if (options.command != Command::kRun || !listen.enabled || open || loopback(listen.host)) {
+    return;
+  }
+  if (config.http_password_hash.empty() && config.http_token_sha256.empty()) {
     throw ConfigError("SMARTMETER_LOCAL_FEED_LISTEN",
                       "'" + text +
-                          "' is reachable from other machines, and the feed has no login "
-                          "(batteries and inverters cannot log in): it tells anyone on the "
-                          "network your power every few seconds. Set "
-                          "SMARTMETER_LOCAL_FEED_OPEN=1 to serve it anyway, or listen on "
-                          "127.0.0.1");
+                          "' lets other machines read your power every few seconds, and no "
+                          "password or token is set. Batteries and inverters cannot log in: set "
+                          "SMARTMETER_LOCAL_FEED_OPEN=1 to serve the feed to the network without "
+                          "a login (docs/local-feed.md), or listen on 127.0.0.1");
   }
+  config.warnings.push_back(
+      "SMARTMETER_LOCAL_FEED_LISTEN: the feed asks for the dashboard's password or token, which "
+      "batteries and inverters cannot send; set SMARTMETER_LOCAL_FEED_OPEN=1 for them");
 }
 
 bool valid_identifier(const std::string& name) {
@@ -649,9 +719,10 @@ Config read_settings(const Settings& s, const std::string& host_name, const Load
                       "'" + c.log_level + "' is not trace, debug, info, warn or error");
   }
   parse_http_listen(s.text("SMARTMETER_HTTP_LISTEN", "127.0.0.1:8080"), c);
+  parse_http_access(s, options, c);
   parse_local_feed(s.text("SMARTMETER_LOCAL_FEED_LISTEN", "off"),
                    s.text("SMARTMETER_LOCAL_FEED_METER", ""),
-                   s.flag("SMARTMETER_LOCAL_FEED_OPEN", false), c);
+                   s.flag("SMARTMETER_LOCAL_FEED_OPEN", false), options, c);
   c.no_signal_seconds = s.integer("SMARTMETER_NO_SIGNAL_SECONDS", 30, 5, 86400);
   c.ha_discovery = s.flag("SMARTMETER_HA_DISCOVERY", true);
   c.ha_prefix = s.text("SMARTMETER_HA_PREFIX", c.ha_prefix);
@@ -740,6 +811,12 @@ std::string describe_config(const Config& c) {
   line("SMARTMETER_BATCH_MAX_DELAY_MS", std::to_string(c.batch_max_delay.count()));
   line("SMARTMETER_LOG_LEVEL", c.log_level);
   line("SMARTMETER_HTTP_LISTEN", c.http_listen());
+  line("SMARTMETER_HTTP_USER", c.http_user);
+  line("SMARTMETER_HTTP_PASSWORD_HASH", secret(c.http_password_hash));
+  line("SMARTMETER_HTTP_TOKEN_SHA256", secret(c.http_token_sha256));
+  line("SMARTMETER_HTTP_TLS_CERT", c.http_tls_cert);
+  line("SMARTMETER_HTTP_TLS_KEY", c.http_tls_key);
+  line("SMARTMETER_HTTP_ALLOW_UNAUTHENTICATED", c.http_allow_unauthenticated ? "1" : "0");
   line("SMARTMETER_NO_SIGNAL_SECONDS", std::to_string(c.no_signal_seconds));
   line("SMARTMETER_HA_DISCOVERY", c.ha_discovery ? "1" : "0");
   line("SMARTMETER_HA_PREFIX", c.ha_prefix);

@@ -13,6 +13,10 @@
 //   - Range: one range at most; several ranges get the whole file (no multipart answer);
 //   - /api answers, which may wait for the database, are worked out by threads of their own, so
 //     /healthz, /metrics and the files never wait behind them.
+// Access (access.h, routes.h): with a password or token configured, every route but the public
+// ones needs them; HTTPS with a certificate and key (libmicrohttpd on GnuTLS). Every answer
+// carries the security headers (a Content-Security-Policy for the dashboard's own files, no
+// framing, nosniff, no referrer).
 // cpp-httplib 0.11 (Debian's, compiled) cannot be configured to do this: one worker thread per
 // connection for its whole life, per-read timeouts only, no connection caps, no limit on ranges.
 #pragma once
@@ -24,21 +28,35 @@
 #include <string>
 
 #include "meter/app/ports.h"
+#include "meter/http/access.h"
 #include "meter/http/api.h"
 
 namespace meter::http {
 
 // What a listener serves: the dashboard with its API, or only the local meter feed (GET
-// /v1/json, for devices on the LAN; every other path 404), with the same limits.
+// /v1/json, for devices on the LAN; every other path 404), with the same limits and access rules.
 enum class HttpRole : std::uint8_t { kDashboard, kLocalFeed };
+
+struct HttpOptions {
+  AccessSettings access;
+  // PEM files; both or neither (plain HTTP). Read by load_tls().
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  HttpRole role = HttpRole::kDashboard;
+};
 
 class HttpServer {
  public:
-  explicit HttpServer(ApiSources sources, HttpRole role = HttpRole::kDashboard);
+  explicit HttpServer(ApiSources sources, HttpOptions options = {});
   ~HttpServer();  // stops
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
+  // Reads and checks the certificate and key, if any: a failure names the file and what is
+  // wrong with it (unreadable, not PEM, encrypted key, key not the certificate's). Call
+  // before start(); a warning (a certificate past its end) comes back in `warning`.
+  app::Outcome load_tls(std::string& warning);
+  bool tls() const;
   // Binds host:port (port 0: any free port) and serves in the background.
   app::Outcome start(const std::string& host, unsigned port);
   unsigned port() const { return port_; }  // the bound port once started
@@ -56,6 +74,12 @@ class HttpServer {
   // request gets 503 with Retry-After at once.
   static constexpr std::size_t kApiWorkers = 2;
   static constexpr std::size_t kApiQueue = 64;
+  // Sent with every answer. The dashboard loads only its own files and talks only to its own
+  // origin; its icon is a data: URL.
+  static constexpr const char* kContentSecurityPolicy =
+      "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+      "connect-src 'self'; font-src 'self'; manifest-src 'self'; base-uri 'none'; "
+      "form-action 'none'; frame-ancestors 'none'";
 
  private:
   struct Impl;

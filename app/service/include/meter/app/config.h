@@ -125,7 +125,15 @@ struct Config {
   // Dashboard, /api, /metrics, /healthz (SMARTMETER_HTTP_LISTEN; "off" disables).
   bool http_enabled = true;
   std::string http_host = "127.0.0.1";
-  unsigned http_port = 8080;            // 0: any free port
+  unsigned http_port = 8080;  // 0: any free port
+  // Who may use it (docs/security.md). Without a password hash or token only a loopback
+  // address may be listened on, unless http_allow_unauthenticated.
+  std::string http_user = "smartmeter";
+  std::string http_password_hash;  // argon2id, from `smartmeter passwd`
+  std::string http_token_sha256;   // 64 hex digits, from `smartmeter passwd --token`
+  std::string http_tls_cert;       // PEM files: HTTPS when both are set
+  std::string http_tls_key;
+  bool http_allow_unauthenticated = false;
   std::int64_t no_signal_seconds = 30;  // diagnosis "no signal" / "stale" after this long
   // Live state bounds: meters tracked at most, and silence after which a meter leaves it.
   std::size_t max_meters = 100;
