@@ -146,15 +146,26 @@ TEST_F(SetupTest, CheckWithoutABrokerSaysSo) {
   EXPECT_NE(r.err.find("cannot reach the broker tcp://127.0.0.1:1"), std::string::npos) << r.err;
 }
 
+// A client for the address the newest log line of `what` names (a restart logs a new one).
 std::unique_ptr<httplib::Client> client_from_log(ServiceProcess& service, const std::string& what) {
-  std::smatch port;
   const std::string log = service.log();
-  if (!std::regex_search(log, port, std::regex(what + R"( at http://127\.0\.0\.1:(\d+)/)"))) {
-    return nullptr;
+  const std::regex address(what + R"( at http://127\.0\.0\.1:(\d+)/)");
+  std::string port;
+  for (auto it = std::sregex_iterator(log.begin(), log.end(), address);
+       it != std::sregex_iterator(); ++it) {
+    port = (*it)[1].str();
   }
-  auto client = std::make_unique<httplib::Client>("127.0.0.1", std::stoi(port[1].str()));
+  if (port.empty()) return nullptr;
+  auto client = std::make_unique<httplib::Client>("127.0.0.1", std::stoi(port));
   client->set_read_timeout(10, 0);
   return client;
+}
+
+// The status of GET `path`, -1 when no answer came.
+int status_of(httplib::Client& client, const std::string& path,
+              const httplib::Headers& headers = {}) {
+  const auto answer = client.Get(path, headers);
+  return answer ? answer->status : -1;
 }
 
 TEST_F(SetupTest, ApiListsTheLastTelegramsWithTheFailedOnes) {
@@ -244,7 +255,7 @@ TEST_F(SetupTest, LocalFeedAnswersWhatTheServicePublishes) {
   ASSERT_TRUE(service().wait_for_log("local feed: EcoTracker local API at", seconds(10)));
   auto feed = client_from_log(service(), "local API");
   ASSERT_TRUE(feed);
-  EXPECT_EQ(feed->Get("/api/status")->status, 404);  // the feed's listener serves nothing else
+  EXPECT_EQ(status_of(*feed, "/api/status"), 404);  // the feed's listener serves nothing else
 
   std::set<std::string> compared;  // values lines the feed answered exactly for
   std::vector<double> net_powers;
@@ -304,6 +315,38 @@ TEST_F(SetupTest, LocalFeedBeyondLoopbackNeedsTheExplicitOptIn) {
   EXPECT_TRUE(
       service().wait_for_log("/v1/json (no login: SMARTMETER_LOCAL_FEED_OPEN)", seconds(10)))
       << service().log();
+}
+
+TEST_F(SetupTest, LocalFeedFollowsTheDashboardsCredentialsUnlessOpened) {
+  // A token from `smartmeter passwd --token`: the token on stderr, the server.env line on stdout.
+  const CommandResult made = run_smartmeter({"passwd", "--token"}, dir_);
+  ASSERT_EQ(made.status, 0) << made.err;
+  std::smatch line;
+  std::smatch token;
+  ASSERT_TRUE(
+      std::regex_search(made.out, line, std::regex(R"(SMARTMETER_HTTP_TOKEN_SHA256=(\w+))")));
+  ASSERT_TRUE(std::regex_search(made.err, token, std::regex(R"(\n([A-Za-z0-9_-]{40,})\n)")));
+  env_["SMARTMETER_HTTP_TOKEN_SHA256"] = line[1].str();
+  env_["SMARTMETER_LOCAL_FEED_LISTEN"] = "127.0.0.1:0";
+  ASSERT_TRUE(start_service());
+  ASSERT_TRUE(service().wait_for_log("local feed: EcoTracker local API at", seconds(10)));
+  auto feed = client_from_log(service(), "local API");
+  ASSERT_TRUE(feed);
+  EXPECT_EQ(status_of(*feed, "/v1/json"), 401);
+  EXPECT_EQ(status_of(*feed, "/v1/json", {{"Authorization", "Bearer wrong-token"}}), 401);
+  // With the token: past the access check (no meter yet, so nothing to give).
+  EXPECT_EQ(status_of(*feed, "/v1/json", {{"Authorization", "Bearer " + token[1].str()}}), 503);
+  ASSERT_TRUE(stop_service());
+
+  env_["SMARTMETER_LOCAL_FEED_OPEN"] = "1";
+  ASSERT_TRUE(start_service());
+  ASSERT_TRUE(service().wait_for_log("(no login: SMARTMETER_LOCAL_FEED_OPEN)", seconds(10)));
+  feed = client_from_log(service(), "local API");
+  ASSERT_TRUE(feed);
+  EXPECT_EQ(status_of(*feed, "/v1/json"), 503);  // open: no credentials asked for
+  auto dashboard = client_from_log(service(), "dashboard");
+  ASSERT_TRUE(dashboard);
+  EXPECT_EQ(status_of(*dashboard, "/api/telegrams"), 401);  // the dashboard stays protected
 }
 
 }  // namespace

@@ -60,7 +60,7 @@ struct ApiSources {
   const app::TelegramLog* telegrams = nullptr;
   // The local meter feed (GET /v1/json on its own listener): the meter it answers for (system
   // title or meter number; empty: the only one) and the age beyond which a reading is not given.
-  std::string local_feed_meter;
+  std::string local_feed_meter = {};
   std::int64_t local_feed_stale_ms = 30'000;
 };
 
