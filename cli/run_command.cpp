@@ -184,9 +184,13 @@ int run_service(const ServiceOptions& options) {
     return s;
   };
   const auto portal = make_portal_store(*config);  // the operator's quarter-hours
-  http::ApiSources web_sources{&live, status, history.get(), statistics_reader.get(), epoch_ms, ""};
-  web_sources.portal = portal.get();
-  http::HttpServer web(std::move(web_sources), http_options(*config));
+  app::TelegramLog telegram_log;                   // the setup view's last telegrams per meter
+  http::ApiSources sources{&live, status, history.get(), statistics_reader.get(), epoch_ms, ""};
+  sources.portal = portal.get();
+  sources.telegrams = &telegram_log;
+  sources.local_feed_meter = config->local_feed_meter;
+  sources.local_feed_stale_ms = config->no_signal_seconds * 1000;
+  http::HttpServer web(sources, http_options(*config));
   // A certificate or key that cannot be used stops the start: the dashboard would otherwise
   // be served without the HTTPS that was asked for.
   if (std::string warning; config->http_enabled) {
@@ -198,6 +202,15 @@ int run_service(const ServiceOptions& options) {
     if (!warning.empty()) spdlog::warn("http: {}", warning);
   }
   service.set_live_state(&live);
+  service.set_telegram_log(&telegram_log);
+  // The local meter feed for batteries and inverters, on a listener of its own: plain HTTP (the
+  // devices poll http://), the dashboard's credentials unless SMARTMETER_LOCAL_FEED_OPEN.
+  http::HttpOptions feed_options = http_options(*config);
+  feed_options.tls_cert_file.clear();
+  feed_options.tls_key_file.clear();
+  feed_options.access.open_opt_in_routes = config->local_feed_open;
+  feed_options.role = http::HttpRole::kLocalFeed;
+  http::HttpServer local_feed(sources, feed_options);
 
   // Home Assistant discovery and each meter's diagnosis, on MQTT and in the log.
   const json::HaConfigJson ha_config_format;
@@ -216,6 +229,17 @@ int run_service(const ServiceOptions& options) {
                    access_summary(*config));
     }
   }
+  if (config->local_feed_enabled) {
+    if (auto started = local_feed.start(config->local_feed_host, config->local_feed_port);
+        !started) {
+      spdlog::error("local feed: {}; the local meter feed is off (SMARTMETER_LOCAL_FEED_LISTEN)",
+                    started.error);
+    } else {
+      spdlog::info("local feed: EcoTracker local API at http://{}:{}/v1/json{}",
+                   config->local_feed_host, local_feed.port(),
+                   config->local_feed_open ? " (no login: SMARTMETER_LOCAL_FEED_OPEN)" : "");
+    }
+  }
   if (price_fetcher) price_fetcher->start();
   // Serial telegrams take the MQTT messages' road: journal, decoder, tables, topics.
   serial::SerialReader reader(config->serial_device, config->serial_format);
@@ -227,6 +251,7 @@ int run_service(const ServiceOptions& options) {
   const int exit_status = service.run(g_stop);
   reader.stop();
   if (serial_input) spdlog::info("serial: {}", reader.stats().summary());
+  local_feed.stop();
   if (price_fetcher) price_fetcher->stop();
   web.stop();
   return exit_status;

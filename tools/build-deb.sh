@@ -88,6 +88,9 @@ for page in "$root"/docs/*.md; do
   gzip -9n <"$page" >"$doc/docs/$(basename "$page").gz"
 done
 install -m 644 "$root/deploy/debian/copyright" "$doc/copyright"
+# The mDNS announcement of the local meter feed, for /etc/avahi/services/ (docs/local-feed.md).
+install -D -m 644 "$root/deploy/avahi/smartmeter-ecotracker.service" \
+  "$doc/examples/smartmeter-ecotracker.service"
 {
   echo "$package ($version) stable; urgency=medium"
   echo
@@ -127,7 +130,7 @@ Maintainer: $maintainer
 Installed-Size: $installed_size
 Depends: $depends, adduser
 Recommends: mosquitto
-Suggests: mariadb-server
+Suggests: mariadb-server, avahi-daemon
 Section: utils
 Priority: optional
 Description: decoder service for Austrian smart meters (EVN, Netz NOE)

@@ -102,6 +102,7 @@ Api::Api(ApiSources sources)
 Response Api::get(const std::string& path, const Params& params) {
   if (path == "/api/status") return status();
   if (path == "/api/meters") return meters();
+  if (path == "/api/telegrams") return telegrams();
   constexpr std::string_view kPrefix = "/api/meters/";
   if (path.rfind(kPrefix, 0) == 0) {
     const std::string rest = path.substr(kPrefix.size());

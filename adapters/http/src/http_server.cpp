@@ -433,6 +433,10 @@ struct HttpServer::Impl {
     const Verdict verdict = access.check(route_for(path), header_of(connection, "Authorization"),
                                          client_address(connection), AccessControl::Clock::now());
     if (verdict.status != 0) return refuse(connection, verdict);
+    if (options.role == HttpRole::kLocalFeed) {  // live state only: answered at once
+      return send(connection,
+                  path == "/v1/json" ? api.local_feed() : Response{404, kTextType, "not found\n"});
+    }
     if (path == "/metrics") {
       const std::int64_t now = sources.now_ms();
       return send(connection,

@@ -22,6 +22,9 @@ constexpr std::array kRoutes = {
     Route{"/api/meters/{id}/statistics", Access::kProtected, "statistics as CSV or JSON"},
     Route{"/api/meters/{id}/reconciliation", Access::kProtected,
           "meter against the operator's data"},
+    Route{"/api/telegrams", Access::kProtected, "the last telegrams per meter (setup view)"},
+    Route{"/v1/json", Access::kPublicIfOptedIn,
+          "the local meter feed (EcoTracker local API; own listener)"},
     Route{"/api/{file}", Access::kProtected, "any other API path (answered 404)"},
     Route{"/{file}", Access::kProtected, "the dashboard's files, and any other path"},
 };

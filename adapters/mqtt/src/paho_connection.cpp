@@ -57,7 +57,9 @@ app::Outcome PahoMqttConnection::start(Handler handler) {
       // No topic: telegrams come from elsewhere (a serial port); the broker only takes values.
       if (!settings_.subscribe_topic.empty())
         client_->subscribe(settings_.subscribe_topic, kQosAtLeastOnce);
-      client_->publish(settings_.status_topic, "online", kQosAtLeastOnce, true);
+      if (!settings_.listen_only) {
+        client_->publish(settings_.status_topic, "online", kQosAtLeastOnce, true);
+      }
     } catch (const mqtt::exception& error) {
       spdlog::warn("mqtt: subscribing to {} failed: {}", settings_.subscribe_topic, error.what());
     }
@@ -75,14 +77,15 @@ app::Outcome PahoMqttConnection::start(Handler handler) {
 }
 
 void PahoMqttConnection::connect_until_up() {
-  auto options_builder =
-      mqtt::connect_options_builder()
-          .mqtt_version(MQTTVERSION_5)
-          .clean_start(false)
-          .keep_alive_interval(kKeepAlive)
-          .automatic_reconnect(kMinBackoff, kMaxBackoff)
-          .connect_timeout(std::chrono::seconds(10))
-          .will(mqtt::message(settings_.status_topic, "offline", kQosAtLeastOnce, true));
+  auto options_builder = mqtt::connect_options_builder()
+                             .mqtt_version(MQTTVERSION_5)
+                             .clean_start(settings_.listen_only)
+                             .keep_alive_interval(kKeepAlive)
+                             .automatic_reconnect(kMinBackoff, kMaxBackoff)
+                             .connect_timeout(std::chrono::seconds(10));
+  if (!settings_.listen_only) {
+    options_builder.will(mqtt::message(settings_.status_topic, "offline", kQosAtLeastOnce, true));
+  }
   if (!settings_.user.empty()) options_builder.user_name(settings_.user);
   if (!settings_.password.empty()) options_builder.password(settings_.password);
   if (settings_.uri.rfind("ssl://", 0) == 0) {
@@ -92,8 +95,9 @@ void PahoMqttConnection::connect_until_up() {
   }
   auto options = options_builder.finalize();
   // Set on the finished options: Paho C++ 1.2 drops properties given to the builder.
-  options.set_properties({{mqtt::property::SESSION_EXPIRY_INTERVAL, kSessionNeverExpires},
-                          {mqtt::property::MAXIMUM_PACKET_SIZE, kMaxPacketBytes}});
+  options.set_properties(
+      {{mqtt::property::SESSION_EXPIRY_INTERVAL, settings_.listen_only ? 0 : kSessionNeverExpires},
+       {mqtt::property::MAXIMUM_PACKET_SIZE, kMaxPacketBytes}});
 
   auto backoff = kMinBackoff;
   while (!stopping_) {
@@ -103,6 +107,8 @@ void PahoMqttConnection::connect_until_up() {
       while (!token->wait_for(kConnectPoll)) {
         if (stopping_) return;
       }
+      const std::lock_guard lock(error_mutex_);
+      last_error_.clear();
       return;  // from here on Paho's automatic reconnect takes over
     } catch (const mqtt::exception& error) {
       // Paho (1.2) says only "TCP/TLS connect failure" when the broker's certificate does not
@@ -117,6 +123,8 @@ void PahoMqttConnection::connect_until_up() {
       }
       spdlog::warn("mqtt: cannot connect to {}: {}{}; next try in {} s", settings_.uri,
                    error.what(), hint, backoff.count());
+      const std::lock_guard lock(error_mutex_);
+      last_error_ = error.what() + hint;
     }
     std::unique_lock lock(mutex_);
     wake_.wait_for(lock, backoff, [this] { return stopping_.load(); });
@@ -135,6 +143,11 @@ bool PahoMqttConnection::publish(const std::string& topic, const std::string& pa
   }
 }
 
+std::string PahoMqttConnection::last_error() const {
+  const std::lock_guard lock(error_mutex_);
+  return last_error_;
+}
+
 bool PahoMqttConnection::connected() const {
   return connected_ && client_ && client_->is_connected();
 }
@@ -146,8 +159,10 @@ void PahoMqttConnection::stop() {
   if (!client_) return;
   try {
     if (client_->is_connected()) {
-      client_->publish(settings_.status_topic, "offline", kQosAtLeastOnce, true)
-          ->wait_for(kStopStatusWait);
+      if (!settings_.listen_only) {
+        client_->publish(settings_.status_topic, "offline", kQosAtLeastOnce, true)
+            ->wait_for(kStopStatusWait);
+      }
       client_->disconnect(static_cast<int>(kDisconnectTimeout.count()))
           ->wait_for(kDisconnectTimeout + std::chrono::milliseconds(500));
     }

@@ -68,6 +68,10 @@ const std::vector<std::string> kSettings = {
     // Direct serial input (USB M-Bus adapter).
     "SMARTMETER_SERIAL",
     "SMARTMETER_SERIAL_FORMAT",
+    // The local meter feed (EcoTracker local API) for batteries and inverters.
+    "SMARTMETER_LOCAL_FEED_LISTEN",
+    "SMARTMETER_LOCAL_FEED_METER",
+    "SMARTMETER_LOCAL_FEED_OPEN",
     // Cost: the tariff file (docs/tariffs.md).
     "SMARTMETER_TARIFF_FILE",
     // Day-ahead prices.
@@ -364,13 +368,15 @@ std::string parse_host(const char* setting, std::string host, const char* port_s
   return host;
 }
 
-// "HOST:PORT", "[IPv6]:PORT" or "off". Port 0 takes any free port (it is logged).
-void parse_http_listen(const std::string& text, Config& config) {
-  const char* setting = "SMARTMETER_HTTP_LISTEN";
-  if (text == "off") {
-    config.http_enabled = false;
-    return;
-  }
+// "HOST:PORT", "[IPv6]:PORT" or "off" (`enabled` false). Port 0 takes any free port (it is
+// logged).
+struct Listen {
+  bool enabled = false;
+  std::string host;
+  unsigned port = 0;
+};
+Listen parse_listen(const char* setting, const std::string& text) {
+  if (text == "off") return {};
   const auto colon = text.rfind(':');
   std::string host = colon == std::string::npos ? "" : text.substr(0, colon);
   const bool bracketed = host.size() >= 2 && host.front() == '[' && host.back() == ']';
@@ -391,9 +397,15 @@ void parse_http_listen(const std::string& text, Config& config) {
   if (const std::string problem = host_problem(host); !problem.empty()) {
     throw ConfigError(setting, "'" + host + "'" + problem);
   }
-  config.http_enabled = true;
-  config.http_host = host;
-  config.http_port = number;
+  return {true, host, number};
+}
+
+void parse_http_listen(const std::string& text, Config& config) {
+  const Listen listen = parse_listen("SMARTMETER_HTTP_LISTEN", text);
+  config.http_enabled = listen.enabled;
+  if (!listen.enabled) return;
+  config.http_host = listen.host;
+  config.http_port = listen.port;
 }
 
 // 127.0.0.0/8, ::1 and localhost: only this machine can connect.
@@ -457,6 +469,33 @@ void parse_http_access(const Settings& s, const LoadOptions& options, Config& c)
   }
 }
 
+// The local meter feed follows the dashboard's access rules (the password or the token, when
+// either is set), unless SMARTMETER_LOCAL_FEED_OPEN=1 opens it: the batteries and inverters that
+// poll it cannot log in. Beyond loopback without either it refuses to start.
+void parse_local_feed(const std::string& text, const std::string& meter, bool open,
+                      const LoadOptions& options, Config& config) {
+  const Listen listen = parse_listen("SMARTMETER_LOCAL_FEED_LISTEN", text);
+  config.local_feed_enabled = listen.enabled;
+  config.local_feed_host = listen.host;
+  config.local_feed_port = listen.port;
+  config.local_feed_meter = meter;
+  config.local_feed_open = open;
+  if (options.command != Command::kRun || !listen.enabled || open || loopback(listen.host)) {
+    return;
+  }
+  if (config.http_password_hash.empty() && config.http_token_sha256.empty()) {
+    throw ConfigError("SMARTMETER_LOCAL_FEED_LISTEN",
+                      "'" + text +
+                          "' lets other machines read your power every few seconds, and no "
+                          "password or token is set. Batteries and inverters cannot log in: set "
+                          "SMARTMETER_LOCAL_FEED_OPEN=1 to serve the feed to the network without "
+                          "a login (docs/local-feed.md), or listen on 127.0.0.1");
+  }
+  config.warnings.push_back(
+      "SMARTMETER_LOCAL_FEED_LISTEN: the feed asks for the dashboard's password or token, which "
+      "batteries and inverters cannot send; set SMARTMETER_LOCAL_FEED_OPEN=1 for them");
+}
+
 bool valid_identifier(const std::string& name) {
   return !name.empty() && name.size() <= 48 &&
          std::all_of(name.begin(), name.end(),
@@ -473,6 +512,13 @@ bool valid_topic(const std::string& topic, bool allow_wildcards) {
 
 std::string Config::subscription_topic() const {
   return shared_group.empty() ? raw_topic : "$share/" + shared_group + "/" + raw_topic;
+}
+
+std::string Config::local_feed_listen() const {
+  if (!local_feed_enabled) return "off";
+  const bool v6 = local_feed_host.find(':') != std::string::npos;
+  return (v6 ? "[" + local_feed_host + "]" : local_feed_host) + ":" +
+         std::to_string(local_feed_port);
 }
 
 std::string Config::http_listen() const {
@@ -732,6 +778,9 @@ Config read_settings(const Settings& s, const std::string& host_name, const Load
   }
   parse_http_listen(s.text("SMARTMETER_HTTP_LISTEN", "127.0.0.1:8080"), c);
   parse_http_access(s, options, c);
+  parse_local_feed(s.text("SMARTMETER_LOCAL_FEED_LISTEN", "off"),
+                   s.text("SMARTMETER_LOCAL_FEED_METER", ""),
+                   s.flag("SMARTMETER_LOCAL_FEED_OPEN", false), options, c);
   c.no_signal_seconds = s.integer("SMARTMETER_NO_SIGNAL_SECONDS", 30, 5, 86400);
   c.ha_discovery = s.flag("SMARTMETER_HA_DISCOVERY", true);
   c.ha_prefix = s.text("SMARTMETER_HA_PREFIX", c.ha_prefix);
@@ -839,6 +888,9 @@ std::string describe_config(const Config& c) {
   line("SMARTMETER_EVICT_SILENT_SECONDS", std::to_string(c.evict_silent_seconds));
   line("SMARTMETER_SERIAL", c.serial_device);
   line("SMARTMETER_SERIAL_FORMAT", c.serial_format.text());
+  line("SMARTMETER_LOCAL_FEED_LISTEN", c.local_feed_listen());
+  line("SMARTMETER_LOCAL_FEED_METER", c.local_feed_meter);
+  line("SMARTMETER_LOCAL_FEED_OPEN", c.local_feed_open ? "1" : "0");
   line("SMARTMETER_TARIFF_FILE", c.tariff_file.string());
   line("SMARTMETER_PRICES_SOURCE", c.prices_source);
   line("SMARTMETER_PRICES_URL", c.prices_url);

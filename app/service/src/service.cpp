@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "meter/app/statistics_updates.h"
+#include "meter/core/hex.h"
 
 namespace meter::app {
 namespace {
@@ -110,6 +111,10 @@ void Service::on_message(const MqttMessage& message) {
   if (message.payload.size() > core::kMaxHexChars) {
     ++counters_.oversized;
     if (live_ != nullptr) live_->record_failure(core::DecodeError::kTooLarge, nullptr, received_at);
+    if (telegram_log_ != nullptr) {
+      telegram_log_->record_failure("", core::DecodeError::kTooLarge, core::kMaxHexChars,
+                                    std::nullopt, message.payload, received_at);
+    }
     log_failure(core::DecodeError::kTooLarge, core::kMaxHexChars, message.payload);
     return;
   }
@@ -130,6 +135,7 @@ void Service::on_message(const MqttMessage& message) {
         live_->record_failure(status.failure().code, receive_telegram_.get(), received_at);
       }
     }
+    if (telegram_log_ != nullptr) log_telegram(status, message.payload, received_at);
     if (!status) {
       ++counters_.errors[static_cast<std::size_t>(status.failure().code)];
       log_failure(status.failure().code, status.failure().offset, message.payload);
@@ -177,6 +183,28 @@ void Service::close_values_windows(bool all) {
     }
   }
   for (const core::Telegram& telegram : ready) publish_values(telegram);
+}
+
+void Service::log_telegram(const core::Status& status, const std::string& payload,
+                           std::int64_t received_at_ms) {
+  const core::Telegram& telegram = *receive_telegram_;
+  if (status) {
+    telegram_log_->record_decoded(make_reading(telegram, received_at_ms), payload, received_at_ms);
+    return;
+  }
+  // A failure names a meter only once its system title was read (cleared before decoding).
+  const bool titled = std::any_of(telegram.system_title.begin(), telegram.system_title.end(),
+                                  [](std::uint8_t b) { return b != 0; });
+  std::string meter;
+  std::optional<std::uint32_t> counter;
+  if (titled) {
+    meter.resize(telegram.system_title.size() * 2);
+    core::encode_hex_upper(telegram.system_title.data(), telegram.system_title.size(),
+                           meter.data());
+    counter = telegram.frame_counter;
+  }
+  telegram_log_->record_failure(meter, status.failure().code, status.failure().offset, counter,
+                                payload, received_at_ms);
 }
 
 std::string Service::journal_error() const {

@@ -10,6 +10,7 @@
 //   GET /api/meters/{id}/daily          energy in/out per day (default: the last 31 days)
 //   GET /api/meters/{id}/peak           the month's highest quarter-hour of power import
 //   GET /api/meters/{id}/statistics     quarter-hour or daily statistics as CSV (or JSON)
+//   GET /api/telegrams                  the last telegrams per meter, decoded or why not (setup)
 //   GET /api/meters/{id}/reconciliation our quarter-hours against the grid operator's
 //                                       (docs/portal.md; default: the last 31 days per day)
 //   GET /metrics                        Prometheus text format
@@ -34,6 +35,7 @@
 #include "meter/app/portal.h"
 #include "meter/app/service_status.h"
 #include "meter/app/statistics_store.h"
+#include "meter/app/telegram_log.h"
 
 namespace meter::http {
 
@@ -56,6 +58,13 @@ struct ApiSources {
   app::StatisticsStore* statistics = nullptr;
   Clock now_ms;
   std::string version;
+  // Optional: the last telegrams per meter for /api/telegrams (empty list without it) and the
+  // local meter feed's average power.
+  const app::TelegramLog* telegrams = nullptr;
+  // The local meter feed (GET /v1/json on its own listener): the meter it answers for (system
+  // title or meter number; empty: the only one) and the age beyond which a reading is not given.
+  std::string local_feed_meter = {};
+  std::int64_t local_feed_stale_ms = 30'000;
   // Optional: the operator's billed quarter-hours (portalQuarterHour) for the reconciliation;
   // without it (or without statistics) /reconciliation answers 503.
   app::PortalStore* portal = nullptr;
@@ -74,6 +83,9 @@ class Api {
 
   // Any GET path above; 404 JSON for others.
   Response get(const std::string& path, const Params& params);
+  // GET /v1/json of the local meter feed (EverHome EcoTracker's local API, meter/app/local_feed.h):
+  // 200 with the numbers, 503 {"error"} while there are none to give (local_feed.cpp).
+  Response local_feed();
 
   static constexpr std::int64_t kMaxRangeS = 400LL * 86400;
   static constexpr std::int64_t kMaxPoints = 2000;
@@ -81,6 +93,7 @@ class Api {
 
  private:
   Response status();
+  Response telegrams();  // setup_api.cpp
   Response meters();
   Response latest(const std::string& id);
   Response meter_health(const std::string& id);

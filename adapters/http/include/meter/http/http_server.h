@@ -23,6 +23,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -32,11 +33,16 @@
 
 namespace meter::http {
 
+// What a listener serves: the dashboard with its API, or only the local meter feed (GET
+// /v1/json, for devices on the LAN; every other path 404), with the same limits and access rules.
+enum class HttpRole : std::uint8_t { kDashboard, kLocalFeed };
+
 struct HttpOptions {
   AccessSettings access;
   // PEM files; both or neither (plain HTTP). Read by load_tls().
   std::string tls_cert_file;
   std::string tls_key_file;
+  HttpRole role = HttpRole::kDashboard;
 };
 
 class HttpServer {

@@ -28,6 +28,9 @@ struct MqttSettings {
   std::string tls_ca_file;      // with ssl://: verify the broker against this CA (else system CAs)
   std::string subscribe_topic;  // empty: subscribe to nothing (publish only)
   std::string status_topic;
+  // A passing listener (`smartmeter check`): a clean session the broker forgets at disconnect,
+  // no status messages and no last will, so the service's own session and status stay as they are.
+  bool listen_only = false;
 };
 
 class PahoMqttConnection final : public app::MqttConnection {
@@ -40,6 +43,8 @@ class PahoMqttConnection final : public app::MqttConnection {
   bool connected() const override;
   std::uint64_t reconnects() const override { return reconnects_.load(); }
   void stop() override;
+  // Why the newest connect attempt failed (empty: none failed since the last connect).
+  std::string last_error() const;
 
  private:
   void connect_until_up();
@@ -54,6 +59,8 @@ class PahoMqttConnection final : public app::MqttConnection {
   std::atomic<bool> connected_{false};
   std::atomic<std::uint64_t> reconnects_{0};
   std::atomic<std::uint64_t> connects_{0};
+  mutable std::mutex error_mutex_;
+  std::string last_error_;
 };
 
 }  // namespace meter::mqtt_adapter

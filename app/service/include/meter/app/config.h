@@ -152,6 +152,14 @@ struct Config {
   bool ha_discovery = true;
   std::string ha_prefix = "homeassistant";
 
+  // The local meter feed, GET /v1/json (EcoTracker local API) on a listener of its own
+  // (SMARTMETER_LOCAL_FEED_LISTEN, default off), for the meter SMARTMETER_LOCAL_FEED_METER
+  // (empty: the only one); beyond loopback only with SMARTMETER_LOCAL_FEED_OPEN.
+  bool local_feed_enabled = false;
+  std::string local_feed_host;
+  unsigned local_feed_port = 0;
+  std::string local_feed_meter;
+  bool local_feed_open = false;
   // Day-ahead prices fetched by `run` (docs/prices.md): SMARTMETER_PRICES_SOURCE none, awattar
   // or smartenergy; SMARTMETER_PRICES_URL another base URL (a mirror, a test server);
   // SMARTMETER_PRICES_MARKET the bidding zone; SMARTMETER_PRICES_FETCH_AT the local time from
@@ -162,7 +170,8 @@ struct Config {
   int prices_fetch_minute = 14 * 60;
 
   std::string subscription_topic() const;
-  std::string http_listen() const;  // as the setting reads
+  std::string http_listen() const;        // as the setting reads
+  std::string local_feed_listen() const;  // as the setting reads
   std::string mqtt_uri() const;
 };
 

@@ -35,6 +35,7 @@
 #include "meter/app/live_state.h"
 #include "meter/app/ports.h"
 #include "meter/app/service_status.h"
+#include "meter/app/telegram_log.h"
 #include "meter/app/values_window.h"
 #include "meter/core/decode_error.h"
 #include "meter/core/gcm_cipher.h"
@@ -67,6 +68,9 @@ class Service {
   // Optional: every received telegram is also reported to `live` (dashboard, metrics,
   // diagnosis). Set before run(); `live` must outlive the service.
   void set_live_state(LiveState* live) { live_ = live; }
+  // Optional: every received telegram, decoded or not, is also kept in `log` (the setup view's
+  // last telegrams per meter). Set before run(); `log` must outlive the service.
+  void set_telegram_log(TelegramLog* log) { telegram_log_ = log; }
   // Optional: called about once a second on the thread that runs run() (announcements).
   void set_tick(std::function<void()> tick) { tick_ = std::move(tick); }
   // Optional: run() keeps the statistics tables in `statistics` up to date on a thread of its
@@ -106,6 +110,9 @@ class Service {
   void wait_before_retry(std::chrono::milliseconds delay);
   void roll_log_window();  // with log_mutex_ held
   void log_failure(core::DecodeError error, std::size_t offset, const std::string& payload);
+  // Keeps the telegram just decoded (or not) in the telegram log.
+  void log_telegram(const core::Status& status, const std::string& payload,
+                    std::int64_t received_at_ms);
   void publish_values(const core::Telegram& telegram);
   // A batch with readings of past quarter-hours asks for a statistics pass soon.
   void nudge_statistics_for(const Batch& batch);
@@ -122,6 +129,7 @@ class Service {
   CipherFactory make_cipher_;
   ServiceCounters counters_;
   LiveState* live_ = nullptr;
+  TelegramLog* telegram_log_ = nullptr;
   std::function<void()> tick_;
   StatisticsStore* statistics_ = nullptr;
   std::atomic<StatisticsUpdates*> statistics_updates_{nullptr};  // while run() runs
