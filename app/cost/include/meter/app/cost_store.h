@@ -61,8 +61,6 @@ struct CostTotal {
   std::int64_t energy_gaps = 0, missing_prices = 0, no_tariff = 0;
 
   double grid_eur() const { return grid_energy_eur + grid_losses_eur + grid_fixed_eur; }
-  // Everything paid, before VAT and feed-in.
-  double net_eur() const { return total_eur - vat_eur + feed_in_eur; }
   friend bool operator==(const CostTotal&, const CostTotal&) = default;
 };
 

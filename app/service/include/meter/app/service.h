@@ -35,6 +35,7 @@
 #include "meter/app/live_state.h"
 #include "meter/app/ports.h"
 #include "meter/app/service_status.h"
+#include "meter/app/statistics_updates.h"
 #include "meter/core/decode_error.h"
 #include "meter/core/gcm_cipher.h"
 #include "meter/core/telegram_decoder.h"
@@ -71,6 +72,11 @@ class Service {
   // own (StatisticsUpdates) and stops it promptly on shutdown. Set before run(); `statistics`
   // must outlive the service.
   void set_statistics_store(StatisticsStore* statistics) { statistics_ = statistics; }
+  // Optional: runs after each statistics pass on the statistics thread (the cost of the
+  // quarter-hours). Set before run().
+  void set_statistics_followup(StatisticsFollowup followup) {
+    statistics_followup_ = std::move(followup);
+  }
   // For tests and replay: the message handler the MQTT connection calls.
   void on_message(const MqttMessage& message);
   // Why the journal cannot be written, empty while it can.
@@ -115,6 +121,7 @@ class Service {
   LiveState* live_ = nullptr;
   std::function<void()> tick_;
   StatisticsStore* statistics_ = nullptr;
+  StatisticsFollowup statistics_followup_;
 
   std::unique_ptr<core::GcmCipher> receive_cipher_;
   std::unique_ptr<core::TelegramDecoder> receive_decoder_;
