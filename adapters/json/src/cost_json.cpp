@@ -65,6 +65,18 @@ std::string cost_summary_json(const app::CostSummary& s) {
   return out.dump();
 }
 
+std::string cost_state_json(const app::CostSummary& s) {
+  ordered_json out = {{"systemTitle", s.meter}};
+  out["priceNowEurPerKwh"] = s.price_now && s.price_now->complete
+                                 ? ordered_json(s.price_now->total_eur_per_kwh)
+                                 : ordered_json(nullptr);
+  out["costTodayEur"] = s.today.total_eur;
+  out["costThisMonthEur"] = s.this_month.total_eur;
+  out["todayStart"] = app::vienna_iso(s.today.start);
+  out["monthStart"] = app::vienna_iso(s.this_month.start);
+  return out.dump();
+}
+
 std::string price_curve_json(const std::string& meter,
                              std::span<const app::PriceCurvePoint> curve) {
   ordered_json points = ordered_json::array();

@@ -4,8 +4,25 @@
 #include <cstdio>
 
 #include "meter/app/statistics.h"
+#include "meter/core/civil_time.h"
 
 namespace meter::app {
+
+CostQuery local_days_cost_query(CostInterval interval, std::string meter,
+                                std::optional<std::int64_t> first_day,
+                                std::optional<std::int64_t> last_day) {
+  CostQuery query;
+  query.interval = interval;
+  query.meter = std::move(meter);
+  if (first_day) {
+    query.from = core::vienna_day_start_utc(*first_day);
+    if (interval == CostInterval::kMonth) {
+      query.from = cost_interval_start(CostInterval::kMonth, query.from);
+    }
+  }
+  if (last_day) query.until = core::vienna_day_start_utc(*last_day + 1);
+  return query;
+}
 
 std::optional<double> month_estimate(const CostTotal& month_so_far) {
   if (month_so_far.quarter_hours <= 0) return std::nullopt;

@@ -10,6 +10,10 @@
 //   GET /api/meters/{id}/daily          energy in/out per day (default: the last 31 days)
 //   GET /api/meters/{id}/peak           the month's highest quarter-hour of power import
 //   GET /api/meters/{id}/statistics     quarter-hour or daily statistics as CSV (or JSON)
+//   GET /api/meters/{id}/cost           cost per quarter-hour, local day or month (docs/cost.md)
+//   GET /api/meters/{id}/cost/summary   cost today, yesterday, this and last month, estimate,
+//                                       the import price now
+//   GET /api/meters/{id}/prices         the import price of each quarter-hour of a local day
 //   GET /metrics                        Prometheus text format
 //   GET /healthz                        200 when MQTT is connected and the database writable
 //
@@ -26,6 +30,7 @@
 #include <optional>
 #include <string>
 
+#include "meter/app/cost_view.h"
 #include "meter/app/energy_report.h"
 #include "meter/app/history_query.h"
 #include "meter/app/live_state.h"
@@ -53,6 +58,8 @@ struct ApiSources {
   app::StatisticsStore* statistics = nullptr;
   Clock now_ms;
   std::string version;
+  // Optional: the cost endpoints (without it, they answer 404: no tariff file is configured).
+  const app::CostView* cost = nullptr;
 };
 
 // Prometheus text exposition format (version 0.0.4) of the service and the meters.
@@ -82,6 +89,10 @@ class Api {
   Response daily(const std::string& id, const Params& params);
   Response peak(const std::string& id, const Params& params);
   Response statistics(const std::string& id, const Params& params);
+  // cost_api.cpp
+  Response cost(const std::string& id, const Params& params);
+  Response cost_summary(const std::string& id);
+  Response prices(const std::string& id, const Params& params);
   // 409 listing the system titles when `id` is a meter number that several of them claim.
   std::optional<Response> claimed_by_several(const std::string& id);
   // Resolves a system title or meter number to the stored meter id; empty if unknown.

@@ -13,6 +13,8 @@ namespace meter::json {
 
 std::string cost_totals_json(std::span<const app::CostTotal> totals);
 std::string cost_summary_json(const app::CostSummary& summary);
+// The retained state the Home Assistant cost sensors read (app::ha_cost_topic()).
+std::string cost_state_json(const app::CostSummary& summary);
 std::string price_curve_json(const std::string& meter, std::span<const app::PriceCurvePoint> curve);
 
 }  // namespace meter::json

@@ -34,6 +34,12 @@ struct PriceCurvePoint {
   std::optional<UnitPrice> price;  // nullopt: no tariff valid then
 };
 
+// The sums of local days first_day .. last_day (day numbers, both included; nullopt: open):
+// with months, the months those days lie in.
+CostQuery local_days_cost_query(CostInterval interval, std::string meter,
+                                std::optional<std::int64_t> first_day,
+                                std::optional<std::int64_t> last_day);
+
 // The month's total scaled to the whole month: total * month length / time priced.
 std::optional<double> month_estimate(const CostTotal& month_so_far);
 
