@@ -24,6 +24,13 @@ const char* to_string(PriceProduct product);  // "hour", "quarter-hour"
 std::optional<PriceProduct> parse_price_product(std::string_view text);
 std::int64_t duration_of(PriceProduct product);  // 3600, 900 seconds
 
+// A spot series a tariff needs (for fetching and for reading the prices table).
+struct PriceSeries {
+  std::string market = "AT";
+  PriceProduct product = PriceProduct::kHour;
+  friend bool operator==(const PriceSeries&, const PriceSeries&) = default;
+};
+
 // One price: `market` names the bidding zone ("AT"), `start` is the interval's start (UTC epoch
 // seconds, aligned to the product's duration), `source` where it came from ("APG csv",
 // "aWATTar", ...), kept for the user's questions.
