@@ -12,6 +12,8 @@
 namespace meter::app {
 struct Config;
 class StatisticsStore;
+class PriceStore;
+class PriceFeed;
 }  // namespace meter::app
 
 namespace meter::cli {
@@ -32,8 +34,13 @@ void add_run_command(CLI::App& app, int& exit_status);
 void add_simulate_command(CLI::App& app, int& exit_status);
 void add_stats_command(CLI::App& app, int& exit_status);
 void add_check_command(CLI::App& app, int& exit_status);
+void add_prices_command(CLI::App& app, int& exit_status);
 
 // The statistics tables the settings name, on a connection of their own (`run`, `stats`).
 std::unique_ptr<app::StatisticsStore> make_statistics_store(const app::Config& config);
+// The `prices` table in the settings' database, and the configured price source (nullptr for
+// SMARTMETER_PRICES_SOURCE=none) (`run`, `prices`).
+std::unique_ptr<app::PriceStore> make_price_store(const app::Config& config);
+std::unique_ptr<app::PriceFeed> make_price_feed(const app::Config& config);
 
 }  // namespace meter::cli

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -58,6 +59,11 @@ const std::vector<std::string> kSettings = {
     // Direct serial input (USB M-Bus adapter).
     "SMARTMETER_SERIAL",
     "SMARTMETER_SERIAL_FORMAT",
+    // Day-ahead prices.
+    "SMARTMETER_PRICES_SOURCE",
+    "SMARTMETER_PRICES_URL",
+    "SMARTMETER_PRICES_MARKET",
+    "SMARTMETER_PRICES_FETCH_AT",
 };
 
 // Read by the command line before the settings are loaded.
@@ -499,6 +505,8 @@ const char* command_name(Command command) {
       return "simulate";
     case Command::kStats:
       return "stats";
+    case Command::kPrices:
+      return "prices";
   }
   return "run";
 }
@@ -506,6 +514,34 @@ const char* command_name(Command command) {
 bool decrypts(Command command) { return command == Command::kRun || command == Command::kReplay; }
 
 namespace {
+
+void read_price_settings(const Settings& s, Config& c) {
+  c.prices_source = s.text("SMARTMETER_PRICES_SOURCE", "none");
+  if (c.prices_source != "none" && c.prices_source != "awattar" &&
+      c.prices_source != "smartenergy") {
+    throw ConfigError("SMARTMETER_PRICES_SOURCE",
+                      "'" + c.prices_source + "' is not none, awattar or smartenergy");
+  }
+  c.prices_url = s.text("SMARTMETER_PRICES_URL", "");
+  if (!c.prices_url.empty() && !c.prices_url.starts_with("http://") &&
+      !c.prices_url.starts_with("https://")) {
+    throw ConfigError("SMARTMETER_PRICES_URL", "'" + c.prices_url + "' is not an http(s):// URL");
+  }
+  c.prices_market = s.text("SMARTMETER_PRICES_MARKET", "AT");
+  if (c.prices_market.empty() || c.prices_market.size() > 16 ||
+      !valid_identifier(c.prices_market)) {
+    throw ConfigError("SMARTMETER_PRICES_MARKET", "use 1 to 16 letters or digits, e.g. AT");
+  }
+  const std::string at = s.text("SMARTMETER_PRICES_FETCH_AT", "14:00");
+  unsigned hour = 0;
+  unsigned minute = 0;
+  char tail = 0;
+  if (std::sscanf(at.c_str(), "%2u:%2u%c", &hour, &minute, &tail) != 2 || hour > 23 ||
+      minute > 59) {
+    throw ConfigError("SMARTMETER_PRICES_FETCH_AT", "'" + at + "' is not a local time HH:MM");
+  }
+  c.prices_fetch_minute = static_cast<int>(hour * 60 + minute);
+}
 
 Config read_settings(const Settings& s, const std::string& host_name, const LoadOptions& options) {
   Config c;
@@ -613,6 +649,7 @@ Config read_settings(const Settings& s, const std::string& host_name, const Load
   }
   c.max_meters = static_cast<std::size_t>(s.integer("SMARTMETER_MAX_METERS", 100, 1, 1'000'000));
   c.evict_silent_seconds = s.integer("SMARTMETER_EVICT_SILENT_SECONDS", 86400, 5, 366 * 86400);
+  read_price_settings(s, c);
   c.serial_device = s.text("SMARTMETER_SERIAL", "");
   const std::string serial_format = s.text("SMARTMETER_SERIAL_FORMAT", c.serial_format.text());
   const auto format = parse_serial_format(serial_format);
@@ -700,6 +737,13 @@ std::string describe_config(const Config& c) {
   line("SMARTMETER_EVICT_SILENT_SECONDS", std::to_string(c.evict_silent_seconds));
   line("SMARTMETER_SERIAL", c.serial_device);
   line("SMARTMETER_SERIAL_FORMAT", c.serial_format.text());
+  line("SMARTMETER_PRICES_SOURCE", c.prices_source);
+  line("SMARTMETER_PRICES_URL", c.prices_url);
+  line("SMARTMETER_PRICES_MARKET", c.prices_market);
+  char fetch_at[32];
+  (void)std::snprintf(fetch_at, sizeof fetch_at, "%02d:%02d", c.prices_fetch_minute / 60,
+                      c.prices_fetch_minute % 60);
+  line("SMARTMETER_PRICES_FETCH_AT", fetch_at);
   return out.str();
 }
 

@@ -55,8 +55,9 @@ using SettingsLayer = std::map<std::string, SettingValue>;
 
 // The command the settings are loaded for. `run` and `replay` decrypt: a key is required.
 // `simulate` and `stats` decrypt nothing: a key that is given is checked but not kept.
-enum class Command { kRun, kReplay, kSimulate, kStats };
-const char* command_name(Command command);  // "run", "replay", "simulate", "stats"
+enum class Command { kRun, kReplay, kSimulate, kStats, kPrices };
+// "run", "replay", "simulate", "stats", "prices"
+const char* command_name(Command command);
 bool decrypts(Command command);
 
 struct LoadOptions {
@@ -134,6 +135,15 @@ struct Config {
   // Home Assistant MQTT discovery (retained config messages under <prefix>/sensor/...).
   bool ha_discovery = true;
   std::string ha_prefix = "homeassistant";
+
+  // Day-ahead prices fetched by `run` (docs/prices.md): SMARTMETER_PRICES_SOURCE none, awattar
+  // or smartenergy; SMARTMETER_PRICES_URL another base URL (a mirror, a test server);
+  // SMARTMETER_PRICES_MARKET the bidding zone; SMARTMETER_PRICES_FETCH_AT the local time from
+  // which the next day's prices are expected.
+  std::string prices_source = "none";
+  std::string prices_url;
+  std::string prices_market = "AT";
+  int prices_fetch_minute = 14 * 60;
 
   std::string subscription_topic() const;
   std::string http_listen() const;  // as the setting reads
