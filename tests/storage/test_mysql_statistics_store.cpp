@@ -11,8 +11,10 @@
 
 #include "cost_store_behaviour.h"
 #include "meter/storage/mysql_cost_store.h"
+#include "meter/storage/mysql_portal_store.h"
 #include "meter/storage/mysql_reading_store.h"
 #include "meter/storage/mysql_statistics_store.h"
+#include "portal_store_behaviour.h"
 #include "statistics_store_behaviour.h"
 
 namespace meter::statistics_testing {
@@ -92,6 +94,29 @@ TEST(MysqlStatistics, PassesVisitOnlyMetersWithNewReadings) {
   storage::MysqlReadingStore history(settings("stats_changed"));
   storage::MysqlStatisticsStore store(settings("stats_changed"));
   run_only_changed_meters(history, store);
+}
+
+TEST(MysqlStatistics, PortalStoreRoundTrip) {
+  REQUIRE_SERVER();
+  storage::MysqlPortalStore store(settings("portal_round_trip"));
+  portal_testing::run_portal_round_trip(store);
+}
+
+// One transaction per import: a row the server refuses (a meter id longer than the column)
+// after good ones leaves nothing behind.
+TEST(MysqlStatistics, PortalImportIsAllOrNothing) {
+  REQUIRE_SERVER();
+  storage::MysqlPortalStore store(settings("portal_atomic"));
+  ASSERT_TRUE(store.open());
+  auto rows = portal_testing::quarter_hours("53414764D2E62AE3", 1'767'222'000, 3000, true);
+  rows.back().meter = "53414764D2E62AE3-TOO-LONG-FOR-THE-COLUMN";
+  std::size_t changed = 0;
+  const app::Outcome stored = store.store(rows, changed);
+  EXPECT_FALSE(stored);
+  EXPECT_EQ(changed, 0U);
+  std::vector<app::PortalQuarterHour> read;
+  ASSERT_TRUE(store.rows({}, read));
+  EXPECT_TRUE(read.empty()) << read.size() << " rows of a failed import were kept";
 }
 
 TEST(MysqlStatistics, UnreachableServerIsAnOutcomeNotACrash) {
