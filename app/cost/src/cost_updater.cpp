@@ -153,7 +153,9 @@ Outcome CostUpdater::update_range(const std::string& meter, std::int64_t from, s
     if (auto got = meter_span(id, first, end, any); !got) return got;
     if (!any) continue;
     // Month by month, so that a year of history is never in memory at once.
-    for (std::int64_t t = std::max(from, first); t < std::min(until, end) && !stopping();) {
+    // Whole months: a charge on the month's peak quarter-hour depends on all of them.
+    const std::int64_t begin = cost_interval_start(CostInterval::kMonth, std::max(from, first));
+    for (std::int64_t t = std::max(begin, first); t < std::min(until, end) && !stopping();) {
       const std::int64_t next = std::min(
           {cost_interval_end(CostInterval::kMonth, cost_interval_start(CostInterval::kMonth, t)),
            until, end});
@@ -169,17 +171,60 @@ Outcome CostUpdater::update_range(const std::string& meter, std::int64_t from, s
   return result;
 }
 
+Outcome CostUpdater::newest_price_change(std::int64_t& newest_ms,
+                                         std::vector<PriceSummary>& summaries) {
+  if (auto got = prices_.summaries(summaries); !got) return got;
+  newest_ms = 0;
+  for (const PriceSummary& summary : summaries) {
+    newest_ms = std::max(newest_ms, summary.last_updated_ms);
+  }
+  return Outcome::success();
+}
+
+Outcome CostUpdater::reprice_changed_prices(std::size_t* written) {
+  std::int64_t newest = 0;
+  std::vector<PriceSummary> summaries;
+  if (auto got = newest_price_change(newest, summaries); !got) return got;
+  if (newest <= prices_seen_ms_) return Outcome::success();
+  // The intervals whose prices arrived or changed since the last look, all meters.
+  std::optional<std::int64_t> from;
+  std::int64_t until = 0;
+  for (const PriceSummary& summary : summaries) {
+    if (summary.last_updated_ms <= prices_seen_ms_) continue;
+    PriceQuery query;
+    query.market = summary.market;
+    query.product = summary.product;
+    std::vector<PricePoint> changed;
+    if (auto got = prices_.changed_since(query, prices_seen_ms_ + 1, changed); !got) return got;
+    for (const PricePoint& point : changed) {
+      from = std::min(from.value_or(point.start), point.start);
+      until = std::max(until, point.start + duration_of(point.product));
+    }
+  }
+  if (from) {
+    if (auto done = update_range({}, *from, until, written); !done) return done;
+  }
+  if (!stopping()) prices_seen_ms_ = newest;
+  return Outcome::success();
+}
+
 Outcome CostUpdater::update_once(std::size_t* written) {
   const bool full = passes_ % std::max<std::uint64_t>(1, options_.full_every) == 0;
   ++passes_;
   if (full) {
-    return update_range({}, std::numeric_limits<std::int64_t>::min(),
-                        std::numeric_limits<std::int64_t>::max(), written);
+    if (auto ok = open_once(); !ok) return ok;
+    std::int64_t newest = 0;
+    std::vector<PriceSummary> summaries;
+    if (auto got = newest_price_change(newest, summaries); !got) return got;
+    const Outcome done = update_range({}, std::numeric_limits<std::int64_t>::min(),
+                                      std::numeric_limits<std::int64_t>::max(), written);
+    if (done && !stopping()) prices_seen_ms_ = std::max(prices_seen_ms_, newest);
+    return done;
   }
   if (auto ok = open_once(); !ok) return ok;
+  if (auto done = reprice_changed_prices(written); !done) return done;
   std::vector<std::string> meters;
   if (auto got = statistics_.meters(meters); !got) return got;
-  std::size_t count = 0;
   for (const std::string& meter : meters) {
     if (stopping()) break;
     std::int64_t first = 0;
@@ -187,12 +232,11 @@ Outcome CostUpdater::update_once(std::size_t* written) {
     bool any = false;
     if (auto got = meter_span(meter, first, end, any); !got) return got;
     if (!any) continue;
-    if (auto done = reprice(meter, end - options_.recent_days * 86400, end, count); !done) {
-      if (written != nullptr) *written += count;
-      return Outcome::failure("meter " + meter + ": " + done.error);
-    }
+    // From the start of the month: a charge on the month's peak quarter-hour moves with it.
+    const std::int64_t from =
+        cost_interval_start(CostInterval::kMonth, end - options_.recent_days * 86400);
+    if (auto done = update_range(meter, from, end, written); !done) return done;
   }
-  if (written != nullptr) *written += count;
   return Outcome::success();
 }
 

@@ -7,10 +7,12 @@
 // or late reading all lead to the same recompute. Quarter-hours inside a hole in the readings
 // are priced as energy gaps (flagged, with unknown energy), never as zero.
 //
-// One pass (update_once) reprices the last `recent_days` days before each meter's newest
-// quarter-hour; the first pass, and every `full_every` passes after it, sweep each meter's
-// whole history month by month (prices imported for the past, readings older than the recent
-// window). One instance per thread; pure apart from the ports.
+// One pass (update_once) reprices each meter from the start of the month that holds the day
+// `recent_days` before its newest quarter-hour (a charge on the month's peak quarter-hour can
+// move to a new one); the first pass, and every `full_every` passes after it, sweep each meter's
+// whole history month by month (readings older than the recent window). Prices that arrived or
+// changed since the last pass (PriceStore::changed_since) are priced again in every pass. One
+// instance per thread; pure apart from the ports.
 #pragma once
 
 #include <atomic>
@@ -51,6 +53,9 @@ class CostUpdater {
 
  private:
   Outcome open_once();
+  Outcome newest_price_change(std::int64_t& newest_ms, std::vector<PriceSummary>& summaries);
+  // Prices again, for every meter, the intervals whose prices changed since the last look.
+  Outcome reprice_changed_prices(std::size_t* written);
   bool stopping() const { return stop_ != nullptr && stop_->load(); }
   // The quarter-hours [first, end) the meter has readings for; false when it has none.
   Outcome meter_span(const std::string& meter, std::int64_t& first, std::int64_t& end, bool& any);
@@ -64,6 +69,7 @@ class CostUpdater {
   PortalStore* portal_;
   CostUpdaterOptions options_;
   std::uint64_t passes_ = 0;
+  std::int64_t prices_seen_ms_ = 0;  // prices updated up to then are accounted for
   bool opened_ = false;
   const std::atomic<bool>* stop_ = nullptr;
 };
