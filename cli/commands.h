@@ -11,6 +11,7 @@
 
 namespace meter::app {
 struct Config;
+struct TariffSet;
 class StatisticsStore;
 class PriceStore;
 class PriceFeed;
@@ -35,6 +36,11 @@ void add_simulate_command(CLI::App& app, int& exit_status);
 void add_stats_command(CLI::App& app, int& exit_status);
 void add_check_command(CLI::App& app, int& exit_status);
 void add_prices_command(CLI::App& app, int& exit_status);
+void add_tariff_command(CLI::App& app, int& exit_status);
+
+// The tariffs SMARTMETER_TARIFF_FILE names (an empty set when it is not set); nullopt after a
+// message on stderr naming the file, line and field when the file is wrong (exit status 2).
+std::optional<app::TariffSet> load_tariffs(const app::Config& config, const std::string& command);
 
 // The statistics tables the settings name, on a connection of their own (`run`, `stats`).
 std::unique_ptr<app::StatisticsStore> make_statistics_store(const app::Config& config);

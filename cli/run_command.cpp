@@ -19,6 +19,7 @@
 #include "meter/app/meter_announcer.h"
 #include "meter/app/service.h"
 #include "meter/app/service_options.h"
+#include "meter/app/tariff.h"
 #include "meter/core/telegram_decoder.h"
 #include "meter/crypto/openssl_gcm_cipher.h"
 #include "meter/http/http_server.h"
@@ -86,6 +87,8 @@ int run_service(const ServiceOptions& options) {
   if (options.print_config) spdlog::set_default_logger(spdlog::stderr_color_mt("stderr"));
   auto config = load(options, app::Command::kRun);
   if (!config) return kExitUsage;
+  // A wrong tariff file stops the start, like any wrong setting.
+  if (!load_tariffs(*config, "run")) return kExitUsage;
   if (options.print_config) {
     std::cout << app::describe_config(*config);
     return kExitOk;

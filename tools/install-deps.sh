@@ -22,6 +22,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git python3 ca-certificates
   # libraries
   libssl-dev libcli11-dev nlohmann-json3-dev libfmt-dev libspdlog-dev
+  libtomlplusplus-dev  # the tariff file (adapters/tariff)
   libsqlite3-dev libmariadb-dev libmicrohttpd-dev zlib1g-dev
   libcpp-httplib-dev  # the HTTP client of the tests
   libpaho-mqttpp-dev libpaho-mqtt-dev libmosquitto-dev

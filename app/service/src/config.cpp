@@ -64,6 +64,8 @@ const std::vector<std::string> kSettings = {
     "SMARTMETER_PRICES_URL",
     "SMARTMETER_PRICES_MARKET",
     "SMARTMETER_PRICES_FETCH_AT",
+    // Cost: the tariff file (docs/tariffs.md).
+    "SMARTMETER_TARIFF_FILE",
 };
 
 // Read by the command line before the settings are loaded.
@@ -660,6 +662,8 @@ Config read_settings(const Settings& s, const std::string& host_name, const Load
                           "parity N, E or O, stop bits 1 or 2)");
   }
   c.serial_format = *format;
+  // Read and checked by the command that needs it (the file format lives in adapters/tariff).
+  c.tariff_file = s.text("SMARTMETER_TARIFF_FILE", "");
   return c;
 }
 
@@ -744,6 +748,7 @@ std::string describe_config(const Config& c) {
   (void)std::snprintf(fetch_at, sizeof fetch_at, "%02d:%02d", c.prices_fetch_minute / 60,
                       c.prices_fetch_minute % 60);
   line("SMARTMETER_PRICES_FETCH_AT", fetch_at);
+  line("SMARTMETER_TARIFF_FILE", c.tariff_file.string());
   return out.str();
 }
 

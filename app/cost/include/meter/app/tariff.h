@@ -207,6 +207,10 @@ struct TariffSet {
   const Tariff* for_meter(const std::string& meter) const;
 };
 
+// What a tariff set says, in plain lines for a person to check (`smartmeter tariff check`):
+// each tariff, its meters and VAT, every part with its period and its figures in ct/kWh or EUR.
+std::string describe_tariffs(const TariffSet& set);
+
 // The part of `parts` valid on a local day, or nullptr.
 template <typename Part>
 const Part* valid_on(const std::vector<Part>& parts, std::int64_t local_day) {

@@ -116,6 +116,9 @@ struct Config {
   // the raw MQTT topic; empty: MQTT input.
   std::string serial_device;
   SerialFormat serial_format;
+  // SMARTMETER_TARIFF_FILE: the tariff file (TOML, docs/tariffs.md) the cost is computed with;
+  // empty: no cost. `run` refuses to start when it is set and cannot be read or is wrong.
+  std::filesystem::path tariff_file;
 
   std::int64_t debounce_seconds = 300;
   std::int64_t raw_retention_days = 30;  // 0 keeps raw telegrams forever
