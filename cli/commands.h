@@ -15,6 +15,7 @@ struct TariffSet;
 class StatisticsStore;
 class PriceStore;
 class PriceFeed;
+class PortalStore;
 }  // namespace meter::app
 
 namespace meter::cli {
@@ -48,5 +49,8 @@ std::unique_ptr<app::StatisticsStore> make_statistics_store(const app::Config& c
 // SMARTMETER_PRICES_SOURCE=none) (`run`, `prices`).
 std::unique_ptr<app::PriceStore> make_price_store(const app::Config& config);
 std::unique_ptr<app::PriceFeed> make_price_feed(const app::Config& config);
+void add_portal_command(CLI::App& app, int& exit_status);
+// The operator's quarter-hours (portalQuarterHour) in the storage the settings name.
+std::unique_ptr<app::PortalStore> make_portal_store(const app::Config& config);
 
 }  // namespace meter::cli

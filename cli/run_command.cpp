@@ -133,8 +133,12 @@ int run_service(const ServiceOptions& options) {
   app::LiveState live(epoch_ms(), app::live_state_options(*config));
   const auto history = make_history_query(*config);
   const auto statistics_reader = make_statistics_store(*config);  // the dashboard's connection
-  http::HttpServer web({&live, [&] { return service.status(); }, history.get(),
-                        statistics_reader.get(), epoch_ms, ""});
+  const auto portal = make_portal_store(*config);                 // the operator's quarter-hours
+  http::ApiSources web_sources{&live,         [&] { return service.status(); },
+                               history.get(), statistics_reader.get(),
+                               epoch_ms,      ""};
+  web_sources.portal = portal.get();
+  http::HttpServer web(std::move(web_sources));
   service.set_live_state(&live);
 
   // Home Assistant discovery and each meter's diagnosis, on MQTT and in the log.

@@ -17,6 +17,7 @@
 #include "meter/app/statistics.h"
 #include "meter/core/civil_time.h"
 #include "meter/http/calendar.h"
+#include "meter/json/reconciliation_json.h"
 #include "meter/json/stats_json.h"
 
 namespace meter::http {
@@ -147,6 +148,7 @@ Response Api::get(const std::string& path, const Params& params) {
     if (what == "cost") return cost(id, params);
     if (what == "cost/summary") return cost_summary(id);
     if (what == "prices") return prices(id, params);
+    if (what == "reconciliation") return reconciliation(id, params);
   }
   return error(404, "no such endpoint: " + path);
 }
@@ -501,6 +503,54 @@ Response Api::statistics(const std::string& requested, const Params& params) {
   }
   if (format == "json") return {200, "application/json", meter::json::stats_json(rows)};
   return {200, "text/csv; charset=utf-8", app::stats_csv(rows)};
+}
+
+// The numbers are the app's (reconcile()); this only reads the parameters and writes the JSON.
+Response Api::reconciliation(const std::string& requested, const Params& params) {
+  if (sources_.statistics == nullptr || sources_.portal == nullptr) {
+    return error(503, "the reconciliation is not available");
+  }
+  const auto param = [&](const char* name, const char* fallback) {
+    const auto it = params.find(name);
+    return it == params.end() || it->second.empty() ? std::string(fallback) : it->second;
+  };
+  const auto interval = app::parse_reconcile_interval(param("interval", "day"));
+  if (!interval) return error(400, "parameter interval must be quarter-hour, day or month");
+  app::ReconcileOptions options;
+  options.interval = *interval;
+  if (const std::string text = param("tolerance", ""); !text.empty()) {
+    const auto [end, ec] =
+        std::from_chars(text.data(), text.data() + text.size(), options.tolerance_wh);
+    if (ec != std::errc() || end != text.data() + text.size() || options.tolerance_wh < 0) {
+      return error(400, "parameter tolerance must be a number of Wh, 0 or more");
+    }
+  }
+  const std::int64_t today = core::vienna_local_day(sources_.now_ms() / 1000);
+  std::int64_t first = today - 30;
+  std::int64_t last = today;
+  for (const auto& [name, day] : {std::pair{"from", &first}, std::pair{"to", &last}}) {
+    const auto it = params.find(name);
+    if (it == params.end() || it->second.empty()) continue;
+    if (!core::parse_iso_day(it->second.data(), it->second.size(), day)) {
+      return error(400, std::string("parameter ") + name + " must be a date YYYY-MM-DD");
+    }
+  }
+  if (last < first || (last - first + 1) * 86400 > kMaxRangeS) {
+    return error(400, "from..to must be a range of 1 to 400 days");
+  }
+  const app::LiveSnapshot live = sources_.live->snapshot(sources_.now_ms());
+  std::string id = resolve(requested, live);
+  if (id.empty()) id = requested;  // a meter with only the operator's rows (before installation)
+  const app::StatsQuery range =
+      app::local_days_query(app::StatsInterval::kQuarterHour, id, first, last);
+  app::Reconciliation result;
+  if (auto done = app::reconcile(*sources_.statistics, *sources_.portal, id, range.from,
+                                 range.until, options, result);
+      !done) {
+    return error(503, done.error);
+  }
+  constexpr std::size_t kMaxFindings = 500;
+  return {200, "application/json", meter::json::reconciliation_json(result, kMaxFindings)};
 }
 
 Response Api::peak(const std::string& requested, const Params& params) {

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "meter/app/portal.h"
 
+#include <algorithm>
+#include <cctype>
+
 namespace meter::app {
 namespace {
 
@@ -26,6 +29,15 @@ Outcome import_portal_rows(PortalStore& store, std::vector<PortalQuarterHour> ro
                            const std::string& meter, std::span<const std::string> known_meters,
                            PortalImportResult& result) {
   result = PortalImportResult{};
+  // The meter tables' rule (varchar(16) in MariaDB): system titles are 16 hex digits.
+  const bool valid =
+      meter.size() <= 16 && std::all_of(meter.begin(), meter.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-';
+      });
+  if (!valid) {
+    return Outcome::failure("--meter '" + meter +
+                            "' is not a meter id (up to 16 letters, digits, _ or -)");
+  }
   std::vector<MeteringPointOfMeter> pairs;
   if (auto read = store.metering_points(pairs); !read) return read;
   std::string target = meter;

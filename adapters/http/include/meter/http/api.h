@@ -14,6 +14,8 @@
 //   GET /api/meters/{id}/cost/summary   cost today, yesterday, this and last month, estimate,
 //                                       the import price now
 //   GET /api/meters/{id}/prices         the import price of each quarter-hour of a local day
+//   GET /api/meters/{id}/reconciliation our quarter-hours against the grid operator's
+//                                       (docs/portal.md; default: the last 31 days per day)
 //   GET /metrics                        Prometheus text format
 //   GET /healthz                        200 when MQTT is connected and the database writable
 //
@@ -34,6 +36,7 @@
 #include "meter/app/energy_report.h"
 #include "meter/app/history_query.h"
 #include "meter/app/live_state.h"
+#include "meter/app/portal.h"
 #include "meter/app/service_status.h"
 #include "meter/app/statistics_store.h"
 
@@ -60,6 +63,9 @@ struct ApiSources {
   std::string version;
   // Optional: the cost endpoints (without it, they answer 404: no tariff file is configured).
   const app::CostView* cost = nullptr;
+  // Optional: the operator's billed quarter-hours (portalQuarterHour) for the reconciliation;
+  // without it (or without statistics) /reconciliation answers 503.
+  app::PortalStore* portal = nullptr;
 };
 
 // Prometheus text exposition format (version 0.0.4) of the service and the meters.
@@ -93,6 +99,7 @@ class Api {
   Response cost(const std::string& id, const Params& params);
   Response cost_summary(const std::string& id);
   Response prices(const std::string& id, const Params& params);
+  Response reconciliation(const std::string& id, const Params& params);
   // 409 listing the system titles when `id` is a meter number that several of them claim.
   std::optional<Response> claimed_by_several(const std::string& id);
   // Resolves a system title or meter number to the stored meter id; empty if unknown.
