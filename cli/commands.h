@@ -16,6 +16,8 @@ class StatisticsStore;
 class PriceStore;
 class PriceFeed;
 class PortalStore;
+class CostEngine;
+class CostStore;
 }  // namespace meter::app
 
 namespace meter::cli {
@@ -50,7 +52,26 @@ std::unique_ptr<app::StatisticsStore> make_statistics_store(const app::Config& c
 std::unique_ptr<app::PriceStore> make_price_store(const app::Config& config);
 std::unique_ptr<app::PriceFeed> make_price_feed(const app::Config& config);
 void add_portal_command(CLI::App& app, int& exit_status);
+void add_cost_command(CLI::App& app, int& exit_status);
 // The operator's quarter-hours (portalQuarterHour) in the storage the settings name.
 std::unique_ptr<app::PortalStore> make_portal_store(const app::Config& config);
+
+// What computing and showing costs needs, from the settings (`run`, `cost`): the engine (nullptr
+// without SMARTMETER_TARIFF_FILE), the prices table, the cost table and the operator's
+// quarter-hours, each on a connection of its own.
+struct CostParts {
+  CostParts();
+  ~CostParts();
+  CostParts(CostParts&&) noexcept;
+  CostParts& operator=(CostParts&&) noexcept;
+  std::unique_ptr<app::CostEngine> engine;
+  std::unique_ptr<app::PriceStore> prices;
+  std::unique_ptr<app::CostStore> costs;
+  std::unique_ptr<app::PortalStore> portal;
+};
+// nullopt after a message on stderr naming `command` when the tariff file is wrong.
+std::optional<CostParts> make_cost_parts(const app::Config& config, const std::string& command);
+// The cost table (costQuarterHour and its views) in the storage the settings name.
+std::unique_ptr<app::CostStore> make_cost_store(const app::Config& config);
 
 }  // namespace meter::cli

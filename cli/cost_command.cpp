@@ -6,6 +6,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <iostream>
 #include <memory>
 
@@ -13,6 +14,8 @@
 #include "meter/app/config.h"
 #include "meter/app/cost_updater.h"
 #include "meter/app/cost_view.h"
+#include "meter/app/portal.h"
+#include "meter/app/prices.h"
 #include "meter/app/statistics_store.h"
 #include "meter/core/civil_time.h"
 #include "meter/json/cost_json.h"
@@ -61,7 +64,7 @@ int run_cost(const CostOptions& options) {
     std::cerr << kName << ": --interval must be quarter-hour, day or month\n";
     return kExitUsage;
   }
-  auto parts = make_cost_parts(config, "cost", options.update);
+  auto parts = make_cost_parts(config, "cost");
   if (!parts) return kExitUsage;
   app::CostStore& costs = *parts->costs;
   if (auto opened = costs.open(); !opened) {
@@ -136,6 +139,23 @@ int run_cost(const CostOptions& options) {
 }
 
 }  // namespace
+
+CostParts::CostParts() = default;
+CostParts::~CostParts() = default;
+CostParts::CostParts(CostParts&&) noexcept = default;
+CostParts& CostParts::operator=(CostParts&&) noexcept = default;
+
+std::optional<CostParts> make_cost_parts(const app::Config& config, const std::string& command) {
+  auto tariffs = load_tariffs(config, command);
+  if (!tariffs) return std::nullopt;
+  CostParts parts;
+  if (!config.tariff_file.empty())
+    parts.engine = std::make_unique<app::CostEngine>(std::move(*tariffs));
+  parts.prices = make_price_store(config);
+  parts.costs = make_cost_store(config);
+  parts.portal = make_portal_store(config);
+  return parts;
+}
 
 std::unique_ptr<app::CostStore> make_cost_store(const app::Config& config) {
   if (config.storage == app::StorageKind::kSqlite) {
