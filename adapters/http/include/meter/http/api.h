@@ -61,11 +61,11 @@ struct ApiSources {
   app::StatisticsStore* statistics = nullptr;
   Clock now_ms;
   std::string version;
-  // Optional: the cost endpoints (without it, they answer 404: no tariff file is configured).
-  const app::CostView* cost = nullptr;
   // Optional: the operator's billed quarter-hours (portalQuarterHour) for the reconciliation;
   // without it (or without statistics) /reconciliation answers 503.
   app::PortalStore* portal = nullptr;
+  // Optional: the cost endpoints (without it, they answer 404: no tariff file is configured).
+  const app::CostView* cost = nullptr;
 };
 
 // Prometheus text exposition format (version 0.0.4) of the service and the meters.
