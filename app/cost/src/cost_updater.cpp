@@ -60,9 +60,9 @@ Outcome CostUpdater::meter_span(const std::string& meter, std::int64_t& first, s
   return Outcome::success();
 }
 
-Outcome CostUpdater::load_prices(const std::string& meter, std::int64_t from, std::int64_t until,
-                                 PriceTable& table) {
-  for (const PriceSeries& series : engine_.price_series(meter, from, until)) {
+Outcome load_cost_prices(const CostEngine& engine, PriceStore& prices, const std::string& meter,
+                         std::int64_t from, std::int64_t until, PriceTable& table) {
+  for (const PriceSeries& series : engine.price_series(meter, from, until)) {
     PriceQuery query;
     query.market = series.market;
     query.product = series.product;
@@ -70,7 +70,7 @@ Outcome CostUpdater::load_prices(const std::string& meter, std::int64_t from, st
     query.from = from - duration_of(series.product);
     query.until = until;
     std::vector<PricePoint> points;
-    if (auto got = prices_.prices(query, points); !got) return got;
+    if (auto got = prices.prices(query, points); !got) return got;
     for (const PricePoint& point : points) table.add(point);
   }
   return Outcome::success();
@@ -98,7 +98,7 @@ Outcome CostUpdater::reprice(const std::string& meter, std::int64_t from, std::i
     if (auto got = portal_->rows({meter, from, until}, portal); !got) return got;
   }
   PriceTable table;
-  if (auto got = load_prices(meter, from, until, table); !got) return got;
+  if (auto got = load_cost_prices(engine_, prices_, meter, from, until, table); !got) return got;
   const std::vector<CostEnergy> energy = cost_energy(rows, portal, from, until);
   const std::vector<CostQuarterHour> priced = engine_.price(meter, energy, table);
 

@@ -3,6 +3,7 @@
 
 #include <cstdio>
 
+#include "meter/app/cost_updater.h"
 #include "meter/app/statistics.h"
 #include "meter/core/civil_time.h"
 
@@ -63,17 +64,7 @@ Outcome CostView::one_total(const std::string& meter, CostInterval interval, std
 Outcome CostView::load_prices(const std::string& meter, std::int64_t from, std::int64_t until,
                               PriceTable& table) const {
   if (engine_ == nullptr || prices_ == nullptr) return Outcome::success();
-  for (const PriceSeries& series : engine_->price_series(meter, from, until)) {
-    PriceQuery query;
-    query.market = series.market;
-    query.product = series.product;
-    query.from = from - duration_of(series.product);
-    query.until = until;
-    std::vector<PricePoint> points;
-    if (auto got = prices_->prices(query, points); !got) return got;
-    for (const PricePoint& point : points) table.add(point);
-  }
-  return Outcome::success();
+  return load_cost_prices(*engine_, *prices_, meter, from, until, table);
 }
 
 Outcome CostView::summary(const std::string& meter, std::int64_t now, CostSummary& out) const {

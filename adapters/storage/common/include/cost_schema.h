@@ -103,4 +103,23 @@ app::CostTotal read_cost_total(const Row& row, app::CostInterval interval) {
   return total;
 }
 
+// Reads a row selected with cost_column_names(), in that order.
+template <typename Index, typename Row>
+app::StoredCost read_stored_cost(const Row& s) {
+  app::StoredCost row;
+  app::CostQuarterHour& c = row.cost;
+  c.meter = s.text(0);
+  c.start = s.integer(1);
+  c.end = s.integer(2);
+  c.import_wh = s.real(6);
+  c.export_wh = s.real(7);
+  c.spot_eur_per_mwh = s.real(8);
+  auto column = static_cast<Index>(kCostFirstMoneyColumn);
+  for (double* money : cost_money(c)) *money = s.real(column++).value_or(0);
+  c.flags = static_cast<std::uint8_t>(s.integer(column++));
+  c.tariff = s.text(column++);
+  row.fingerprint = s.text(column++);
+  return row;
+}
+
 }  // namespace meter::storage::detail

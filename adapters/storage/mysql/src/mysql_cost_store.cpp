@@ -172,21 +172,8 @@ Outcome MysqlCostStore::quarter_hours(const std::string& meter, std::int64_t fro
                             " AND `intervalStart`>=" + std::to_string(detail::clamp_bound(from)) +
                             " AND `intervalStart`<" + std::to_string(detail::clamp_bound(until)) +
                             " ORDER BY `intervalStart`";
-    return query("cost quarter-hours", sql, [&](const Row& s) {
-      app::StoredCost& row = out.emplace_back();
-      app::CostQuarterHour& c = row.cost;
-      c.meter = s.text(0);
-      c.start = s.integer(1);
-      c.end = s.integer(2);
-      c.import_wh = s.real(6);
-      c.export_wh = s.real(7);
-      c.spot_eur_per_mwh = s.real(8);
-      std::size_t column = detail::kCostFirstMoneyColumn;
-      for (double* money : detail::cost_money(c)) *money = s.real(column++).value_or(0);
-      c.flags = static_cast<std::uint8_t>(s.integer(column++));
-      c.tariff = s.text(column++);
-      row.fingerprint = s.text(column++);
-    });
+    return query("cost quarter-hours", sql,
+                 [&](const Row& s) { out.push_back(detail::read_stored_cost<std::size_t>(s)); });
   });
 }
 

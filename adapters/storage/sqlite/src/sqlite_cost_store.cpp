@@ -126,21 +126,8 @@ Outcome SqliteCostStore::quarter_hours(const std::string& meter, std::int64_t fr
                      " WHERE \"meter\"=? AND \"intervalStart\">=? AND \"intervalStart\"<? "
                      "ORDER BY \"intervalStart\"");
     stmt.bind(meter).bind(detail::clamp_bound(from)).bind(detail::clamp_bound(until));
-    const bool read = stmt.each([&](const Statement& s) {
-      app::StoredCost& row = out.emplace_back();
-      app::CostQuarterHour& c = row.cost;
-      c.meter = s.text(0);
-      c.start = s.integer(1);
-      c.end = s.integer(2);
-      c.import_wh = s.real(6);
-      c.export_wh = s.real(7);
-      c.spot_eur_per_mwh = s.real(8);
-      int column = static_cast<int>(detail::kCostFirstMoneyColumn);
-      for (double* money : detail::cost_money(c)) *money = s.real(column++).value_or(0);
-      c.flags = static_cast<std::uint8_t>(s.integer(column++));
-      c.tariff = s.text(column++);
-      row.fingerprint = s.text(column++);
-    });
+    const bool read =
+        stmt.each([&](const Statement& s) { out.push_back(detail::read_stored_cost<int>(s)); });
     return read ? Outcome::success() : db_->fail("cost quarter-hours");
   });
 }

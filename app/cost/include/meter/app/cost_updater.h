@@ -59,8 +59,6 @@ class CostUpdater {
   bool stopping() const { return stop_ != nullptr && stop_->load(); }
   // The quarter-hours [first, end) the meter has readings for; false when it has none.
   Outcome meter_span(const std::string& meter, std::int64_t& first, std::int64_t& end, bool& any);
-  Outcome load_prices(const std::string& meter, std::int64_t from, std::int64_t until,
-                      PriceTable& table);
 
   const CostEngine& engine_;
   StatisticsStore& statistics_;
@@ -73,6 +71,11 @@ class CostUpdater {
   bool opened_ = false;
   const std::atomic<bool>* stop_ = nullptr;
 };
+
+// The spot prices the tariffs of `meter` need for [from, until) (an hourly price from the hour
+// that holds `from`), added to `table`.
+Outcome load_cost_prices(const CostEngine& engine, PriceStore& prices, const std::string& meter,
+                         std::int64_t from, std::int64_t until, PriceTable& table);
 
 // The energy the cost engine prices for [from, until): one CostEnergy per quarter-hour, from
 // the statistics rows (complete when the row is complete, without a gap and with energy), the
