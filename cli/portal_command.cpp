@@ -43,7 +43,7 @@ struct PortalOptions {
 std::string local_minute(std::int64_t utc) {
   const core::LocalTime t = core::vienna_local_time(utc);
   char text[48];
-  std::snprintf(
+  (void)std::snprintf(
       text, sizeof text, "%04lld-%02u-%02u %02lld:%02lld %s", static_cast<long long>(t.date.year),
       t.date.month, t.date.day, static_cast<long long>(t.second_of_day / 3600),
       static_cast<long long>(t.second_of_day / 60 % 60), t.offset_seconds == 7200 ? "CEST" : "CET");
@@ -107,23 +107,14 @@ int run_import(const PortalOptions& options) {
 int run_compare(const PortalOptions& options) {
   const auto config = settings(options);
   if (!config) return kExitUsage;
-  std::optional<std::int64_t> days[2];
-  for (const auto& [text, day] :
-       {std::pair{&options.from, &days[0]}, std::pair{&options.to, &days[1]}}) {
-    if (text->empty()) continue;
-    std::int64_t parsed = 0;
-    if (!core::parse_iso_day(text->data(), text->size(), &parsed)) {
-      std::cerr << "smartmeter portal compare: '" << *text << "' is not a date YYYY-MM-DD\n";
-      return kExitUsage;
-    }
-    *day = parsed;
-  }
+  LocalDays days;
+  if (!parse_day_options("portal compare", options.from, options.to, days)) return kExitUsage;
   if (options.tolerance_wh < 0) {
     std::cerr << "smartmeter portal compare: --tolerance must not be negative\n";
     return kExitUsage;
   }
   const app::StatsQuery range =
-      app::local_days_query(app::StatsInterval::kQuarterHour, options.meter, days[0], days[1]);
+      app::local_days_query(app::StatsInterval::kQuarterHour, options.meter, days.first, days.last);
   auto statistics = make_statistics_store(*config);
   auto portal = make_portal_store(*config);
   if (auto opened = portal->open(); !opened) {

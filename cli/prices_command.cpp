@@ -182,6 +182,12 @@ int run_show(const PricesOptions& options) {
   return kExitOk;
 }
 
+void add_days(CLI::App* command, const std::shared_ptr<PricesOptions>& options) {
+  command->add_option("--from", options->from, "First local day, YYYY-MM-DD (default today)");
+  command->add_option("--to", options->to,
+                      "Last local day (included), YYYY-MM-DD (default tomorrow)");
+}
+
 void add_common(CLI::App* command, const std::shared_ptr<PricesOptions>& options) {
   add_settings_file_option(command, options->settings_file,
                            "Settings file as for `run` (storage and SMARTMETER_PRICES_* settings)");
@@ -213,50 +219,46 @@ void add_prices_command(CLI::App& app, int& exit_status) {
   prices->require_subcommand(1);
 
   auto import_options = std::make_shared<PricesOptions>();
-  CLI::App* import = prices->add_subcommand(
+  CLI::App* import_command = prices->add_subcommand(
       "import",
       "Store the prices of a day-ahead price export: APG (markt.apg.at, Day-Ahead-Preise, CSV) "
       "or ENTSO-E Transparency (Day-ahead Prices, Export CSV), hourly or quarter-hour; the format "
       "is told by the header. A file with a hole, an interval twice, a row of another "
       "resolution or a price that is not a number is refused as a whole, naming the line.\n"
       "Example: smartmeter prices import AT-2026-03.csv");
-  import->add_option("FILE", import_options->file, "The CSV file")->required();
-  import->add_option("--market", import_options->market,
-                     "Bidding zone the prices are for (default SMARTMETER_PRICES_MARKET, AT)");
-  add_common(import, import_options);
-  import->callback(
-      [import_options, &exit_status] { exit_status = run_import(*import_options);
-});
+  import_command->add_option("FILE", import_options->file, "The CSV file")->required();
+  import_command->add_option(
+      "--market", import_options->market,
+      "Bidding zone the prices are for (default SMARTMETER_PRICES_MARKET, AT)");
+  add_common(import_command, import_options);
+  import_command->callback(
+      [import_options, &exit_status] { exit_status = run_import(*import_options); });
 
-auto fetch_options = std::make_shared<PricesOptions>();
-CLI::App* fetch = prices->add_subcommand(
-    "fetch",
-    "Fetch prices from SMARTMETER_PRICES_SOURCE (awattar: hourly; smartenergy: quarter-hour, "
-    "today and tomorrow only) and store them. `smartmeter run` does this at start and daily.\n"
-    "Example: smartmeter prices fetch --from 2026-03-01 --to 2026-03-31");
-fetch->add_option("--from", fetch_options->from, "First local day, YYYY-MM-DD (default today)");
-fetch->add_option("--to", fetch_options->to,
-                  "Last local day (included), YYYY-MM-DD (default tomorrow)");
-add_common(fetch, fetch_options);
-fetch->callback([fetch_options, &exit_status] { exit_status = run_fetch(*fetch_options); });
+  auto fetch_options = std::make_shared<PricesOptions>();
+  CLI::App* fetch = prices->add_subcommand(
+      "fetch",
+      "Fetch prices from SMARTMETER_PRICES_SOURCE (awattar: hourly; smartenergy: quarter-hour, "
+      "today and tomorrow only) and store them. `smartmeter run` does this at start and daily.\n"
+      "Example: smartmeter prices fetch --from 2026-03-01 --to 2026-03-31");
+  add_days(fetch, fetch_options);
+  add_common(fetch, fetch_options);
+  fetch->callback([fetch_options, &exit_status] { exit_status = run_fetch(*fetch_options); });
 
-auto show_options = std::make_shared<PricesOptions>();
-CLI::App* show = prices->add_subcommand(
-    "show",
-    "Print the stored prices of local days as CSV (market,product,intervalStart,localStart,"
-    "eurPerMWh,ctPerKWh,source) or JSON.\n"
-    "Example: smartmeter prices show --from 2026-03-29 --to 2026-03-29 --product quarter-hour");
-show->add_option("--from", show_options->from, "First local day, YYYY-MM-DD (default today)");
-show->add_option("--to", show_options->to,
-                 "Last local day (included), YYYY-MM-DD (default tomorrow)");
-show->add_option("--product", show_options->product, "hour or quarter-hour (default both)")
-    ->check(CLI::IsMember({"hour", "quarter-hour"}));
-show->add_option("--market", show_options->market,
-                 "Bidding zone (default SMARTMETER_PRICES_MARKET, AT)");
-show->add_option("--format", show_options->format, "csv (default) or json")
-    ->check(CLI::IsMember({"csv", "json"}));
-add_common(show, show_options);
-show->callback([show_options, &exit_status] { exit_status = run_show(*show_options); });
+  auto show_options = std::make_shared<PricesOptions>();
+  CLI::App* show = prices->add_subcommand(
+      "show",
+      "Print the stored prices of local days as CSV (market,product,intervalStart,localStart,"
+      "eurPerMWh,ctPerKWh,source) or JSON.\n"
+      "Example: smartmeter prices show --from 2026-03-29 --to 2026-03-29 --product quarter-hour");
+  add_days(show, show_options);
+  show->add_option("--product", show_options->product, "hour or quarter-hour (default both)")
+      ->check(CLI::IsMember({"hour", "quarter-hour"}));
+  show->add_option("--market", show_options->market,
+                   "Bidding zone (default SMARTMETER_PRICES_MARKET, AT)");
+  show->add_option("--format", show_options->format, "csv (default) or json")
+      ->check(CLI::IsMember({"csv", "json"}));
+  add_common(show, show_options);
+  show->callback([show_options, &exit_status] { exit_status = run_show(*show_options); });
 }  // namespace meter::cli
 
 }  // namespace meter::cli

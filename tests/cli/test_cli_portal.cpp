@@ -3,16 +3,14 @@
 // printed summary, the day's difference, refusals with their messages and exit status 1, and
 // nothing stored by a refused file.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
 
+#include "command_run.h"
 #include "meter/storage/sqlite_portal_store.h"
 #include "portal_export.h"
 #include "steady_meter.h"
@@ -25,18 +23,7 @@ using testing_support::kPortalPoint;
 using testing_support::kSteadyMeter;
 using testing_support::vienna_time;
 
-struct CommandRun {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string read_file(const fs::path& path) {
-  std::ifstream file(path);
-  std::stringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
+using testing_support::CommandRun;
 
 class CliPortal : public ::testing::Test {
  protected:
@@ -66,13 +53,9 @@ class CliPortal : public ::testing::Test {
   }
 
   CommandRun smartmeter(const std::string& args) {
-    const std::string command = std::string(METER_SMARTMETER_BIN) + " " + args + " --env " +
-                                (dir / "server.env").string() + " >" + (dir / "stdout").string() +
-                                " 2>" + (dir / "stderr").string();
-    // NOLINTNEXTLINE(cert-env33-c): the binary runs as from a user's shell
-    const int raw = std::system(command.c_str());
-    return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, read_file(dir / "stdout"),
-            read_file(dir / "stderr")};
+    return testing_support::run_command(
+        std::string(METER_SMARTMETER_BIN) + " " + args + " --env " + (dir / "server.env").string(),
+        dir);
   }
 
   std::size_t stored_rows() {
@@ -144,7 +127,7 @@ TEST_F(CliPortal, UnknownFormatAndBadLinesAreRefusedWithTheirPlace) {
   EXPECT_NE(unknown.err.find("netz-noe-community"), std::string::npos) << unknown.err;
   EXPECT_NE(unknown.err.find("wiener-netze"), std::string::npos) << unknown.err;
 
-  std::string text = read_file(dir / export_name());
+  std::string text = testing_support::read_text(dir / export_name());
   text.replace(text.find(";0,100000;", text.size() / 2), 10, ";0,1OO000;");
   std::ofstream(dir / export_name()) << text;
   const CommandRun bad = smartmeter("portal import " + (dir / export_name()).string());

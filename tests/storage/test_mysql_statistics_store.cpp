@@ -11,6 +11,7 @@
 
 #include "cost_store_behaviour.h"
 #include "meter/storage/mysql_cost_store.h"
+#include "mariadb_environment.h"
 #include "meter/storage/mysql_portal_store.h"
 #include "meter/storage/mysql_reading_store.h"
 #include "meter/storage/mysql_statistics_store.h"
@@ -22,47 +23,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-bool servers(const std::string& action, const fs::path& dir) {
-  std::fflush(stdout);
-  return std::system(
-             ("'" METER_TEST_SERVERS "' " + action + " mariadb '" + dir.string() + "'").c_str()) ==
-         0;
-}
-
-class MariaDb : public ::testing::Environment {
- public:
-  void SetUp() override {
-    if (const char* shared = std::getenv("METER_TEST_MARIADB_DIR");
-        shared != nullptr && *shared != '\0' && servers("status", shared)) {
-      dir_ = shared;
-    } else if (!fs::exists("/usr/sbin/mariadbd") &&
-               std::system("command -v mariadbd >/dev/null 2>&1") != 0) {
-      skip_ = "mariadbd is not installed (Debian package mariadb-server): skipped";
-      return;
-    } else {
-      std::string pattern = (fs::temp_directory_path() / "meter-stats-mariadb-XXXXXX").string();
-      if (::mkdtemp(pattern.data()) == nullptr) return;
-      dir_ = pattern;
-      owned_ = true;
-      if (!servers("start", dir_)) return;
-    }
-    std::ifstream(dir_ / "port") >> port_;
-  }
-  void TearDown() override {
-    if (!owned_) return;
-    servers("stop", dir_);
-    std::error_code ignored;
-    fs::remove_all(dir_, ignored);
-  }
-  unsigned port() const { return port_; }
-  const std::string& skip() const { return skip_; }
-
- private:
-  fs::path dir_;
-  bool owned_ = false;
-  unsigned port_ = 0;
-  std::string skip_;
-};
+using MariaDb = storage_testing::MariaDbEnvironment;
 
 MariaDb* g_server = nullptr;
 
@@ -151,7 +112,8 @@ TEST(MysqlCost, UnreachableServerIsAnOutcomeNotACrash) {
 
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
-  meter::statistics_testing::g_server = new meter::statistics_testing::MariaDb;
+  meter::statistics_testing::g_server =
+      new meter::statistics_testing::MariaDb("meter-stats-mariadb-");
   ::testing::AddGlobalTestEnvironment(meter::statistics_testing::g_server);
   return RUN_ALL_TESTS();
 }

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "mariadb_environment.h"
 #include "meter/app/prices.h"
 #include "meter/storage/mysql_price_store.h"
 #include "meter/storage/sqlite_price_store.h"
@@ -25,51 +26,13 @@ namespace fs = std::filesystem;
 using app::PricePoint;
 using app::PriceProduct;
 
-bool servers(const std::string& action, const fs::path& dir) {
-  std::fflush(stdout);
-  return std::system(
-             ("'" METER_TEST_SERVERS "' " + action + " mariadb '" + dir.string() + "'").c_str()) ==
-         0;
-}
+using MariaDb = storage_testing::MariaDbEnvironment;
 
 fs::path temporary_directory(const char* prefix) {
   std::string pattern = (fs::temp_directory_path() / prefix).string() + "XXXXXX";
   if (::mkdtemp(pattern.data()) == nullptr) return {};
   return pattern;
 }
-
-class MariaDb : public ::testing::Environment {
- public:
-  void SetUp() override {
-    if (const char* shared = std::getenv("METER_TEST_MARIADB_DIR");
-        shared != nullptr && *shared != '\0' && servers("status", shared)) {
-      dir_ = shared;
-    } else if (!fs::exists("/usr/sbin/mariadbd") &&
-               std::system("command -v mariadbd >/dev/null 2>&1") != 0) {
-      skip_ = "mariadbd is not installed (Debian package mariadb-server): skipped";
-      return;
-    } else {
-      dir_ = temporary_directory("meter-prices-mariadb-");
-      owned_ = true;
-      if (dir_.empty() || !servers("start", dir_)) return;
-    }
-    std::ifstream(dir_ / "port") >> port_;
-  }
-  void TearDown() override {
-    if (!owned_) return;
-    servers("stop", dir_);
-    std::error_code ignored;
-    fs::remove_all(dir_, ignored);
-  }
-  unsigned port() const { return port_; }
-  const std::string& skip() const { return skip_; }
-
- private:
-  fs::path dir_;
-  bool owned_ = false;
-  unsigned port_ = 0;
-  std::string skip_;
-};
 
 MariaDb* g_server = nullptr;
 
@@ -250,7 +213,8 @@ TEST(MysqlPriceStore, UnreachableServerIsAnOutcomeNotACrash) {
 
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
-  meter::price_store_testing::g_server = new meter::price_store_testing::MariaDb;
+  meter::price_store_testing::g_server =
+      new meter::price_store_testing::MariaDb("meter-prices-mariadb-");
   ::testing::AddGlobalTestEnvironment(meter::price_store_testing::g_server);
   return RUN_ALL_TESTS();
 }

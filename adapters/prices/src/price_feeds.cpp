@@ -31,18 +31,28 @@ Url split_url(const std::string& url) {
 
 // An ISO time with offset, "2026-01-15T00:15:00+01:00" (or "Z"), as UTC seconds.
 std::optional<std::int64_t> parse_iso_instant(const std::string& text) {
-  int year = 0;
-  unsigned month = 0;
-  unsigned day = 0;
-  unsigned hour = 0;
-  unsigned minute = 0;
-  unsigned second = 0;
-  int consumed = 0;
-  if (std::sscanf(text.c_str(), "%4d-%2u-%2uT%2u:%2u:%2u%n", &year, &month, &day, &hour, &minute,
-                  &second, &consumed) != 6) {
-    return std::nullopt;
+  // YYYY-MM-DDTHH:MM:SS, digits where digits belong.
+  constexpr std::string_view kShape = "dddd-dd-ddTdd:dd:dd";
+  if (text.size() < kShape.size()) return std::nullopt;
+  for (std::size_t i = 0; i < kShape.size(); ++i) {
+    const bool digit = std::isdigit(static_cast<unsigned char>(text[i])) != 0;
+    if (kShape[i] == 'd' ? !digit : text[i] != kShape[i]) return std::nullopt;
   }
-  std::string rest = text.substr(static_cast<std::size_t>(consumed));
+  const auto number = [&](std::size_t at, std::size_t count) {
+    unsigned value = 0;
+    for (std::size_t i = at; i < at + count; ++i) {
+      value = value * 10 + static_cast<unsigned>(text[i] - '0');
+    }
+    return value;
+  };
+  const auto year = static_cast<std::int64_t>(number(0, 4));
+  const unsigned month = number(5, 2);
+  const unsigned day = number(8, 2);
+  const unsigned hour = number(11, 2);
+  const unsigned minute = number(14, 2);
+  const unsigned second = number(17, 2);
+  const std::size_t consumed = kShape.size();
+  std::string rest = text.substr(consumed);
   if (!rest.empty() && rest[0] == '.') {  // fractions of a second
     const std::size_t end = rest.find_first_not_of("0123456789", 1);
     rest = end == std::string::npos ? "" : rest.substr(end);
@@ -50,13 +60,19 @@ std::optional<std::int64_t> parse_iso_instant(const std::string& text) {
   std::int64_t offset = 0;
   if (rest == "Z") {
     offset = 0;
-  } else if (rest.size() == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':') {
-    offset = (std::stoi(rest.substr(1, 2)) * 3600 + std::stoi(rest.substr(4, 2)) * 60) *
+  } else if (rest.size() == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':' &&
+             std::isdigit(static_cast<unsigned char>(rest[1])) &&
+             std::isdigit(static_cast<unsigned char>(rest[2])) &&
+             std::isdigit(static_cast<unsigned char>(rest[4])) &&
+             std::isdigit(static_cast<unsigned char>(rest[5]))) {
+    offset = ((rest[1] - '0') * 36000 + (rest[2] - '0') * 3600 + (rest[4] - '0') * 600 +
+              (rest[5] - '0') * 60) *
              (rest[0] == '-' ? -1 : 1);
   } else {
     return std::nullopt;
   }
-  if (month < 1 || month > 12 || day < 1 || day > core::days_in_month(year, month)) {
+  if (month < 1 || month > 12 || day < 1 || day > core::days_in_month(year, month) || hour > 23 ||
+      minute > 59 || second > 59) {
     return std::nullopt;
   }
   return core::days_from_civil(year, month, day) * 86400 + std::int64_t{hour} * 3600 +
@@ -92,55 +108,46 @@ Outcome get(const FeedSettings& settings, const std::string& name, const std::st
                             httplib::to_string(result.error()));
   }
   if (result->status != 200) {
-    return Outcome::failure(name + " " + settings.base_url + target + ": HTTP " +
+    return Outcome::failure(name + " " + url.origin + target + ": HTTP " +
                             std::to_string(result->status));
   }
   body = result->body;
   return Outcome::success();
 }
 
-class AwattarFeed final : public app::PriceFeed {
+// A source that answers one GET with JSON: `path` for the asked span, `parse` for the answer.
+class JsonFeed final : public app::PriceFeed {
  public:
-  explicit AwattarFeed(FeedSettings settings) : settings_(std::move(settings)) {}
+  using Path = std::string (*)(std::int64_t from, std::int64_t until);
+  using Parse = Outcome (*)(std::string_view, const std::string&, std::vector<app::PricePoint>&);
+  JsonFeed(FeedSettings settings, std::string name, app::PriceProduct product, Path path,
+           Parse parse)
+      : settings_(std::move(settings)),
+        name_(std::move(name)),
+        product_(product),
+        path_(path),
+        parse_(parse) {}
+
   Outcome fetch(std::int64_t from, std::int64_t until, std::vector<app::PricePoint>& out) override {
     out.clear();
     std::string body;
-    const std::string path = "/v1/marketdata?start=" + std::to_string(from * 1000) +
-                             "&end=" + std::to_string(until * 1000);
-    if (auto got = get(settings_, "aWATTar", path, body); !got) return got;
-    if (auto parsed = parse_awattar(body, settings_.market, out); !parsed) {
-      return Outcome::failure("aWATTar " + settings_.base_url + ": " + parsed.error);
+    if (auto got = get(settings_, name_, path_(from, until), body); !got) return got;
+    if (auto parsed = parse_(body, settings_.market, out); !parsed) {
+      return Outcome::failure(name_ + " " + settings_.base_url + ": " + parsed.error);
     }
     std::erase_if(out,
                   [&](const app::PricePoint& p) { return p.start < from || p.start >= until; });
     return Outcome::success();
   }
-  app::PriceProduct product() const override { return app::PriceProduct::kHour; }
-  std::string describe() const override { return "aWATTar " + settings_.base_url; }
+  app::PriceProduct product() const override { return product_; }
+  std::string describe() const override { return name_ + " " + settings_.base_url; }
 
  private:
   FeedSettings settings_;
-};
-
-class SmartEnergyFeed final : public app::PriceFeed {
- public:
-  explicit SmartEnergyFeed(FeedSettings settings) : settings_(std::move(settings)) {}
-  Outcome fetch(std::int64_t from, std::int64_t until, std::vector<app::PricePoint>& out) override {
-    out.clear();
-    std::string body;
-    if (auto got = get(settings_, "smartENERGY", "/market/v1/price", body); !got) return got;
-    if (auto parsed = parse_smartenergy(body, settings_.market, out); !parsed) {
-      return Outcome::failure("smartENERGY " + settings_.base_url + ": " + parsed.error);
-    }
-    std::erase_if(out,
-                  [&](const app::PricePoint& p) { return p.start < from || p.start >= until; });
-    return Outcome::success();
-  }
-  app::PriceProduct product() const override { return app::PriceProduct::kQuarterHour; }
-  std::string describe() const override { return "smartENERGY " + settings_.base_url; }
-
- private:
-  FeedSettings settings_;
+  std::string name_;
+  app::PriceProduct product_;
+  Path path_;
+  Parse parse_;
 };
 
 template <typename Read>
@@ -164,15 +171,29 @@ std::string default_base_url(const std::string& source) {
 std::unique_ptr<app::PriceFeed> make_price_feed(const FeedSettings& settings) {
   FeedSettings s = settings;
   if (s.base_url.empty()) s.base_url = default_base_url(s.source);
-  if (s.source == "awattar") return std::make_unique<AwattarFeed>(std::move(s));
-  if (s.source == "smartenergy") return std::make_unique<SmartEnergyFeed>(std::move(s));
+  if (s.source == "awattar") {
+    return std::make_unique<JsonFeed>(
+        std::move(s), "aWATTar", app::PriceProduct::kHour,
+        [](std::int64_t from, std::int64_t until) {
+          return "/v1/marketdata?start=" + std::to_string(from * 1000) +
+                 "&end=" + std::to_string(until * 1000);
+        },
+        &parse_awattar);
+  }
+  if (s.source == "smartenergy") {
+    // Today and tomorrow, whatever is asked: the rest is left out by fetch().
+    return std::make_unique<JsonFeed>(
+        std::move(s), "smartENERGY", app::PriceProduct::kQuarterHour,
+        [](std::int64_t, std::int64_t) { return std::string("/market/v1/price"); },
+        &parse_smartenergy);
+  }
   return nullptr;
 }
 
 Outcome parse_awattar(std::string_view body, const std::string& market,
                       std::vector<app::PricePoint>& out) {
   out.clear();
-  const Outcome read = read_json(body, [&](const json& document) {
+  Outcome read = read_json(body, [&](const json& document) {
     const json& data = document.at("data");
     if (!data.is_array()) return Outcome::failure("'data' is not a list");
     for (std::size_t i = 0; i < data.size(); ++i) {
@@ -200,7 +221,7 @@ Outcome parse_awattar(std::string_view body, const std::string& market,
 Outcome parse_smartenergy(std::string_view body, const std::string& market,
                           std::vector<app::PricePoint>& out) {
   out.clear();
-  const Outcome read = read_json(body, [&](const json& document) {
+  Outcome read = read_json(body, [&](const json& document) {
     const std::string unit = lower(document.at("unit").get<std::string>());
     if (unit != "ct/kwh") return Outcome::failure("unit '" + unit + "', not ct/kWh");
     const auto interval = document.at("interval").get<std::int64_t>();

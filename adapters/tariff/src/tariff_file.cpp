@@ -70,14 +70,6 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
   return row[b.size()];
 }
 
-std::string day_text(std::int64_t day) {
-  const core::CivilDate date = core::civil_from_days(day);
-  char text[16];
-  std::snprintf(text, sizeof text, "%04lld-%02u-%02u", static_cast<long long>(date.year),
-                date.month, date.day);
-  return text;
-}
-
 // One table of the file with the place it has ("tariff 1 ("x"), import 2") for messages.
 class Reader {
  public:
@@ -224,10 +216,21 @@ app::Period read_period(const Reader& in) {
   if (auto from = in.date("from")) period.from_day = *from;
   if (auto until = in.date("until")) period.until_day = *until;
   if (period.until_day <= period.from_day) {
-    in.fail("until", "must be after from (" + day_text(period.from_day) +
+    in.fail("until", "must be after from (" + app::format_day(period.from_day) +
                          "): until is the first day no longer valid");
   }
   return period;
+}
+
+// "hh:mm" or "MM-DD": two numbers of two digits each around `separator`.
+bool split_two_numbers(std::string_view text, char separator, unsigned& first, unsigned& second) {
+  if (text.size() != 5 || text[2] != separator) return false;
+  for (const std::size_t at : {0U, 1U, 3U, 4U}) {
+    if (text[at] < '0' || text[at] > '9') return false;
+  }
+  first = static_cast<unsigned>((text[0] - '0') * 10 + (text[1] - '0'));
+  second = static_cast<unsigned>((text[3] - '0') * 10 + (text[4] - '0'));
+  return true;
 }
 
 // "10:00" (text, "24:00" allowed) or a TOML time 10:00:00, as minutes after midnight.
@@ -241,10 +244,8 @@ int read_minute(const Reader& in, const toml::node& node, std::string_view key) 
   if (!node.is_string()) in.fail(key, "expected a time like \"10:00\", found " + type_name(node));
   const std::string_view text = *node.value<std::string_view>();
   unsigned hour = 0, minute = 0;
-  char tail = 0;
-  if (text.size() != 5 ||
-      std::sscanf(std::string(text).c_str(), "%2u:%2u%c", &hour, &minute, &tail) != 2 ||
-      hour > 24 || minute > 59 || (hour == 24 && minute != 0)) {
+  if (!split_two_numbers(text, ':', hour, minute) || hour > 24 || minute > 59 ||
+      (hour == 24 && minute != 0)) {
     in.fail(key, "'" + std::string(text) + "' is not a time hh:mm from 00:00 to 24:00");
   }
   if (minute % 15 != 0) in.fail(key, "times are whole quarter-hours (hh:00, hh:15, hh:30, hh:45)");
@@ -267,10 +268,8 @@ app::Season read_season(const Reader& in, std::string_view key) {
     const toml::node& node = *list->get(i);
     if (!node.is_string()) in.fail(key, "expected \"MM-DD\" text, found " + type_name(node));
     const std::string text(*node.value<std::string_view>());
-    char tail = 0;
-    if (text.size() != 5 ||
-        std::sscanf(text.c_str(), "%2u-%2u%c", &parts[2 * i], &parts[2 * i + 1], &tail) != 2 ||
-        parts[2 * i] < 1 || parts[2 * i] > 12 || parts[2 * i + 1] < 1 ||
+    if (!split_two_numbers(text, '-', parts[2 * i], parts[2 * i + 1]) || parts[2 * i] < 1 ||
+        parts[2 * i] > 12 || parts[2 * i + 1] < 1 ||
         parts[2 * i + 1] > core::days_in_month(2024, parts[2 * i])) {
       in.fail(key, "'" + text + "' is not a day of the year MM-DD");
     }
@@ -495,6 +494,7 @@ template <typename Part>
 void check_periods(const std::vector<Part>& parts, const std::string& place,
                    const std::string& what) {
   std::vector<const Part*> sorted;
+  sorted.reserve(parts.size());
   for (const Part& part : parts) sorted.push_back(&part);
   std::stable_sort(sorted.begin(), sorted.end(), [](const Part* a, const Part* b) {
     return a->period.from_day < b->period.from_day;
@@ -506,7 +506,7 @@ void check_periods(const std::vector<Part>& parts, const std::string& place,
       return day == std::numeric_limits<std::int64_t>::min() ||
                      day == std::numeric_limits<std::int64_t>::max()
                  ? std::string("open")
-                 : day_text(day);
+                 : app::format_day(day);
     };
     if (next.from_day < before.until_day) {
       throw Failure{next.line, place, "from",
@@ -518,8 +518,8 @@ void check_periods(const std::vector<Part>& parts, const std::string& place,
       throw Failure{next.line, place, "from",
                     what + " from " + edge(next.from_day) + " leaves a gap after the one at line " +
                         std::to_string(before.line) + " (valid until " + edge(before.until_day) +
-                        "): no " + what + " from " + day_text(before.until_day) + " to " +
-                        day_text(next.from_day - 1)};
+                        "): no " + what + " from " + app::format_day(before.until_day) + " to " +
+                        app::format_day(next.from_day - 1)};
     }
   }
 }
@@ -578,7 +578,7 @@ std::string fingerprint(std::string_view text) {
     hash *= 1099511628211ULL;
   }
   char out[32];
-  std::snprintf(out, sizeof out, "fnv1a64:%016llx", static_cast<unsigned long long>(hash));
+  (void)std::snprintf(out, sizeof out, "fnv1a64:%016llx", static_cast<unsigned long long>(hash));
   return out;
 }
 

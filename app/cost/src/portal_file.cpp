@@ -289,10 +289,10 @@ std::int64_t instant_after(std::int64_t local, std::optional<std::int64_t> previ
 std::string local_text(std::int64_t utc) {
   const core::LocalTime t = core::vienna_local_time(utc);
   char text[40];
-  std::snprintf(text, sizeof text, "%02u.%02u.%04lld %02lld:%02lld %s", t.date.day, t.date.month,
-                static_cast<long long>(t.date.year), static_cast<long long>(t.second_of_day / 3600),
-                static_cast<long long>(t.second_of_day / 60 % 60),
-                t.offset_seconds == 7200 ? "CEST" : "CET");
+  (void)std::snprintf(
+      text, sizeof text, "%02u.%02u.%04lld %02lld:%02lld %s", t.date.day, t.date.month,
+      static_cast<long long>(t.date.year), static_cast<long long>(t.second_of_day / 3600),
+      static_cast<long long>(t.second_of_day / 60 % 60), t.offset_seconds == 7200 ? "CEST" : "CET");
   return text;
 }
 

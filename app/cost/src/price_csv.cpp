@@ -106,15 +106,12 @@ std::optional<LocalStamp> parse_stamp(std::string_view text) {
   unsigned month = 0;
   unsigned day = 0;
   std::size_t at = 0;
-  if (digits(text, 0, 2, day) && text.size() > 10 && text[2] == '.' && digits(text, 3, 2, month) &&
-      text[5] == '.' && digits(text, 6, 4, year)) {
-    at = 10;
-  } else if (digits(text, 0, 4, year) && text.size() > 10 && text[4] == '-' &&
-             digits(text, 5, 2, month) && text[7] == '-' && digits(text, 8, 2, day)) {
-    at = 10;
-  } else {
-    return std::nullopt;
-  }
+  const bool german = digits(text, 0, 2, day) && text.size() > 10 && text[2] == '.' &&
+                      digits(text, 3, 2, month) && text[5] == '.' && digits(text, 6, 4, year);
+  const bool iso = !german && digits(text, 0, 4, year) && text.size() > 10 && text[4] == '-' &&
+                   digits(text, 5, 2, month) && text[7] == '-' && digits(text, 8, 2, day);
+  if (!german && !iso) return std::nullopt;
+  at = 10;
   if (at >= text.size() || (text[at] != ' ' && text[at] != 'T')) return std::nullopt;
   ++at;
   unsigned hour = 0;

@@ -106,7 +106,7 @@ void finish(ReconcileRow& row) {
 
 std::string number(double value) {
   char text[32];
-  std::snprintf(text, sizeof text, "%.3f", value);
+  (void)std::snprintf(text, sizeof text, "%.3f", value);
   std::string out = text;
   while (out.back() == '0') out.pop_back();
   if (out.back() == '.') out.pop_back();

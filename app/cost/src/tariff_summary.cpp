@@ -11,14 +11,14 @@ namespace {
 
 std::string number(double value) {
   char text[64];
-  std::snprintf(text, sizeof text, "%.6g", value);
+  (void)std::snprintf(text, sizeof text, "%.6g", value);
   return text;
 }
 
 // Up to four decimals, trailing zeros dropped: 5.77, 0.783, 1.5.
 std::string ct(double eur_per_kwh) {
   char text[64];
-  std::snprintf(text, sizeof text, "%.4f", eur_per_kwh * 100);
+  (void)std::snprintf(text, sizeof text, "%.4f", eur_per_kwh * 100);
   std::string out = text;
   while (out.size() > 1 && out.back() == '0') out.pop_back();
   if (out.back() == '.') out.pop_back();
@@ -27,24 +27,16 @@ std::string ct(double eur_per_kwh) {
 
 std::string eur(double value) {
   char text[64];
-  std::snprintf(text, sizeof text, "%.2f", value);
+  (void)std::snprintf(text, sizeof text, "%.2f", value);
   return std::string(text) + " EUR";
-}
-
-std::string day_text(std::int64_t day) {
-  const core::CivilDate date = core::civil_from_days(day);
-  char text[16];
-  std::snprintf(text, sizeof text, "%04lld-%02u-%02u", static_cast<long long>(date.year),
-                date.month, date.day);
-  return text;
 }
 
 std::string period_text(const Period& period) {
   const bool open_start = period.from_day == std::numeric_limits<std::int64_t>::min();
   const bool open_end = period.until_day == std::numeric_limits<std::int64_t>::max();
-  std::string out = open_start ? "always" : "from " + day_text(period.from_day);
+  std::string out = open_start ? "always" : "from " + format_day(period.from_day);
   if (!open_end)
-    out += " to " + day_text(period.until_day - 1) + " (last day)";
+    out += " to " + format_day(period.until_day - 1) + " (last day)";
   else if (!open_start)
     out += " on";
   return out;
@@ -52,14 +44,14 @@ std::string period_text(const Period& period) {
 
 std::string clock(int minute) {
   char text[24];
-  std::snprintf(text, sizeof text, "%02d:%02d", minute / 60, minute % 60);
+  (void)std::snprintf(text, sizeof text, "%02d:%02d", minute / 60, minute % 60);
   return text;
 }
 
 std::string season_text(const Season& season) {
   char text[32];
-  std::snprintf(text, sizeof text, "%02u-%02u .. %02u-%02u", season.from_month, season.from_day,
-                season.until_month, season.until_day);
+  (void)std::snprintf(text, sizeof text, "%02u-%02u .. %02u-%02u", season.from_month,
+                      season.from_day, season.until_month, season.until_day);
   return text;
 }
 
@@ -137,6 +129,14 @@ std::string grid_text(const GridFees& grid) {
 }
 
 }  // namespace
+
+std::string format_day(std::int64_t local_day) {
+  const core::CivilDate date = core::civil_from_days(local_day);
+  char text[32];
+  (void)std::snprintf(text, sizeof text, "%04lld-%02u-%02u", static_cast<long long>(date.year),
+                      date.month, date.day);
+  return text;
+}
 
 std::string describe_tariffs(const TariffSet& set) {
   std::string out = set.source + " (" + set.fingerprint +

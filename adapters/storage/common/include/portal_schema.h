@@ -3,6 +3,7 @@
 // and the MariaDB portal stores: its columns and what an import writes.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <map>
@@ -22,6 +23,22 @@ inline constexpr const char* kPortalTable = "portalQuarterHour";
 inline constexpr std::array<const char*, 9> kPortalColumns = {
     "meter",     "meteringPoint", "intervalStart", "consumption", "gridDraw",
     "community", "feedIn",        "source",        "imported"};
+
+// What an import may overwrite: per meter, the span of its incoming rows.
+inline std::vector<app::PortalQuery> portal_queries_of(
+    std::span<const app::PortalQuarterHour> rows) {
+  std::map<std::string, app::PortalQuery> by_meter;
+  for (const app::PortalQuarterHour& row : rows) {
+    auto [it, added] =
+        by_meter.try_emplace(row.meter, app::PortalQuery{row.meter, row.start, row.start + 1});
+    it->second.from = std::min(it->second.from, row.start);
+    it->second.until = std::max(it->second.until, row.start + 1);
+  }
+  std::vector<app::PortalQuery> out;
+  out.reserve(by_meter.size());
+  for (auto& [meter, query] : by_meter) out.push_back(query);
+  return out;
+}
 
 // The rows to write: each incoming row merged over the stored one of its quarter-hour, only
 // where that changes something. `stored` holds the rows of the incoming rows' meter and span.

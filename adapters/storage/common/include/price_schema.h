@@ -4,6 +4,7 @@
 #pragma once
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <map>
@@ -66,6 +67,7 @@ inline std::vector<PriceRange> price_ranges(std::span<const app::PricePoint> poi
     }
   }
   std::vector<PriceRange> out;
+  out.reserve(ranges.size());
   for (auto& [key, range] : ranges) out.push_back(range);
   return out;
 }
@@ -96,6 +98,11 @@ inline std::vector<app::PricePoint> changed_price_points(
 // table's largest `updated`), so that "changed since" never misses a change.
 inline std::int64_t next_updated_ms(std::int64_t wall_ms, std::int64_t newest) {
   return std::max(wall_ms, newest + 1);
+}
+inline std::int64_t wall_clock_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 }  // namespace meter::storage::detail

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "meter/storage/mysql_portal_store.h"
 
-#include <algorithm>
 #include <ctime>
 
 #include "mysql_connection.h"
@@ -121,18 +120,7 @@ Outcome MysqlPortalStore::store(std::span<const app::PortalQuarterHour> rows,
     std::size_t written = 0;
     const std::string error = connection_->transaction([&] {
       std::vector<app::PortalQuarterHour> stored;
-      std::vector<std::string> meters;
-      for (const auto& row : rows) {
-        if (std::find(meters.begin(), meters.end(), row.meter) == meters.end()) {
-          meters.push_back(row.meter);
-        }
-      }
-      for (const std::string& meter : meters) {
-        app::PortalQuery query{meter, rows.front().start, rows.front().start + 1};
-        for (const auto& row : rows) {
-          query.from = std::min(query.from, row.start);
-          query.until = std::max(query.until, row.start + 1);
-        }
+      for (const app::PortalQuery& query : detail::portal_queries_of(rows)) {
         if (auto failure = read(query, stored); !failure.empty()) return failure;
       }
       const auto writes = detail::portal_rows_to_write(stored, rows);

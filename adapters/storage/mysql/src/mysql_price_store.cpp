@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "meter/storage/mysql_price_store.h"
 
-#include <chrono>
 #include <map>
 
 #include "mysql_connection.h"
@@ -17,12 +16,6 @@ using mysql::bq;
 using mysql::Row;
 
 constexpr mysql::Timeouts kTimeouts{.read_s = 30, .write_s = 30};
-
-std::int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 }  // namespace
 
@@ -119,7 +112,7 @@ std::string MysqlPriceStore::write(std::span<const app::PricePoint> points, std:
       !error.empty()) {
     return error;
   }
-  const std::int64_t updated = detail::next_updated_ms(wall_ms(), newest);
+  const std::int64_t updated = detail::next_updated_ms(detail::wall_clock_ms(), newest);
   const auto columns = detail::price_column_names();
   mysql::Chunker chunks(*connection_, mysql::insert_head(table, columns),
                         mysql::upsert_tail({columns.begin() + 3, columns.end()}));

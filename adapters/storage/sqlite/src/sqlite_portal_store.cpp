@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "meter/storage/sqlite_portal_store.h"
 
-#include <algorithm>
 #include <ctime>
 
 #include "portal_schema.h"
@@ -89,18 +88,7 @@ Outcome SqlitePortalStore::store(std::span<const app::PortalQuarterHour> rows,
     if (rows.empty()) return Outcome::success();
     return db_->transaction([&] {
       std::vector<app::PortalQuarterHour> stored;
-      std::vector<std::string> meters;
-      for (const auto& row : rows) {
-        if (std::find(meters.begin(), meters.end(), row.meter) == meters.end()) {
-          meters.push_back(row.meter);
-        }
-      }
-      for (const std::string& meter : meters) {
-        app::PortalQuery query{meter, rows.front().start, rows.back().start + 1};
-        for (const auto& row : rows) {
-          query.from = std::min(query.from, row.start);
-          query.until = std::max(query.until, row.start + 1);
-        }
+      for (const app::PortalQuery& query : detail::portal_queries_of(rows)) {
         if (auto got = read(query, stored); !got) return got;
       }
       const auto writes = detail::portal_rows_to_write(stored, rows);

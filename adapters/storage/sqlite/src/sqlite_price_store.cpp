@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "meter/storage/sqlite_price_store.h"
 
-#include <chrono>
 #include <map>
 
 #include "price_schema.h"
@@ -18,12 +17,6 @@ using sqlite::Statement;
 
 constexpr sqlite::OpenOptions kOpenOptions{
     .busy_timeout_ms = 5000, .create = true, .create_directory = true};
-
-std::int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string column_list() { return detail::identifier_list(detail::price_column_names(), '"'); }
 
@@ -74,7 +67,7 @@ Outcome SqlitePriceStore::store(std::span<const app::PricePoint> points, std::si
     }
     if (points.empty()) return Outcome::success();
     std::size_t written = 0;
-    const Outcome done = db_->transaction([&] {
+    Outcome done = db_->transaction([&] {
       const std::string table = q(detail::kPricesTable);
       std::map<detail::PriceKey, detail::StoredPrice> stored;
       Statement read =
@@ -96,7 +89,7 @@ Outcome SqlitePriceStore::store(std::span<const app::PricePoint> points, std::si
       Statement newest = db_->prepare("SELECT MAX(\"updated\") FROM " + table);
       if (!newest || newest.step() != SQLITE_ROW) return db_->fail("read prices");
       const std::int64_t updated =
-          detail::next_updated_ms(wall_ms(), newest.null(0) ? 0 : newest.integer(0));
+          detail::next_updated_ms(detail::wall_clock_ms(), newest.null(0) ? 0 : newest.integer(0));
       Statement write = db_->prepare("INSERT OR REPLACE INTO " + table + " (" + column_list() +
                                      ") VALUES (?,?,?,?,?,?)");
       if (!write) return db_->fail("store prices");

@@ -100,6 +100,10 @@ class Api {
   Response cost_summary(const std::string& id);
   Response prices(const std::string& id, const Params& params);
   Response reconciliation(const std::string& id, const Params& params);
+  // from/to (Vienna local days, both included; default: the last `days` up to today) into
+  // first/last; a 400 response when one is no date or the range is not 1 to 400 days.
+  std::optional<Response> day_range(const Params& params, std::int64_t days, std::int64_t& first,
+                                    std::int64_t& last) const;
   // 409 listing the system titles when `id` is a meter number that several of them claim.
   std::optional<Response> claimed_by_several(const std::string& id);
   // Resolves a system title or meter number to the stored meter id; empty if unknown.

@@ -207,6 +207,9 @@ struct TariffSet {
   const Tariff* for_meter(const std::string& meter) const;
 };
 
+// A local day as "YYYY-MM-DD" (messages and summaries).
+std::string format_day(std::int64_t local_day);
+
 // What a tariff set says, in plain lines for a person to check (`smartmeter tariff check`):
 // each tariff, its meters and VAT, every part with its period and its figures in ct/kWh or EUR.
 std::string describe_tariffs(const TariffSet& set);

@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "meter/app/values_window.h"
 #include "meter/core/key_ring.h"
 
 namespace meter::app {
@@ -110,6 +111,10 @@ struct Config {
   std::string raw_topic = "sensors/smartmeter";
   std::string values_topic = "sensors/smartmeter/values";
   std::string status_topic = "sensors/smartmeter/status";
+  // Values topic rate: 0 publishes every telegram; N > 0 at most one message per meter per N s,
+  // the window's last telegram or its means (values_window.h).
+  std::int64_t values_publish_interval_seconds = 0;
+  ValuesPublishMode values_publish_mode = ValuesPublishMode::kLast;
   std::string shared_group;  // subscribe to $share/<group>/<raw_topic> when set
 
   // SMARTMETER_SERIAL: read the meter from this serial device (a USB M-Bus adapter) instead of
