@@ -118,7 +118,7 @@ void run_year(benchmark::State& state, app::CostStore& costs, const app::CostEng
   state.counters["written"] = static_cast<double>(written);
 }
 
-void BM_CostYearFirst(benchmark::State& state) {
+void BM_CostYearFirst(benchmark::State& state) {  // NOLINT(readability-identifier-naming)
   const app::CostEngine engine(tariff("fp"));
   int table = 0;
   for (auto _ : state) {
@@ -133,7 +133,7 @@ void BM_CostYearFirst(benchmark::State& state) {
 }
 BENCHMARK(BM_CostYearFirst)->Unit(benchmark::kMillisecond)->Iterations(3);
 
-void BM_CostYearUnchanged(benchmark::State& state) {
+void BM_CostYearUnchanged(benchmark::State& state) {  // NOLINT(readability-identifier-naming)
   const app::CostEngine engine(tariff("fp"));
   storage::SqliteCostStore costs(year().db, "unchanged");
   run_year(state, costs, engine);  // stored once before timing
@@ -141,7 +141,7 @@ void BM_CostYearUnchanged(benchmark::State& state) {
 }
 BENCHMARK(BM_CostYearUnchanged)->Unit(benchmark::kMillisecond)->Iterations(3);
 
-void BM_CostYearTariff(benchmark::State& state) {
+void BM_CostYearTariff(benchmark::State& state) {  // NOLINT(readability-identifier-naming)
   storage::SqliteCostStore costs(year().db, "tariff");
   int version = 0;
   for (auto _ : state) {

@@ -216,8 +216,8 @@ Outcome CostUpdater::update_once(std::size_t* written) {
     std::int64_t newest = 0;
     std::vector<PriceSummary> summaries;
     if (auto got = newest_price_change(newest, summaries); !got) return got;
-    const Outcome done = update_range({}, std::numeric_limits<std::int64_t>::min(),
-                                      std::numeric_limits<std::int64_t>::max(), written);
+    Outcome done = update_range({}, std::numeric_limits<std::int64_t>::min(),
+                                std::numeric_limits<std::int64_t>::max(), written);
     if (done && !stopping()) prices_seen_ms_ = std::max(prices_seen_ms_, newest);
     return done;
   }

@@ -118,7 +118,7 @@ std::string cost_csv(std::span<const CostTotal> totals) {
       "net_eur,quarter_hours,incomplete,energy_gaps,missing_prices,no_tariff\n";
   char buffer[64];
   const auto number = [&](double value, int decimals) {
-    std::snprintf(buffer, sizeof buffer, ",%.*f", decimals, value);
+    (void)std::snprintf(buffer, sizeof buffer, ",%.*f", decimals, value);
     out += buffer;
   };
   for (const CostTotal& t : totals) {

@@ -57,6 +57,7 @@ inline constexpr std::size_t kCostMoneyColumns = 9;      // energyEur .. totalEu
 
 inline std::vector<std::string> cost_column_names() {
   std::vector<std::string> names;
+  names.reserve(kCostColumns.size());
   for (const auto& column : kCostColumns) names.emplace_back(column.name);
   return names;
 }

@@ -37,7 +37,7 @@ const char* sqlite_type(CostColumnKind kind) {
 
 }  // namespace
 
-SqliteCostStore::SqliteCostStore(std::filesystem::path file, std::string history_table)
+SqliteCostStore::SqliteCostStore(std::filesystem::path file, const std::string& history_table)
     : file_(std::move(file)),
       tables_(app::cost_table_names(history_table)),
       db_(std::make_unique<sqlite::Connection>()) {

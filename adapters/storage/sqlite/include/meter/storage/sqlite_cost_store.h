@@ -19,7 +19,8 @@ class Connection;
 
 class SqliteCostStore final : public app::CostStore {
  public:
-  explicit SqliteCostStore(std::filesystem::path file, std::string history_table = "history");
+  explicit SqliteCostStore(std::filesystem::path file,
+                           const std::string& history_table = "history");
   ~SqliteCostStore() override;
   SqliteCostStore(const SqliteCostStore&) = delete;
   SqliteCostStore& operator=(const SqliteCostStore&) = delete;
