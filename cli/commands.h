@@ -17,6 +17,8 @@ class StatisticsStore;
 class PriceStore;
 class PriceFeed;
 class PortalStore;
+class CostEngine;
+class CostStore;
 }  // namespace meter::app
 
 namespace meter::cli {
@@ -65,5 +67,24 @@ bool parse_day_options(const std::string& command, const std::string& from, cons
 std::unique_ptr<app::StatisticsStore> make_statistics_store(const app::Config& config);
 // The operator's quarter-hours (portalQuarterHour) in the storage the settings name.
 std::unique_ptr<app::PortalStore> make_portal_store(const app::Config& config);
+void add_cost_command(CLI::App& app, int& exit_status);
+
+// What computing and showing costs needs, from the settings (`run`, `cost`): the engine (nullptr
+// without SMARTMETER_TARIFF_FILE), the prices table, the cost table and the operator's
+// quarter-hours, each on a connection of its own.
+struct CostParts {
+  CostParts();
+  ~CostParts();
+  CostParts(CostParts&&) noexcept;
+  CostParts& operator=(CostParts&&) noexcept;
+  std::unique_ptr<app::CostEngine> engine;
+  std::unique_ptr<app::PriceStore> prices;
+  std::unique_ptr<app::CostStore> costs;
+  std::unique_ptr<app::PortalStore> portal;
+};
+// nullopt after a message on stderr naming `command` when the tariff file is wrong.
+std::optional<CostParts> make_cost_parts(const app::Config& config, const std::string& command);
+// The cost table (costQuarterHour and its views) in the storage the settings name.
+std::unique_ptr<app::CostStore> make_cost_store(const app::Config& config);
 
 }  // namespace meter::cli

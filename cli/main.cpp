@@ -21,6 +21,7 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
   meter::cli::add_prices_command(app, exit_status);
   meter::cli::add_portal_command(app, exit_status);
   meter::cli::add_passwd_command(app, exit_status);
+  meter::cli::add_cost_command(app, exit_status);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

@@ -14,9 +14,13 @@
 #include "commands.h"
 #include "meter/app/batch.h"
 #include "meter/app/config.h"
+#include "meter/app/cost_store.h"
+#include "meter/app/cost_updater.h"
+#include "meter/app/cost_view.h"
 #include "meter/app/journal.h"
 #include "meter/app/live_state.h"
 #include "meter/app/meter_announcer.h"
+#include "meter/app/portal.h"
 #include "meter/app/price_fetch.h"
 #include "meter/app/prices.h"
 #include "meter/app/service.h"
@@ -25,6 +29,7 @@
 #include "meter/core/telegram_decoder.h"
 #include "meter/crypto/openssl_gcm_cipher.h"
 #include "meter/http/http_server.h"
+#include "meter/json/cost_json.h"
 #include "meter/json/ha_config_json.h"
 #include "meter/json/values_format.h"
 #include "meter/mqtt/paho_connection.h"
@@ -80,6 +85,20 @@ std::unique_ptr<app::HistoryQuery> make_history_query(const app::Config& config)
   return std::make_unique<storage::MysqlHistoryQuery>(mysql_settings(config));
 }
 
+// The Home Assistant cost sensors' states (retained), one message per meter with costs.
+void publish_cost_states(const CostParts& cost, const app::HaDiscoveryOptions& options,
+                         app::MqttConnection& mqtt) {
+  std::vector<std::string> meters;
+  if (!cost.costs->meters(meters)) return;
+  const app::CostView view(cost.engine.get(), *cost.costs, cost.prices.get());
+  for (const std::string& meter : meters) {
+    app::CostSummary summary;
+    if (!view.summary(meter, epoch_ms() / 1000, summary)) continue;
+    mqtt.publish(app::ha_cost_topic({meter, "", "", ""}, options), json::cost_state_json(summary),
+                 1, true);
+  }
+}
+
 app::CipherFactory cipher_factory() {
   return [] { return std::make_unique<crypto::OpenSslGcmCipher>(); };
 }
@@ -111,7 +130,8 @@ int run_service(const ServiceOptions& options) {
   auto config = load(options, app::Command::kRun);
   if (!config) return kExitUsage;
   // A wrong tariff file stops the start, like any wrong setting.
-  if (!load_tariffs(*config, "run")) return kExitUsage;
+  auto cost = make_cost_parts(*config, "run");
+  if (!cost) return kExitUsage;
   if (options.print_config) {
     std::cout << app::describe_config(*config);
     return kExitOk;
@@ -190,6 +210,12 @@ int run_service(const ServiceOptions& options) {
   sources.telegrams = &telegram_log;
   sources.local_feed_meter = config->local_feed_meter;
   sources.local_feed_stale_ms = config->no_signal_seconds * 1000;
+  // The cost of the quarter-hours (SMARTMETER_TARIFF_FILE): priced after each statistics pass
+  // on the statistics thread; the dashboard reads on connections of its own.
+  const auto cost_reader = make_cost_store(*config);
+  const auto price_reader = make_price_store(*config);
+  const app::CostView cost_view(cost->engine.get(), *cost_reader, price_reader.get());
+  if (cost->engine) sources.cost = &cost_view;
   http::HttpServer web(sources, http_options(*config));
   // A certificate or key that cannot be used stops the start: the dashboard would otherwise
   // be served without the HTTPS that was asked for.
@@ -214,8 +240,27 @@ int run_service(const ServiceOptions& options) {
 
   // Home Assistant discovery and each meter's diagnosis, on MQTT and in the log.
   const json::HaConfigJson ha_config_format;
-  app::MeterAnnouncer announcer(app::ha_discovery_options(*config), config->ha_discovery, mqtt,
-                                ha_config_format);
+  app::HaDiscoveryOptions ha_options = app::ha_discovery_options(*config);
+  ha_options.cost = cost->engine != nullptr;
+  app::MeterAnnouncer announcer(ha_options, config->ha_discovery, mqtt, ha_config_format);
+  std::optional<app::CostUpdater> cost_updater;
+  if (cost->engine) {
+    cost_updater.emplace(*cost->engine, *statistics, *cost->prices, *cost->costs,
+                         cost->portal.get());
+    spdlog::info("cost: tariffs from {}, stored in {}", config->tariff_file.string(),
+                 cost->costs->describe());
+    service.set_statistics_followup({"cost", [&](const std::atomic<bool>& stop) {
+                                       cost_updater->stop_when(&stop);
+                                       std::size_t written = 0;
+                                       const app::Outcome done =
+                                           cost_updater->update_once(&written);
+                                       if (written > 0)
+                                         spdlog::info("cost: {} quarter-hour(s) priced", written);
+                                       if (done && config->ha_discovery)
+                                         publish_cost_states(*cost, ha_options, mqtt);
+                                       return done;
+                                     }});
+  }
   service.set_tick([&] { announcer.update(live.snapshot(epoch_ms())); });
 
   if (config->http_enabled) {

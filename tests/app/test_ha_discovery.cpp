@@ -184,13 +184,41 @@ TEST(HaDiscovery, RemovalClearsEveryTopicTheConfigsMayHaveUsed) {
   HaDiscoveryOptions single_phase;
   single_phase.three_phase = false;
   const auto removal = ha_removal_messages(kMeter, single_phase);
-  const auto announced = configs(kMeter, {});  // announced earlier with three phases
+  HaDiscoveryOptions everything;
+  everything.cost = true;
+  const auto announced = configs(kMeter, everything);  // earlier with three phases and cost
   ASSERT_EQ(removal.size(), announced.size());
   for (const HaMessage& message : removal) {
     EXPECT_TRUE(message.payload.empty());
     EXPECT_TRUE(message.retain);
     EXPECT_EQ(announced.count(message.topic), 1U) << message.topic;
   }
+}
+
+// Monetary sensors take an ISO 4217 currency and state_class total (or none); a price per kWh is
+// not monetary (https://developers.home-assistant.io/docs/core/entity/sensor/).
+TEST(HaDiscovery, CostSensorsOnlyWithATariffAndWithMonetaryClasses) {
+  EXPECT_EQ(configs(kMeter, {}).count(topic("cost_today")), 0U);
+  HaDiscoveryOptions options;
+  options.cost = true;
+  const auto all = configs(kMeter, options);
+  const std::string state_topic = "sensors/smartmeter/status/53414764D2E62AE3/cost";
+  EXPECT_EQ(ha_cost_topic(kMeter, options), state_topic);
+  for (const char* object : {"cost_today", "cost_month"}) {
+    SCOPED_TRACE(object);
+    const json& config = all.at(topic(object));
+    EXPECT_EQ(config.at("device_class"), "monetary");
+    EXPECT_EQ(config.at("state_class"), "total");
+    EXPECT_EQ(config.at("unit_of_measurement"), "EUR");
+    EXPECT_EQ(config.at("state_topic"), state_topic);
+    EXPECT_TRUE(config.contains("last_reset_value_template"));
+  }
+  const json& price = all.at(topic("price_now"));
+  EXPECT_FALSE(price.contains("device_class"));
+  EXPECT_EQ(price.at("state_class"), "measurement");
+  EXPECT_EQ(price.at("unit_of_measurement"), "EUR/kWh");
+  EXPECT_NE(price.at("value_template").get<std::string>().find("priceNowEurPerKwh"),
+            std::string::npos);
 }
 
 TEST(HaDiscovery, RejectsAMalformedSystemTitle) {

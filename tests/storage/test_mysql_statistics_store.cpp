@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "cost_store_behaviour.h"
+#include "meter/storage/mysql_cost_store.h"
 #include "mariadb_environment.h"
 #include "meter/storage/mysql_portal_store.h"
 #include "meter/storage/mysql_reading_store.h"
@@ -88,6 +90,21 @@ TEST(MysqlStatistics, UnreachableServerIsAnOutcomeNotACrash) {
   EXPECT_NE(opened.error.find("database unreachable"), std::string::npos) << opened.error;
   app::StatisticsUpdater updater(store);
   EXPECT_FALSE(updater.update_once());
+}
+
+// The cost store (cost_store_behaviour.h, also run on SQLite).
+TEST(MysqlCost, RoundTripAndLocalDayAndMonthSums) {
+  REQUIRE_SERVER();
+  storage::MysqlCostStore store(settings("cost_round_trip"));
+  cost_testing::run_cost_round_trip(store);
+}
+
+TEST(MysqlCost, UnreachableServerIsAnOutcomeNotACrash) {
+  REQUIRE_SERVER();
+  storage::MysqlSettings unreachable = settings("cost_unreachable");
+  unreachable.port = 1;
+  storage::MysqlCostStore store(unreachable);
+  EXPECT_FALSE(store.open());
 }
 
 }  // namespace

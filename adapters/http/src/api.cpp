@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "api_detail.h"
 #include "meter/app/energy_report.h"
 #include "meter/app/statistics.h"
 #include "meter/core/civil_time.h"
@@ -96,6 +97,28 @@ std::int64_t choose_step(std::int64_t range_s) {
 
 }  // namespace
 
+Response detail::error_response(int status, const std::string& message) {
+  return error(status, message);
+}
+
+std::optional<Response> detail::local_day_range(const Params& params, std::int64_t today,
+                                                std::int64_t days_before, std::int64_t& first,
+                                                std::int64_t& last) {
+  first = today - days_before;
+  last = today;
+  for (const auto& [name, day] : {std::pair{"from", &first}, std::pair{"to", &last}}) {
+    const auto it = params.find(name);
+    if (it == params.end() || it->second.empty()) continue;
+    if (!core::parse_iso_day(it->second.data(), it->second.size(), day)) {
+      return error(400, std::string("parameter ") + name + " must be a date YYYY-MM-DD");
+    }
+  }
+  if (last < first || (last - first + 1) * 86400 > Api::kMaxRangeS) {
+    return error(400, "from..to must be a range of 1 to 400 days");
+  }
+  return std::nullopt;
+}
+
 Api::Api(ApiSources sources)
     : sources_(std::move(sources)), report_(sources_.history, sources_.statistics) {}
 
@@ -123,6 +146,9 @@ Response Api::get(const std::string& path, const Params& params) {
     if (what == "daily") return daily(id, params);
     if (what == "peak") return peak(id, params);
     if (what == "statistics") return statistics(id, params);
+    if (what == "cost") return cost(id, params);
+    if (what == "cost/summary") return cost_summary(id);
+    if (what == "prices") return prices(id, params);
     if (what == "reconciliation") return reconciliation(id, params);
   }
   return error(404, "no such endpoint: " + path);

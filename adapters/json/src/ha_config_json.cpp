@@ -21,7 +21,10 @@ std::string HaConfigJson::config(const app::HaEntity& entity) const {
   config["device"] = std::move(device);
   config["state_topic"] = entity.state_topic;
   if (!entity.value_template.empty()) config["value_template"] = entity.value_template;
-  config["device_class"] = entity.device_class;
+  if (!entity.last_reset_value_template.empty()) {
+    config["last_reset_value_template"] = entity.last_reset_value_template;
+  }
+  if (!entity.device_class.empty()) config["device_class"] = entity.device_class;
   if (!entity.state_class.empty()) config["state_class"] = entity.state_class;
   if (!entity.unit.empty()) config["unit_of_measurement"] = entity.unit;
   if (entity.display_precision) config["suggested_display_precision"] = *entity.display_precision;

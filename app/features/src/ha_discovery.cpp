@@ -36,6 +36,19 @@ constexpr SensorSpec kSensors[] = {
 
 constexpr const char* kDiagnosisObject = "diagnosis";
 
+struct CostSensorSpec {
+  const char* object;
+  const char* name;
+  const char* json_key;   // in the cost JSON
+  const char* reset_key;  // the start of the day or month; nullptr: no reset (a price)
+  int precision;
+};
+constexpr CostSensorSpec kCostSensors[] = {
+    {"price_now", "Import price now", "priceNowEurPerKwh", nullptr, 4},
+    {"cost_today", "Cost today", "costTodayEur", "todayStart", 2},
+    {"cost_month", "Cost this month", "costThisMonthEur", "monthStart", 2},
+};
+
 bool valid_title(const std::string& title) {
   return title.size() == 16 && std::all_of(title.begin(), title.end(),
                                            [](unsigned char c) { return std::isxdigit(c) != 0; });
@@ -122,6 +135,10 @@ std::string ha_diagnosis_topic(const HaMeter& meter, const HaDiscoveryOptions& o
   return options.status_topic + "/" + upper(meter.system_title);
 }
 
+std::string ha_cost_topic(const HaMeter& meter, const HaDiscoveryOptions& options) {
+  return options.status_topic + "/" + upper(meter.system_title) + "/cost";
+}
+
 std::vector<HaEntity> ha_discovery_entities(const HaMeter& meter,
                                             const HaDiscoveryOptions& options) {
   if (!valid_title(meter.system_title)) return {};
@@ -146,6 +163,27 @@ std::vector<HaEntity> ha_discovery_entities(const HaMeter& meter,
   diagnosis.entity_category = "diagnostic";
   diagnosis.icon = "mdi:meter-electric-outline";
   entities.push_back(std::move(diagnosis));
+  if (!options.cost) return entities;
+  for (const CostSensorSpec& sensor : kCostSensors) {
+    HaEntity entity = common(meter, options, sensor.object, sensor.name);
+    entity.state_topic = ha_cost_topic(meter, options);
+    const std::string key = std::string("value_json.") + sensor.json_key;
+    // Nothing while the value is unknown (null), which Home Assistant ignores.
+    entity.value_template =
+        "{% if " + key + " is defined and " + key + " is not none %}{{ " + key + " }}{% endif %}";
+    if (sensor.reset_key != nullptr) {
+      entity.device_class = "monetary";
+      entity.state_class = "total";
+      entity.unit = "EUR";
+      entity.last_reset_value_template = std::string("{{ value_json.") + sensor.reset_key + " }}";
+    } else {
+      entity.state_class = "measurement";
+      entity.unit = "EUR/kWh";
+      entity.icon = "mdi:cash";
+    }
+    entity.display_precision = sensor.precision;
+    entities.push_back(std::move(entity));
+  }
   return entities;
 }
 
@@ -168,6 +206,9 @@ std::vector<HaMessage> ha_removal_messages(const HaMeter& meter,
     messages.push_back({config_topic(meter, options, sensor.object), "", true});
   }
   messages.push_back({config_topic(meter, options, kDiagnosisObject), "", true});
+  for (const CostSensorSpec& sensor : kCostSensors) {
+    messages.push_back({config_topic(meter, options, sensor.object), "", true});
+  }
   return messages;
 }
 

@@ -469,7 +469,10 @@ int Service::run(const std::atomic<bool>& stop, std::chrono::milliseconds drain_
                config_.values_topic, store_.describe());
   // Every minute on its own connection; a pass in progress ends early at shutdown.
   std::optional<StatisticsUpdates> statistics;
-  if (statistics_ != nullptr) statistics.emplace(*statistics_);
+  if (statistics_ != nullptr) {
+    statistics.emplace(*statistics_, StatisticsUpdates::kFirstUpdateAfter,
+                       StatisticsUpdates::kUpdateEvery, statistics_followup_);
+  }
   if (statistics) statistics_updates_ = &*statistics;
 
   auto last_stats = now();

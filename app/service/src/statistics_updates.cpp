@@ -8,8 +8,12 @@
 namespace meter::app {
 
 StatisticsUpdates::StatisticsUpdates(StatisticsStore& store, std::chrono::milliseconds first_after,
-                                     std::chrono::milliseconds every)
-    : store_(store), first_after_(first_after), every_(every), thread_([this] { loop(); }) {}
+                                     std::chrono::milliseconds every, StatisticsFollowup followup)
+    : store_(store),
+      first_after_(first_after),
+      every_(every),
+      followup_(std::move(followup)),
+      thread_([this] { loop(); }) {}
 
 StatisticsUpdates::~StatisticsUpdates() {
   request_stop();
@@ -36,6 +40,7 @@ void StatisticsUpdates::loop() {
   StatisticsUpdater updater(store_);
   updater.stop_when(&stop_);
   std::string last_error;
+  std::string last_followup_error;
   auto wait = first_after_;
   for (;;) {
     {
@@ -61,6 +66,15 @@ void StatisticsUpdates::loop() {
     }
     last_error = updated ? std::string() : updated.error;
     spdlog::debug("statistics: pass ends, {} row(s) updated", written);
+    if (followup_.run && !stop_) {
+      const Outcome followed = followup_.run(stop_);
+      if (!followed && followed.error != last_followup_error) {
+        spdlog::warn("{}: {} (retrying every minute)", followup_.name, followed.error);
+      } else if (followed && !last_followup_error.empty()) {
+        spdlog::info("{}: up to date again", followup_.name);
+      }
+      last_followup_error = followed ? std::string() : followed.error;
+    }
     ++passes_;
   }
   store_.close();

@@ -11,6 +11,10 @@
 //   GET /api/meters/{id}/peak           the month's highest quarter-hour of power import
 //   GET /api/meters/{id}/statistics     quarter-hour or daily statistics as CSV (or JSON)
 //   GET /api/telegrams                  the last telegrams per meter, decoded or why not (setup)
+//   GET /api/meters/{id}/cost           cost per quarter-hour, local day or month (docs/cost.md)
+//   GET /api/meters/{id}/cost/summary   cost today, yesterday, this and last month, estimate,
+//                                       the import price now
+//   GET /api/meters/{id}/prices         the import price of each quarter-hour of a local day
 //   GET /api/meters/{id}/reconciliation our quarter-hours against the grid operator's
 //                                       (docs/portal.md; default: the last 31 days per day)
 //   GET /metrics                        Prometheus text format
@@ -29,6 +33,7 @@
 #include <optional>
 #include <string>
 
+#include "meter/app/cost_view.h"
 #include "meter/app/energy_report.h"
 #include "meter/app/history_query.h"
 #include "meter/app/live_state.h"
@@ -68,6 +73,8 @@ struct ApiSources {
   // Optional: the operator's billed quarter-hours (portalQuarterHour) for the reconciliation;
   // without it (or without statistics) /reconciliation answers 503.
   app::PortalStore* portal = nullptr;
+  // Optional: the cost endpoints (without it, they answer 404: no tariff file is configured).
+  const app::CostView* cost = nullptr;
 };
 
 // Prometheus text exposition format (version 0.0.4) of the service and the meters.
@@ -101,6 +108,10 @@ class Api {
   Response daily(const std::string& id, const Params& params);
   Response peak(const std::string& id, const Params& params);
   Response statistics(const std::string& id, const Params& params);
+  // cost_api.cpp
+  Response cost(const std::string& id, const Params& params);
+  Response cost_summary(const std::string& id);
+  Response prices(const std::string& id, const Params& params);
   Response reconciliation(const std::string& id, const Params& params);
   // from/to (Vienna local days, both included; default: the last `days` up to today) into
   // first/last; a 400 response when one is no date or the range is not 1 to 400 days.

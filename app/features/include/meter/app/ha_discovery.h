@@ -8,6 +8,12 @@
 // the Energy dashboard accepts for grid consumption and return), power_in / power_out (W),
 // voltage_l1..l3 (V), current_l1..l3 (A), power_factor, and a diagnostic enum sensor
 // "diagnosis" (ok / no_signal / line_noise / wrong_key / stale) read from a per-meter text topic.
+// With a tariff file (options.cost): price_now (the gross import price, EUR/kWh, state_class
+// measurement, no device class: Home Assistant's monetary class takes a currency only),
+// cost_today and cost_month (device_class monetary, state_class total with a last reset at the
+// local day's / month's start, EUR), read from the retained JSON on ha_cost_topic() (see
+// https://developers.home-assistant.io/docs/core/entity/sensor/: monetary sensors take an ISO
+// 4217 currency as unit and state_class total or none).
 // Every sensor is available while the service's status topic says "online"; the value sensors
 // also expire (expire_after) when their meter's messages stop.
 //
@@ -42,6 +48,7 @@ struct HaDiscoveryOptions {
   // ha_diagnosis_topic()'s default <status_topic>/<SYSTEMTITLE>.
   std::string diagnosis_topic;
   bool three_phase = true;  // false: no L2/L3 voltage and current sensors
+  bool cost = false;        // price now, cost today, cost this month (a tariff file is set)
   // expire_after of the value sensors in seconds (0: left out): Home Assistant shows a sensor
   // as unavailable when no message came for this long. See ha_expire_after_seconds().
   int expire_after_s = 0;
@@ -82,7 +89,8 @@ struct HaEntity {
   HaDevice device;
   std::string state_topic;
   std::string value_template;
-  std::string device_class;
+  std::string last_reset_value_template;  // state_class total that starts again (a day's cost)
+  std::string device_class;               // empty: none
   std::string state_class;
   std::string unit;
   std::optional<int> display_precision;
@@ -105,7 +113,13 @@ const std::vector<std::string>& ha_diagnosis_states();
 // The topic the diagnosis sensor of `meter` reads.
 std::string ha_diagnosis_topic(const HaMeter& meter, const HaDiscoveryOptions& options);
 
-// One entity per sensor, then the diagnosis. Empty when the system title is not 16 hex digits.
+// The retained JSON the cost sensors of `meter` read: <status_topic>/<SYSTEMTITLE>/cost with
+// {"systemTitle", "priceNowEurPerKwh" (null: unknown), "costTodayEur", "costThisMonthEur",
+//  "todayStart", "monthStart" (local ISO times)} (json::cost_state_json writes it).
+std::string ha_cost_topic(const HaMeter& meter, const HaDiscoveryOptions& options);
+
+// One entity per sensor, then the diagnosis (and the cost sensors with options.cost). Empty when
+// the system title is not 16 hex digits.
 std::vector<HaEntity> ha_discovery_entities(const HaMeter& meter,
                                             const HaDiscoveryOptions& options);
 // One config message per entity, its payload written by `format`.

@@ -36,6 +36,7 @@
 #include "meter/app/ports.h"
 #include "meter/app/service_status.h"
 #include "meter/app/telegram_log.h"
+#include "meter/app/statistics_updates.h"
 #include "meter/app/values_window.h"
 #include "meter/core/decode_error.h"
 #include "meter/core/gcm_cipher.h"
@@ -78,6 +79,11 @@ class Service {
   // (a backfill, a backlog), and stops it promptly on shutdown. Set before run(); `statistics`
   // must outlive the service.
   void set_statistics_store(StatisticsStore* statistics) { statistics_ = statistics; }
+  // Optional: runs after each statistics pass on the statistics thread (the cost of the
+  // quarter-hours). Set before run().
+  void set_statistics_followup(StatisticsFollowup followup) {
+    statistics_followup_ = std::move(followup);
+  }
   // For tests and replay: the message handler the MQTT connection calls.
   void on_message(const MqttMessage& message);
   // Why the journal cannot be written, empty while it can.
@@ -132,6 +138,7 @@ class Service {
   TelegramLog* telegram_log_ = nullptr;
   std::function<void()> tick_;
   StatisticsStore* statistics_ = nullptr;
+  StatisticsFollowup statistics_followup_;
   std::atomic<StatisticsUpdates*> statistics_updates_{nullptr};  // while run() runs
 
   std::unique_ptr<core::GcmCipher> receive_cipher_;

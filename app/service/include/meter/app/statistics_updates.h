@@ -8,12 +8,22 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
 
 #include "meter/app/statistics_store.h"
 
 namespace meter::app {
+
+// Work that follows each statistics pass on the same thread (the cost of the quarter-hours):
+// `run` gets the stop flag, so that it can end early at shutdown; its failures are logged under
+// `name` once until it works again.
+struct StatisticsFollowup {
+  std::string name;
+  std::function<Outcome(const std::atomic<bool>& stop)> run;
+};
 
 class StatisticsUpdates {
  public:
@@ -23,7 +33,8 @@ class StatisticsUpdates {
   // Starts the thread; `store` must outlive this object, which closes it when it stops.
   explicit StatisticsUpdates(StatisticsStore& store,
                              std::chrono::milliseconds first_after = kFirstUpdateAfter,
-                             std::chrono::milliseconds every = kUpdateEvery);
+                             std::chrono::milliseconds every = kUpdateEvery,
+                             StatisticsFollowup followup = {});
   ~StatisticsUpdates();
   StatisticsUpdates(const StatisticsUpdates&) = delete;
   StatisticsUpdates& operator=(const StatisticsUpdates&) = delete;
@@ -44,6 +55,7 @@ class StatisticsUpdates {
   StatisticsStore& store_;
   std::chrono::milliseconds first_after_;
   std::chrono::milliseconds every_;
+  StatisticsFollowup followup_;
   std::mutex mutex_;
   std::condition_variable wake_;
   std::atomic<bool> stop_{false};
