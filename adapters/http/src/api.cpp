@@ -96,7 +96,9 @@ std::int64_t choose_step(std::int64_t range_s) {
 }  // namespace
 
 Api::Api(ApiSources sources)
-    : sources_(std::move(sources)), report_(sources_.history, sources_.statistics) {}
+    : sources_(std::move(sources)),
+      report_(sources_.history, sources_.statistics),
+      history_view_(sources_.history, sources_.statistics) {}
 
 Response Api::get(const std::string& path, const Params& params) {
   if (path == "/api/status") return status();
@@ -121,6 +123,7 @@ Response Api::get(const std::string& path, const Params& params) {
     if (what == "daily") return daily(id, params);
     if (what == "peak") return peak(id, params);
     if (what == "statistics") return statistics(id, params);
+    if (what == "history" || what == "history.csv") return history(id, params, what != "history");
   }
   return error(404, "no such endpoint: " + path);
 }

@@ -2,6 +2,7 @@
 #include "meter/storage/sqlite_history_query.h"
 
 #include <algorithm>
+#include <type_traits>
 #include <utility>
 
 #include "schema.h"
@@ -93,7 +94,7 @@ Outcome SqliteHistoryQuery::meters(std::vector<app::MeterSummary>& out) {
   });
 }
 
-// PowerPoint and CounterBucket alike: bucket start, readings, four aggregates.
+// PowerPoint, CounterBucket and PhasePoint alike: bucket start, readings, the aggregates.
 template <typename Bucket>
 Outcome SqliteHistoryQuery::buckets(const char* what, const std::string& aggregates,
                                     const std::string& meter, std::int64_t from, std::int64_t to,
@@ -107,7 +108,12 @@ Outcome SqliteHistoryQuery::buckets(const char* what, const std::string& aggrega
     Statement query = db_->prepare(bucket_sql(table_, aggregates));
     const bool ok =
         query.bind(step_s).bind(meter).bind(from).bind(to).each([&](const Statement& s) {
-          out.push_back({s.integer(0), s.integer(1), s.real(2), s.real(3), s.real(4), s.real(5)});
+          if constexpr (std::is_same_v<Bucket, app::PhasePoint>) {
+            out.push_back({s.integer(0), s.integer(1), s.real(2), s.real(3), s.real(4), s.real(5),
+                           s.real(6), s.real(7)});
+          } else {
+            out.push_back({s.integer(0), s.integer(1), s.real(2), s.real(3), s.real(4), s.real(5)});
+          }
         });
     return ok ? Outcome::success() : fail(std::string("reading ") + what);
   });
@@ -121,6 +127,11 @@ Outcome SqliteHistoryQuery::power(const std::string& meter, std::int64_t from, s
 Outcome SqliteHistoryQuery::counters(const std::string& meter, std::int64_t from, std::int64_t to,
                                      std::int64_t step_s, std::vector<app::CounterBucket>& out) {
   return buckets("energy counters", detail::kCounterAggregates, meter, from, to, step_s, out);
+}
+
+Outcome SqliteHistoryQuery::phases(const std::string& meter, std::int64_t from, std::int64_t to,
+                                   std::int64_t step_s, std::vector<app::PhasePoint>& out) {
+  return buckets("phases", detail::kPhaseAggregates, meter, from, to, step_s, out);
 }
 
 std::string SqliteHistoryQuery::describe() const { return "sqlite " + file_.string(); }

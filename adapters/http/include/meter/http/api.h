@@ -10,6 +10,7 @@
 //   GET /api/meters/{id}/daily          energy in/out per day (default: the last 31 days)
 //   GET /api/meters/{id}/peak           the month's highest quarter-hour of power import
 //   GET /api/meters/{id}/statistics     quarter-hour or daily statistics as CSV (or JSON)
+//   GET /api/meters/{id}/history        a day, week, month or year to browse (history.csv: CSV)
 //   GET /metrics                        Prometheus text format
 //   GET /healthz                        200 when MQTT is connected and the database writable
 //
@@ -25,9 +26,11 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "meter/app/energy_report.h"
 #include "meter/app/history_query.h"
+#include "meter/app/history_view.h"
 #include "meter/app/live_state.h"
 #include "meter/app/service_status.h"
 #include "meter/app/statistics_store.h"
@@ -35,9 +38,17 @@
 namespace meter::http {
 
 struct Response {
+  Response() = default;
+  Response(int status_code, std::string type, std::string text, std::string download = {})
+      : status(status_code),
+        content_type(std::move(type)),
+        body(std::move(text)),
+        attachment(std::move(download)) {}
+
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
+  std::string attachment;  // a download's file name (Content-Disposition), none when empty
 };
 
 using Params = std::map<std::string, std::string>;
@@ -82,6 +93,7 @@ class Api {
   Response daily(const std::string& id, const Params& params);
   Response peak(const std::string& id, const Params& params);
   Response statistics(const std::string& id, const Params& params);
+  Response history(const std::string& id, const Params& params, bool csv);
   // 409 listing the system titles when `id` is a meter number that several of them claim.
   std::optional<Response> claimed_by_several(const std::string& id);
   // Resolves a system title or meter number to the stored meter id; empty if unknown.
@@ -90,7 +102,8 @@ class Api {
   Response cached(const std::string& key, const std::function<Response()>& make);
 
   ApiSources sources_;
-  app::EnergyReport report_;  // daily energy, today, the monthly peak, statistics rows
+  app::EnergyReport report_;       // daily energy, today, the monthly peak, statistics rows
+  app::HistoryView history_view_;  // the day, week, month and year views
   std::mutex cache_mutex_;
   std::map<std::string, std::pair<std::int64_t, Response>> cache_;
 };
