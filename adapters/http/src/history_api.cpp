@@ -216,8 +216,10 @@ std::string csv_of(const json& body, const std::string& table) {
   } else {  // power or phases: one row per step
     const json& curve = view[table];
     std::vector<std::string> names;
-    for (const auto& [name, column] : curve.items()) {
-      if (name != "t" && name != "step") names.push_back(name);
+    if (table == "power") {
+      for (const auto& column : kPowerColumns) names.emplace_back(column.first);
+    } else {
+      for (const auto& column : kPhaseColumns) names.emplace_back(column.first);
     }
     csv << "start,start_local";
     for (const auto& name : names) csv << "," << name;
