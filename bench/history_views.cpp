@@ -49,7 +49,8 @@ void fill(app::ReadingStore& store, std::int64_t from, std::int64_t until) {
   const auto started = Clock::now();
   for (std::int64_t t = from; t < until; t += kStepS) {
     const std::int64_t minute = core::vienna_local_time(t).second_of_day / 60;
-    const double power = 250 + 900 * ((minute / 37 + t / 86400) % 5 == 0) + (minute % 240);
+    const double power =
+        static_cast<double>(250 + 900 * ((minute / 37 + t / 86400) % 5 == 0) + minute % 240);
     energy_in += power * kStepS / 3600.0;
     app::Reading r;
     r.meter = kMeter;
