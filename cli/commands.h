@@ -3,6 +3,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -11,7 +12,11 @@
 
 namespace meter::app {
 struct Config;
+struct TariffSet;
 class StatisticsStore;
+class PriceStore;
+class PriceFeed;
+class PortalStore;
 }  // namespace meter::app
 
 namespace meter::cli {
@@ -32,8 +37,32 @@ void add_run_command(CLI::App& app, int& exit_status);
 void add_simulate_command(CLI::App& app, int& exit_status);
 void add_stats_command(CLI::App& app, int& exit_status);
 void add_check_command(CLI::App& app, int& exit_status);
+void add_tariff_command(CLI::App& app, int& exit_status);
+
+// The tariffs SMARTMETER_TARIFF_FILE names (an empty set when it is not set); nullopt after a
+// message on stderr naming the file, line and field when the file is wrong (exit status 2).
+std::optional<app::TariffSet> load_tariffs(const app::Config& config, const std::string& command);
+void add_prices_command(CLI::App& app, int& exit_status);
 
 // The statistics tables the settings name, on a connection of their own (`run`, `stats`).
 std::unique_ptr<app::StatisticsStore> make_statistics_store(const app::Config& config);
+// The `prices` table in the settings' database, and the configured price source (nullptr for
+// SMARTMETER_PRICES_SOURCE=none) (`run`, `prices`).
+std::unique_ptr<app::PriceStore> make_price_store(const app::Config& config);
+std::unique_ptr<app::PriceFeed> make_price_feed(const app::Config& config);
+void add_portal_command(CLI::App& app, int& exit_status);
+
+// --from/--to given as YYYY-MM-DD: Vienna local day numbers (absent: that side open). False
+// after a message on stderr naming `command` when one is no date.
+struct LocalDays {
+  std::optional<std::int64_t> first, last;
+};
+bool parse_day_options(const std::string& command, const std::string& from, const std::string& to,
+                       LocalDays& out);
+
+// The statistics tables the settings name, on a connection of their own (`run`, `stats`).
+std::unique_ptr<app::StatisticsStore> make_statistics_store(const app::Config& config);
+// The operator's quarter-hours (portalQuarterHour) in the storage the settings name.
+std::unique_ptr<app::PortalStore> make_portal_store(const app::Config& config);
 
 }  // namespace meter::cli

@@ -17,6 +17,9 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
   meter::cli::add_simulate_command(app, exit_status);
   meter::cli::add_stats_command(app, exit_status);
   meter::cli::add_check_command(app, exit_status);
+  meter::cli::add_tariff_command(app, exit_status);
+  meter::cli::add_prices_command(app, exit_status);
+  meter::cli::add_portal_command(app, exit_status);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

@@ -17,8 +17,11 @@
 #include "meter/app/journal.h"
 #include "meter/app/live_state.h"
 #include "meter/app/meter_announcer.h"
+#include "meter/app/price_fetch.h"
+#include "meter/app/prices.h"
 #include "meter/app/service.h"
 #include "meter/app/service_options.h"
+#include "meter/app/tariff.h"
 #include "meter/core/telegram_decoder.h"
 #include "meter/crypto/openssl_gcm_cipher.h"
 #include "meter/http/http_server.h"
@@ -86,6 +89,8 @@ int run_service(const ServiceOptions& options) {
   if (options.print_config) spdlog::set_default_logger(spdlog::stderr_color_mt("stderr"));
   auto config = load(options, app::Command::kRun);
   if (!config) return kExitUsage;
+  // A wrong tariff file stops the start, like any wrong setting.
+  if (!load_tariffs(*config, "run")) return kExitUsage;
   if (options.print_config) {
     std::cout << app::describe_config(*config);
     return kExitOk;
@@ -126,12 +131,41 @@ int run_service(const ServiceOptions& options) {
   const auto statistics = make_statistics_store(*config);
   service.set_statistics_store(statistics.get());
 
+  // Day-ahead prices from the configured source, on a thread and a connection of their own:
+  // a source that is down or slow never holds up the readings.
+  const auto price_feed = make_price_feed(*config);
+  const auto price_store = price_feed ? make_price_store(*config) : nullptr;
+  std::unique_ptr<app::PriceFetcher> price_fetcher;
+  if (price_feed) {
+    app::PriceSchedule schedule;
+    schedule.publish_minute_of_day = config->prices_fetch_minute;
+    price_fetcher =
+        std::make_unique<app::PriceFetcher>(*price_feed, *price_store, config->prices_market,
+                                            schedule, [] { return epoch_ms() / 1000; });
+    spdlog::info("prices: fetching from {} at start and daily from {:02d}:{:02d} local time",
+                 price_feed->describe(), config->prices_fetch_minute / 60,
+                 config->prices_fetch_minute % 60);
+  }
   // Dashboard, API, /metrics, /healthz. A busy port does not stop the data collection.
   app::LiveState live(epoch_ms(), app::live_state_options(*config));
   const auto history = make_history_query(*config);
   const auto statistics_reader = make_statistics_store(*config);  // the dashboard's connection
-  http::HttpServer web({&live, [&] { return service.status(); }, history.get(),
-                        statistics_reader.get(), epoch_ms, ""});
+  const auto status = [&] {
+    app::ServiceStatus s = service.status();
+    if (price_fetcher) {
+      const app::PriceFetchStatus prices = price_fetcher->status();
+      s.prices_source = prices.source;
+      s.prices_newest_end = prices.newest_end.value_or(0);
+      s.prices_last_attempt = prices.last_attempt;
+      s.prices_last_success = prices.last_success;
+      s.prices_error = prices.last_error;
+    }
+    return s;
+  };
+  const auto portal = make_portal_store(*config);  // the operator's quarter-hours
+  http::ApiSources web_sources{&live, status, history.get(), statistics_reader.get(), epoch_ms, ""};
+  web_sources.portal = portal.get();
+  http::HttpServer web(std::move(web_sources));
   service.set_live_state(&live);
 
   // Home Assistant discovery and each meter's diagnosis, on MQTT and in the log.
@@ -149,6 +183,7 @@ int run_service(const ServiceOptions& options) {
                    v6 ? "[" + config->http_host + "]" : config->http_host, web.port());
     }
   }
+  if (price_fetcher) price_fetcher->start();
   // Serial telegrams take the MQTT messages' road: journal, decoder, tables, topics.
   serial::SerialReader reader(config->serial_device, config->serial_format);
   if (serial_input) {
@@ -156,11 +191,12 @@ int run_service(const ServiceOptions& options) {
       service.on_message({"serial:" + config->serial_device, hex});
     });
   }
-  const int status = service.run(g_stop);
+  const int exit_status = service.run(g_stop);
   reader.stop();
   if (serial_input) spdlog::info("serial: {}", reader.stats().summary());
+  if (price_fetcher) price_fetcher->stop();
   web.stop();
-  return status;
+  return exit_status;
 }
 
 int run_replay(const ServiceOptions& options) {

@@ -38,6 +38,7 @@ extern "C" void stop_simulation(int /*signal*/) { g_stop_simulation = true; }
 constexpr std::uint32_t kReservedCounters = 1000;
 constexpr auto kMinReconnectWait = std::chrono::milliseconds(250);
 constexpr auto kMaxReconnectWait = std::chrono::seconds(5);
+constexpr double kMaxBackfillHours = 24 * 366;
 
 // $XDG_STATE_HOME/smartmeter/simulate-counters, else ~/.local/state/...; empty without HOME.
 std::string default_state_file() {
@@ -87,6 +88,9 @@ struct SimulateOptions {
   std::uint64_t count = 0;
   double time_scale = 1;
   std::string start;
+  double backfill_hours = 0;
+  double backfill_step_s = 60;
+  bool print_keys = false;
   std::string framing = "evn";
   bool no_pv = false;
   int qos = 1;
@@ -121,6 +125,13 @@ int run_simulate(const SimulateOptions& options) {
     std::cerr << "smartmeter simulate: --interval and --time-scale must be positive\n";
     return kExitUsage;
   }
+  if (options.backfill_hours < 0 || !std::isfinite(options.backfill_hours) ||
+      options.backfill_hours > kMaxBackfillHours || options.backfill_step_s < 1 ||
+      !std::isfinite(options.backfill_step_s)) {
+    std::cerr << "smartmeter simulate: --backfill must be 0.." << kMaxBackfillHours
+              << " hours and --backfill-step at least 1 second\n";
+    return kExitUsage;
+  }
   const auto start =
       options.start.empty()
           ? std::optional<std::int64_t>(std::chrono::duration_cast<std::chrono::seconds>(
@@ -136,19 +147,26 @@ int run_simulate(const SimulateOptions& options) {
                                             ? app::SimulatedFraming::kOldSagemcom
                                             : app::SimulatedFraming::kEvn;
 
+  // The backfill: telegrams of the hours before the start, one per --backfill-step of meter
+  // time, published as fast as the broker takes them before the paced ones.
+  const auto backfill_rounds = static_cast<std::uint64_t>(
+      std::floor(options.backfill_hours * 3600 / options.backfill_step_s));
+  const double first_time =
+      static_cast<double>(*start) - static_cast<double>(backfill_rounds) * options.backfill_step_s;
+
   std::vector<SimulatedMeter> meters(options.meters);
   std::string keys_setting;
   for (std::size_t i = 0; i < meters.size(); ++i) {
     meters[i].identity = app::simulated_identity(options.seed, i);
     meters[i].twin = std::make_unique<app::MeterTwin>(
-        options.seed, i, app::household_profile(options.seed, i, !options.no_pv),
-        static_cast<double>(*start));
+        options.seed, i, app::household_profile(options.seed, i, !options.no_pv), first_time);
     const auto& id = meters[i].identity;
     std::cout << "meter " << i + 1 << ": system title " << id.system_title_hex() << "  key "
               << id.key_hex() << "  meter number " << id.meter_number << "\n";
     keys_setting += (i == 0 ? "" : ",") + id.system_title_hex() + "=" + id.key_hex();
   }
   std::cout << "SMARTMETER_KEYS=" << keys_setting << "\n" << std::flush;
+  if (options.print_keys) return kExitOk;
 
   // All meters send counter first + n in round n.
   const std::int64_t now_s = std::chrono::duration_cast<std::chrono::seconds>(
@@ -211,27 +229,20 @@ int run_simulate(const SimulateOptions& options) {
   };
 
   crypto::OpenSslGcmCipher cipher;
-  const auto begin = std::chrono::steady_clock::now();
-  const auto round_due = [&](std::uint64_t n) {
-    return begin + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                       std::chrono::duration<double>(static_cast<double>(n) * options.interval_s));
-  };
   std::uint64_t published = 0;
   int status = kExitOk;
-  for (std::uint64_t n = 0; (options.count == 0 || n < options.count) && !g_stop_simulation; ++n) {
-    std::this_thread::sleep_until(round_due(n));
-    const double meter_time = static_cast<double>(*start) +
-                              static_cast<double>(n) * options.interval_s * options.time_scale;
-    const auto counter = static_cast<std::uint32_t>(first + n);
+  // One round: every meter's telegram at `meter_time` with frame counter `counter`. False when
+  // encryption failed; `reconnected` tells whether the broker was lost meanwhile.
+  const auto publish_round = [&](double meter_time, std::uint32_t counter, bool& reconnected) {
     reserve(counter);
-    bool reconnected = false;
+    reconnected = false;
     for (auto& meter : meters) {
       const app::MeterSample& sample = meter.twin->advance_to(meter_time);
       const std::string hex =
           app::encode_telegram_hex(sample, meter.identity, counter, framing, cipher);
       if (hex.empty()) {
         std::cerr << "smartmeter simulate: encryption failed\n";
-        return 1;
+        return false;
       }
       // After a reconnect the same telegram again: unacknowledged, it may be lost.
       for (;;) {
@@ -242,6 +253,48 @@ int run_simulate(const SimulateOptions& options) {
       }
       if (g_stop_simulation) break;
       ++published;
+    }
+    return true;
+  };
+
+  if (backfill_rounds > 0) {
+    const auto backfill_began = std::chrono::steady_clock::now();
+    bool reconnected = false;
+    std::uint64_t k = 0;
+    for (; k < backfill_rounds && !g_stop_simulation; ++k) {
+      const double meter_time = first_time + static_cast<double>(k) * options.backfill_step_s;
+      if (!publish_round(meter_time, static_cast<std::uint32_t>(first + k), reconnected)) return 1;
+    }
+    if (!g_stop_simulation) {
+      if (auto flushed = publisher.flush(); !flushed) {
+        std::cerr << "smartmeter simulate: " << flushed.error << "\n";
+        return 1;
+      }
+    }
+    const double took =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - backfill_began).count();
+    if (!options.quiet) {
+      std::cerr << "backfilled " << options.backfill_hours << " h before the start: " << k
+                << " telegram(s) per meter, one per " << options.backfill_step_s
+                << " s of meter time, in " << static_cast<double>(std::lround(took * 10)) / 10
+                << " s; live telegrams follow\n"
+                << std::flush;
+    }
+  }
+  // The paced telegrams take the counters after the backfill's.
+  const std::uint32_t live_first = first + static_cast<std::uint32_t>(backfill_rounds);
+  const auto begin = std::chrono::steady_clock::now();
+  const auto round_due = [&](std::uint64_t n) {
+    return begin + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                       std::chrono::duration<double>(static_cast<double>(n) * options.interval_s));
+  };
+  for (std::uint64_t n = 0; (options.count == 0 || n < options.count) && !g_stop_simulation; ++n) {
+    std::this_thread::sleep_until(round_due(n));
+    const double meter_time = static_cast<double>(*start) +
+                              static_cast<double>(n) * options.interval_s * options.time_scale;
+    bool reconnected = false;
+    if (!publish_round(meter_time, static_cast<std::uint32_t>(live_first + n), reconnected)) {
+      return 1;
     }
     // Rounds that passed while the broker was away are skipped, as a real meter's telegrams
     // are lost then; their counters stay unused.
@@ -294,6 +347,18 @@ void add_simulate_command(CLI::App& app, int& exit_status) {
   command->add_option("--start", options->start,
                       "Meter time of the first telegram: YYYY-MM-DD[THH:MM[:SS]] in Vienna "
                       "local time, or @EPOCHSECONDS (default: now)");
+  command->add_option("--backfill", options->backfill_hours,
+                      "First publish the HOURS before the start (e.g. 48), one telegram per "
+                      "--backfill-step of meter time, as fast as the broker takes them, so that "
+                      "charts and statistics have history at once; then the paced telegrams "
+                      "(default 0: none). Start the service first: a telegram nobody is "
+                      "subscribed to is lost");
+  command->add_option("--backfill-step", options->backfill_step_s,
+                      "Seconds of meter time between backfilled telegrams (default 60: 2880 per "
+                      "meter for 48 hours)");
+  command->add_flag("--print-keys", options->print_keys,
+                    "Print the meters' system titles and keys (the SMARTMETER_KEYS line) and exit "
+                    "without connecting");
   command
       ->add_option("--framing", options->framing,
                    "evn (250 + 20 byte M-Bus frames, default) or sagemcom-old (L + 256 quirk)")

@@ -43,18 +43,10 @@ int run_stats(const StatsOptions& options) {
   const app::StatsInterval interval = options.interval == "day" && !options.peaks
                                           ? app::StatsInterval::kDay
                                           : app::StatsInterval::kQuarterHour;
-  std::optional<std::int64_t> days[2];
-  for (const auto& [text, day] :
-       {std::pair{&options.from, &days[0]}, std::pair{&options.to, &days[1]}}) {
-    if (text->empty()) continue;
-    std::int64_t parsed = 0;
-    if (!core::parse_iso_day(text->data(), text->size(), &parsed)) {
-      std::cerr << "smartmeter stats: '" << *text << "' is not a date YYYY-MM-DD\n";
-      return kExitUsage;
-    }
-    *day = parsed;
-  }
-  const app::StatsQuery query = app::local_days_query(interval, options.meter, days[0], days[1]);
+  LocalDays days;
+  if (!parse_day_options("stats", options.from, options.to, days)) return kExitUsage;
+  const app::StatsQuery query =
+      app::local_days_query(interval, options.meter, days.first, days.last);
 
   auto store = make_statistics_store(config);
   if (auto opened = store->open(); !opened) {
@@ -91,6 +83,21 @@ int run_stats(const StatsOptions& options) {
 }
 
 }  // namespace
+
+bool parse_day_options(const std::string& command, const std::string& from, const std::string& to,
+                       LocalDays& out) {
+  out = {};
+  for (const auto& [text, day] : {std::pair{&from, &out.first}, std::pair{&to, &out.last}}) {
+    if (text->empty()) continue;
+    std::int64_t parsed = 0;
+    if (!core::parse_iso_day(text->data(), text->size(), &parsed)) {
+      std::cerr << "smartmeter " << command << ": '" << *text << "' is not a date YYYY-MM-DD\n";
+      return false;
+    }
+    *day = parsed;
+  }
+  return true;
+}
 
 std::unique_ptr<app::StatisticsStore> make_statistics_store(const app::Config& config) {
   if (config.storage == app::StorageKind::kSqlite) {

@@ -63,7 +63,7 @@ fi
 # apt adds their dependencies.
 packages=(
   libssl-dev libsqlite3-dev libmariadb-dev libcpp-httplib-dev libpaho-mqttpp-dev
-  libpaho-mqtt-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libcli11-dev
+  libpaho-mqtt-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libcli11-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev
 )
 

@@ -22,8 +22,9 @@ packages=(
   build-essential cmake ninja-build pkg-config git python3 ca-certificates
   # libraries
   libssl-dev libcli11-dev nlohmann-json3-dev libfmt-dev libspdlog-dev
+  libtomlplusplus-dev  # the tariff file (adapters/tariff)
   libsqlite3-dev libmariadb-dev libmicrohttpd-dev zlib1g-dev
-  libcpp-httplib-dev  # the HTTP client of the tests
+  libcpp-httplib-dev  # the price sources' HTTP(S) client (adapters/prices) and the tests' client
   libpaho-mqttpp-dev libpaho-mqtt-dev libmosquitto-dev
 )
 if [[ "$profile" == run || "$profile" == all ]]; then

@@ -4,8 +4,10 @@
 # the dashboard on http://127.0.0.1:8080/. Ctrl-C stops everything this script started.
 #
 # With ./server.env present its settings are used (your key, broker, database) and your meter
-# feeds the service. Without it a simulated meter (`smartmeter simulate`) publishes a telegram
-# every 5 seconds, and the service gets its key.
+# feeds the service. Without it a simulated meter (`smartmeter simulate`) feeds it: on the first
+# start (no database yet) the last 48 hours first, fast (one telegram per minute of meter time),
+# so that the charts, the statistics and the peak have something to show, then a telegram every
+# 5 seconds; the service gets the meter's key.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +20,9 @@ cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DMETER_WARNINGS_AS_ERRO
 cmake --build build -j"$(nproc)" --target smartmeter
 
 mkdir -p data
+# A first start: no database yet, so the simulated meter backfills the last 48 hours.
+first_start=0
+[[ -s data/smartmeter.db ]] || first_start=1
 demo=0
 env_file=server.env
 if [[ ! -f server.env ]]; then
@@ -61,18 +66,11 @@ CONF
 fi
 
 if [[ $demo == 1 ]]; then
-  # The simulator prints its meter's key first; the service is started with it.
-  build/smartmeter simulate --host 127.0.0.1 --port "$mqtt_port" >data/simulate.log 2>&1 &
-  pids+=($!)
-  keys=""
-  for _ in $(seq 50); do
-    keys=$(grep -m1 '^SMARTMETER_KEYS=' data/simulate.log 2>/dev/null || true)
-    [[ -n "$keys" ]] && break
-    sleep 0.1
-  done
+  # The simulated meter's key (the same seed gives the same meter); the service is started with it.
+  rm -f data/simulate.log
+  keys=$(build/smartmeter simulate --print-keys | grep -m1 '^SMARTMETER_KEYS=' || true)
   if [[ -z "$keys" ]]; then
-    cat data/simulate.log >&2
-    echo "quickstart: the simulator did not start (log above)" >&2
+    echo "quickstart: smartmeter simulate --print-keys printed no key" >&2
     exit 1
   fi
   umask 077
@@ -84,7 +82,7 @@ ${keys}
 MQTT_HOST=127.0.0.1
 MQTT_PORT=${mqtt_port}
 ENV
-  echo "==> Simulated meter: $(head -n1 data/simulate.log)"
+  echo "==> Simulated meter: $(build/smartmeter simulate --print-keys | head -n1)"
 fi
 
 http_listen=$(grep -E '^SMARTMETER_HTTP_LISTEN=' "$env_file" 2>/dev/null | tail -n1 | cut -d= -f2- |
@@ -101,6 +99,13 @@ try:
 except urllib.error.HTTPError:
     pass
 PY
+        if [[ $demo == 1 && $first_start == 1 ]]; then
+          # The dashboard is worth opening once the two days are in.
+          for _ in $(seq 1200); do
+            grep -q '^backfilled' data/simulate.log 2>/dev/null && break
+            sleep 0.1
+          done
+        fi
         echo
         echo "==> Dashboard: http://${http_listen}/   (API: /api/status, metrics: /metrics)"
         echo "==> Data: data/smartmeter.db (sqlite3 data/smartmeter.db 'SELECT * FROM history')"
@@ -114,7 +119,51 @@ PY
 fi
 
 echo "==> Starting the service: build/smartmeter run --env $env_file"
+status_topic=sensors/smartmeter/status
+if [[ $demo == 1 ]]; then
+  # A stale retained "online" of an earlier run must not pass for this one's subscription.
+  mosquitto_pub -h 127.0.0.1 -p "$mqtt_port" -t "$status_topic" -r -n 2>/dev/null || true
+fi
 build/smartmeter run --env "$env_file" &
 service=$!
 pids+=("$service")
+
+if [[ $demo == 1 ]]; then
+  # The simulator starts once the service is subscribed (its retained "online"): a telegram
+  # published before that would be lost.
+  online=""
+  for _ in $(seq 150); do
+    online=$(mosquitto_sub -h 127.0.0.1 -p "$mqtt_port" -t "$status_topic" -C 1 -W 1 2>/dev/null || true)
+    [[ "$online" == online ]] && break
+    kill -0 "$service" 2>/dev/null || break
+    sleep 0.2
+  done
+  if [[ "$online" != online ]]; then
+    echo "quickstart: the service did not come online (its log is above)" >&2
+    exit 1
+  fi
+  simulate=(build/smartmeter simulate --host 127.0.0.1 --port "$mqtt_port")
+  if [[ $first_start == 1 ]]; then
+    echo "==> First start: backfilling the last 48 hours of simulated telegrams (one per minute, 2880)"
+    echo "    so that the charts, the statistics and the peak have two days of history; then live"
+    echo "    telegrams every 5 s"
+    simulate+=(--backfill 48)
+  fi
+  "${simulate[@]}" >data/simulate.log 2>&1 &
+  pids+=($!)
+  if [[ $first_start == 1 ]]; then
+    for _ in $(seq 1200); do
+      grep -q '^backfilled' data/simulate.log 2>/dev/null && break
+      kill -0 "${pids[-1]}" 2>/dev/null || break
+      sleep 0.1
+    done
+    if line=$(grep -m1 '^backfilled' data/simulate.log); then
+      echo "==> Simulator: $line"
+    else
+      cat data/simulate.log >&2
+      echo "quickstart: the backfill did not finish (simulator log above)" >&2
+      exit 1
+    fi
+  fi
+fi
 wait "$service"

@@ -177,9 +177,12 @@ function showLatest(latest) {
   const today = latest.today;
   setText("today-in", today ? fmtEnergy(today.energy_in_wh) : "–");
   setText("today-out", today ? fmtEnergy(today.energy_out_wh) : "–");
+  // The day is not over: what it shows is what came so far.
   setText(
     "today-note",
-    today && !today.complete ? "since the first reading today" : "imported · exported since midnight",
+    today && !today.complete
+      ? "so far today, since the first reading today"
+      : "so far today: imported · exported since midnight",
   );
   const ageS = reading ? reading.age_s : null;
   setText("updated", reading ? `updated ${fmtAge(ageS)}` : "");
@@ -254,12 +257,20 @@ function makePowerChart(el) {
       ],
       axes: [
         { ...axis, values: (u, splits) => splits.map(fmtTick) },
-        { ...axis, size: 64, values: (u, splits) => splits.map((w) => fmtPower(w)) },
+        { ...axis, size: 64, values: (u, splits) => powerTicks(splits) },
       ],
     },
     [[], [], []],
     el,
   );
+}
+
+// The day under the cursor, "so far" when it has not ended or lacks readings.
+function dailyLegendDate(v) {
+  if (v == null) return "–";
+  const text = new Date(v * 1000).toLocaleDateString(undefined, { day: "numeric", month: "short" });
+  const day = (state.dailyDays || []).find((d) => v >= d.start && v < d.end);
+  return day ? soFar(text, day.complete && day.end <= Date.now() / 1000) : text;
 }
 
 function makeDailyChart(el) {
@@ -275,7 +286,7 @@ function makeDailyChart(el) {
         y: { range: (u, min, max) => [0, Math.max(1000, max * 1.1)] },
       },
       series: [
-        {},
+        { value: (u, v) => dailyLegendDate(v) },
         { label: "import", stroke: cssVar("--in"), fill: cssVar("--in"), paths: bars(-1), points: { show: false } },
         { label: "export", stroke: cssVar("--out"), fill: cssVar("--out"), paths: bars(1), points: { show: false } },
       ],
@@ -285,7 +296,7 @@ function makeDailyChart(el) {
           values: (u, splits) =>
             splits.map((s) => new Date(s * 1000).toLocaleDateString(undefined, { day: "numeric", month: "short" })),
         },
-        { ...axis, size: 64, values: (u, splits) => splits.map((wh) => `${nf(0).format(wh / 1000)} kWh`) },
+        { ...axis, size: 72, values: (u, splits) => energyTicks(splits) },
       ],
     },
     [[], [], []],
@@ -308,16 +319,26 @@ async function refreshSlow() {
   const el = $("chart-daily");
   if (!state.charts.daily) state.charts.daily = makeDailyChart(el);
   const x = daily.days.map((d) => (d.start + d.end) / 2);
+  state.dailyDays = daily.days;
   state.charts.daily.setData([x, daily.days.map((d) => d.energy_in_wh), daily.days.map((d) => d.energy_out_wh)]);
+  const nowS = Date.now() / 1000;
+  const running = daily.days.some((d) => d.end > nowS);
   setText(
     "daily-total",
-    `31 days: ${fmtEnergy(daily.total_in_wh, 1)} imported, ${fmtEnergy(daily.total_out_wh, 1)} exported`,
+    `31 days: ${fmtEnergy(daily.total_in_wh, 1)} imported, ${fmtEnergy(daily.total_out_wh, 1)} exported` +
+      (running ? " (today so far)" : ""),
   );
 
   setText("peak-month", peak.month);
   if (peak.peak) {
-    setText("peak-power", fmtPower(peak.peak.power_w));
-    setText("peak-when", `${fmtTime(peak.peak.start, true)}–${fmtTime(peak.peak.end, false)} · ${fmtEnergy(peak.peak.energy_wh, 3)}`);
+    // A quarter-hour still running (or with readings missing) is the peak so far, and says so.
+    const complete = peak.peak.complete !== false;
+    setText("peak-power", soFar(fmtPower(peak.peak.power_w), complete));
+    setText(
+      "peak-when",
+      `${fmtTime(peak.peak.start, true)}–${fmtTime(peak.peak.end, false)} · ${fmtEnergy(peak.peak.energy_wh, 3)}` +
+        (complete ? "" : " · quarter-hour not complete yet"),
+    );
   } else {
     setText("peak-power", "–");
     setText("peak-when", "no complete quarter-hour stored this month yet");

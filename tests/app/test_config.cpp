@@ -455,6 +455,39 @@ TEST(Config, SerialDeviceAndFormatAreRead) {
             std::string::npos);
 }
 
+TEST(Config, ValuesArePublishedForEveryTelegramUnlessAnIntervalIsSet) {
+  const Config every = load({{"SMARTMETER_KEY", kKey}});
+  EXPECT_EQ(every.values_publish_interval_seconds, 0);
+  EXPECT_EQ(every.values_publish_mode, ValuesPublishMode::kLast);
+  const Config mean = load({{"SMARTMETER_KEY", kKey},
+                            {"SMARTMETER_VALUES_PUBLISH_INTERVAL", "60"},
+                            {"SMARTMETER_VALUES_PUBLISH_MODE", "mean"}});
+  EXPECT_EQ(mean.values_publish_interval_seconds, 60);
+  EXPECT_EQ(mean.values_publish_mode, ValuesPublishMode::kMean);
+  EXPECT_NE(describe_config(mean).find("SMARTMETER_VALUES_PUBLISH_MODE=mean  # environment"),
+            std::string::npos);
+}
+
+TEST(Config, BadPublishRateSettingsAreNamed) {
+  const auto with = [](EnvMap env) {
+    env["SMARTMETER_KEY"] = kKey;
+    return error_of(env);
+  };
+  EXPECT_NE(with({{"SMARTMETER_VALUES_PUBLISH_INTERVAL", "-5"}})
+                .find("SMARTMETER_VALUES_PUBLISH_INTERVAL: -5 is outside 0..86400"),
+            std::string::npos);
+  EXPECT_NE(with({{"SMARTMETER_VALUES_PUBLISH_INTERVAL", "1m"}})
+                .find("SMARTMETER_VALUES_PUBLISH_INTERVAL: '1m' is not a whole number"),
+            std::string::npos);
+  EXPECT_NE(with({{"SMARTMETER_VALUES_PUBLISH_INTERVAL", "60"},
+                  {"SMARTMETER_VALUES_PUBLISH_MODE", "average"}})
+                .find("SMARTMETER_VALUES_PUBLISH_MODE: 'average' is not last"),
+            std::string::npos);
+  EXPECT_NE(with({{"SMARTMETER_VALUES_PUBLISH_MODE", "mean"}})
+                .find("SMARTMETER_VALUES_PUBLISH_MODE: mean needs a window"),
+            std::string::npos);
+}
+
 TEST(Config, AMalformedSerialFormatIsAnErrorNamingTheSetting) {
   for (const char* bad :
        {"2400", "2400 8X1", "2401 8E1", "2400 9E1", "2400 8E3", "8E1 2400", "2400 8E1 extra"}) {
@@ -469,6 +502,34 @@ TEST(Config, AMisspeltSerialSettingIsNamed) {
   const Config c = load({{"SMARTMETER_KEY", kKey}, {"SMARTMETER_SERIALL", "/dev/ttyUSB0"}});
   ASSERT_FALSE(c.warnings.empty());
   EXPECT_NE(c.warnings.front().find("SMARTMETER_SERIAL"), std::string::npos) << c.warnings.front();
+}
+
+TEST(Config, PriceSettings) {
+  const std::string key = kKey;
+  Config c = load({{"SMARTMETER_KEY", key}});
+  EXPECT_EQ(c.prices_source, "none");
+  EXPECT_EQ(c.prices_market, "AT");
+  EXPECT_EQ(c.prices_fetch_minute, 14 * 60);
+  c = load({{"SMARTMETER_KEY", key},
+            {"SMARTMETER_PRICES_SOURCE", "smartenergy"},
+            {"SMARTMETER_PRICES_URL", "http://127.0.0.1:9/mirror"},
+            {"SMARTMETER_PRICES_MARKET", "DE"},
+            {"SMARTMETER_PRICES_FETCH_AT", "13:30"}});
+  EXPECT_EQ(c.prices_source, "smartenergy");
+  EXPECT_EQ(c.prices_url, "http://127.0.0.1:9/mirror");
+  EXPECT_EQ(c.prices_market, "DE");
+  EXPECT_EQ(c.prices_fetch_minute, 13 * 60 + 30);
+  EXPECT_NE(describe_config(c).find("SMARTMETER_PRICES_FETCH_AT=13:30"), std::string::npos)
+      << describe_config(c);
+  EXPECT_EQ(error_of({{"SMARTMETER_KEY", key}, {"SMARTMETER_PRICES_SOURCE", "tibber"}}),
+            "invalid setting SMARTMETER_PRICES_SOURCE: 'tibber' is not none, awattar or "
+            "smartenergy (environment)");
+  EXPECT_EQ(error_of({{"SMARTMETER_KEY", key}, {"SMARTMETER_PRICES_URL", "api.awattar.at"}}),
+            "invalid setting SMARTMETER_PRICES_URL: 'api.awattar.at' is not an http(s):// URL "
+            "(environment)");
+  EXPECT_EQ(error_of({{"SMARTMETER_KEY", key}, {"SMARTMETER_PRICES_FETCH_AT", "25:00"}}),
+            "invalid setting SMARTMETER_PRICES_FETCH_AT: '25:00' is not a local time HH:MM "
+            "(environment)");
 }
 
 }  // namespace

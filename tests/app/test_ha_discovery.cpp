@@ -136,6 +136,19 @@ TEST(HaDiscovery, DiagnosisIsAnEnumOnTheMetersDiagnosisTopic) {
   EXPECT_EQ(ha_diagnosis_topic(kMeter, {}), "sensors/smartmeter/status/53414764D2E62AE3");
 }
 
+TEST(HaDiscovery, ValueSensorsExpireWhenConfiguredTheDiagnosisDoesNot) {
+  EXPECT_FALSE(configs(kMeter, {}).at(topic("power_in")).contains("expire_after"));
+  HaDiscoveryOptions options;
+  options.expire_after_s = 180;
+  for (const auto& [name, config] : configs(kMeter, options)) {
+    if (name == topic("diagnosis")) {
+      EXPECT_FALSE(config.contains("expire_after")) << "the diagnosis says itself when it is stale";
+    } else {
+      EXPECT_EQ(config.at("expire_after"), 180) << name;
+    }
+  }
+}
+
 TEST(HaDiscovery, OptionsChangePrefixTopicsAndPhases) {
   HaDiscoveryOptions options;
   options.prefix = "ha";

@@ -40,5 +40,19 @@ TEST(ServiceOptions, DiscoveryUsesTheConfiguredPrefixAndTopics) {
   EXPECT_EQ(ha.values_topic, "home/meter/values");
 }
 
+TEST(ServiceOptions, ValueSensorsExpireAfterThreeMissedMessagesAndAtLeastAMinute) {
+  EXPECT_EQ(ha_discovery_options(load({{"SMARTMETER_KEY", kKey}})).expire_after_s, 60);
+  EXPECT_EQ(ha_discovery_options(
+                load({{"SMARTMETER_KEY", kKey}, {"SMARTMETER_VALUES_PUBLISH_INTERVAL", "10"}}))
+                .expire_after_s,
+            60);
+  EXPECT_EQ(ha_discovery_options(
+                load({{"SMARTMETER_KEY", kKey}, {"SMARTMETER_VALUES_PUBLISH_INTERVAL", "300"}}))
+                .expire_after_s,
+            900);
+  EXPECT_EQ(ha_expire_after_seconds(0), 60);
+  EXPECT_EQ(ha_expire_after_seconds(21), 63);
+}
+
 }  // namespace
 }  // namespace meter::app

@@ -3,15 +3,13 @@
 // tables, the CSV is the stored rows, --peaks the month's peak quarter-hour; bad dates are usage
 // errors.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 
+#include "command_run.h"
 #include "meter/app/statistics.h"
 #include "meter/json/stats_json.h"
 #include "meter/storage/sqlite_statistics_store.h"
@@ -24,18 +22,7 @@ namespace fs = std::filesystem;
 using testing_support::kSteadyMeter;
 using testing_support::vienna_time;
 
-struct CommandRun {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string read_file(const fs::path& path) {
-  std::ifstream file(path);
-  std::stringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
+using testing_support::CommandRun;
 
 class CliStats : public ::testing::Test {
  protected:
@@ -56,13 +43,9 @@ class CliStats : public ::testing::Test {
   fs::path db() const { return dir / "smartmeter.db"; }
 
   CommandRun stats(const std::string& args) {
-    const std::string command = std::string(METER_SMARTMETER_BIN) + " stats --env " +
-                                (dir / "server.env").string() + " " + args + " >" +
-                                (dir / "stdout").string() + " 2>" + (dir / "stderr").string();
-    // NOLINTNEXTLINE(cert-env33-c): the binary runs as from a user's shell
-    const int raw = std::system(command.c_str());
-    return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, read_file(dir / "stdout"),
-            read_file(dir / "stderr")};
+    return testing_support::run_command(std::string(METER_SMARTMETER_BIN) + " stats --env " +
+                                            (dir / "server.env").string() + " " + args,
+                                        dir);
   }
 
   fs::path dir;

@@ -9,8 +9,11 @@
 #include <filesystem>
 #include <fstream>
 
+#include "mariadb_environment.h"
+#include "meter/storage/mysql_portal_store.h"
 #include "meter/storage/mysql_reading_store.h"
 #include "meter/storage/mysql_statistics_store.h"
+#include "portal_store_behaviour.h"
 #include "statistics_store_behaviour.h"
 
 namespace meter::statistics_testing {
@@ -18,47 +21,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-bool servers(const std::string& action, const fs::path& dir) {
-  std::fflush(stdout);
-  return std::system(
-             ("'" METER_TEST_SERVERS "' " + action + " mariadb '" + dir.string() + "'").c_str()) ==
-         0;
-}
-
-class MariaDb : public ::testing::Environment {
- public:
-  void SetUp() override {
-    if (const char* shared = std::getenv("METER_TEST_MARIADB_DIR");
-        shared != nullptr && *shared != '\0' && servers("status", shared)) {
-      dir_ = shared;
-    } else if (!fs::exists("/usr/sbin/mariadbd") &&
-               std::system("command -v mariadbd >/dev/null 2>&1") != 0) {
-      skip_ = "mariadbd is not installed (Debian package mariadb-server): skipped";
-      return;
-    } else {
-      std::string pattern = (fs::temp_directory_path() / "meter-stats-mariadb-XXXXXX").string();
-      if (::mkdtemp(pattern.data()) == nullptr) return;
-      dir_ = pattern;
-      owned_ = true;
-      if (!servers("start", dir_)) return;
-    }
-    std::ifstream(dir_ / "port") >> port_;
-  }
-  void TearDown() override {
-    if (!owned_) return;
-    servers("stop", dir_);
-    std::error_code ignored;
-    fs::remove_all(dir_, ignored);
-  }
-  unsigned port() const { return port_; }
-  const std::string& skip() const { return skip_; }
-
- private:
-  fs::path dir_;
-  bool owned_ = false;
-  unsigned port_ = 0;
-  std::string skip_;
-};
+using MariaDb = storage_testing::MariaDbEnvironment;
 
 MariaDb* g_server = nullptr;
 
@@ -92,6 +55,29 @@ TEST(MysqlStatistics, PassesVisitOnlyMetersWithNewReadings) {
   run_only_changed_meters(history, store);
 }
 
+TEST(MysqlStatistics, PortalStoreRoundTrip) {
+  REQUIRE_SERVER();
+  storage::MysqlPortalStore store(settings("portal_round_trip"));
+  portal_testing::run_portal_round_trip(store);
+}
+
+// One transaction per import: a row the server refuses (a meter id longer than the column)
+// after good ones leaves nothing behind.
+TEST(MysqlStatistics, PortalImportIsAllOrNothing) {
+  REQUIRE_SERVER();
+  storage::MysqlPortalStore store(settings("portal_atomic"));
+  ASSERT_TRUE(store.open());
+  auto rows = portal_testing::quarter_hours("53414764D2E62AE3", 1'767'222'000, 3000, true);
+  rows.back().meter = "53414764D2E62AE3-TOO-LONG-FOR-THE-COLUMN";
+  std::size_t changed = 0;
+  const app::Outcome stored = store.store(rows, changed);
+  EXPECT_FALSE(stored);
+  EXPECT_EQ(changed, 0U);
+  std::vector<app::PortalQuarterHour> read;
+  ASSERT_TRUE(store.rows({}, read));
+  EXPECT_TRUE(read.empty()) << read.size() << " rows of a failed import were kept";
+}
+
 TEST(MysqlStatistics, UnreachableServerIsAnOutcomeNotACrash) {
   REQUIRE_SERVER();
   storage::MysqlSettings unreachable = settings("stats_unreachable");
@@ -109,7 +95,8 @@ TEST(MysqlStatistics, UnreachableServerIsAnOutcomeNotACrash) {
 
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
-  meter::statistics_testing::g_server = new meter::statistics_testing::MariaDb;
+  meter::statistics_testing::g_server =
+      new meter::statistics_testing::MariaDb("meter-stats-mariadb-");
   ::testing::AddGlobalTestEnvironment(meter::statistics_testing::g_server);
   return RUN_ALL_TESTS();
 }

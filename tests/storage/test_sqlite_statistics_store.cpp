@@ -3,8 +3,10 @@
 
 #include <filesystem>
 
+#include "meter/storage/sqlite_portal_store.h"
 #include "meter/storage/sqlite_reading_store.h"
 #include "meter/storage/sqlite_statistics_store.h"
+#include "portal_store_behaviour.h"
 #include "statistics_store_behaviour.h"
 
 namespace meter::statistics_testing {
@@ -22,6 +24,12 @@ class SqliteStatistics : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
   fs::path dir_;
 };
+
+// The operator's quarter-hours live in the same file, in a table of their own.
+TEST_F(SqliteStatistics, PortalStoreRoundTrip) {
+  storage::SqlitePortalStore store(dir_ / "smartmeter.db");
+  portal_testing::run_portal_round_trip(store);
+}
 
 TEST_F(SqliteStatistics, RoundTripMatchesTheComputation) {
   storage::SqliteReadingStore history(dir_ / "smartmeter.db");

@@ -53,7 +53,7 @@ try {
   check((await page.locator("#U1").innerText()) === `${en(1).format(values.U1.value)} V`, "voltage L1 shown");
   check((await page.locator("#I3").innerText()) === `${en(2).format(values.I3.value)} A`, "current L3 shown");
   await until("today's energy is shown", async () => /kWh$/.test(await text("today-in")));
-  await until("the peak quarter-hour is shown", async () => /W$/.test(await text("peak-power")));
+  await until("the peak quarter-hour is shown", async () => /W( so far)?$/.test(await text("peak-power")));
   await until("the 24-hour chart is drawn", async () => (await page.locator("#chart-power canvas").count()) === 1);
   await until("the 31-day chart is drawn", async () => (await page.locator("#chart-daily canvas").count()) === 1);
   check(/ago$/.test(await text("age")), "age of the last telegram shown");

@@ -16,6 +16,7 @@
 #include "meter/app/statistics.h"
 #include "meter/core/civil_time.h"
 #include "meter/http/calendar.h"
+#include "meter/json/reconciliation_json.h"
 #include "meter/json/stats_json.h"
 
 namespace meter::http {
@@ -124,6 +125,7 @@ Response Api::get(const std::string& path, const Params& params) {
     if (what == "peak") return peak(id, params);
     if (what == "statistics") return statistics(id, params);
     if (what == "history" || what == "history.csv") return history(id, params, what != "history");
+    if (what == "reconciliation") return reconciliation(id, params);
   }
   return error(404, "no such endpoint: " + path);
 }
@@ -203,6 +205,18 @@ json unattributed_titles_json(const app::GlobalSnapshot& global, std::int64_t no
   return titles;
 }
 
+// The fetching of day-ahead prices (docs/prices.md); null without a configured source.
+json prices_json(const app::ServiceStatus& s) {
+  if (s.prices_source.empty()) return nullptr;
+  const auto seconds_or_null = [](std::int64_t t) { return t == 0 ? json(nullptr) : json(t); };
+  return {{"source", s.prices_source},
+          {"newest_interval_end", seconds_or_null(s.prices_newest_end)},
+          {"last_attempt", seconds_or_null(s.prices_last_attempt)},
+          {"last_success", seconds_or_null(s.prices_last_success)},
+          {"last_fetch_ok", s.prices_last_attempt != 0 && s.prices_error.empty()},
+          {"error", s.prices_error}};
+}
+
 }  // namespace
 
 Response Api::status() {
@@ -237,6 +251,7 @@ Response Api::status() {
                   {"errors", errors_json(errors)},
                   {"last_age_s", age_or_null(now, live.global.last_received_ms)}}},
                 {"meters", meter_limits_json(live)},
+                {"prices", prices_json(s)},
                 {"unattributed",
                  {{"received", live.global.unattributed},
                   {"errors", errors_json(live.global.errors)},
@@ -447,6 +462,24 @@ Response Api::daily(const std::string& requested, const Params& params) {
 
 // interval=quarter-hour|day (default quarter-hour), from/to = local days YYYY-MM-DD (default:
 // the last 7 days, today included), format=csv|json (default csv). Rows as `smartmeter stats`.
+std::optional<Response> Api::day_range(const Params& params, std::int64_t days, std::int64_t& first,
+                                       std::int64_t& last) const {
+  const std::int64_t today = core::vienna_local_day(sources_.now_ms() / 1000);
+  first = today - (days - 1);
+  last = today;
+  for (const auto& [name, day] : {std::pair{"from", &first}, std::pair{"to", &last}}) {
+    const auto it = params.find(name);
+    if (it == params.end() || it->second.empty()) continue;
+    if (!core::parse_iso_day(it->second.data(), it->second.size(), day)) {
+      return error(400, std::string("parameter ") + name + " must be a date YYYY-MM-DD");
+    }
+  }
+  if (last < first || (last - first + 1) * 86400 > kMaxRangeS) {
+    return error(400, "from..to must be a range of 1 to 400 days");
+  }
+  return std::nullopt;
+}
+
 Response Api::statistics(const std::string& requested, const Params& params) {
   if (sources_.statistics == nullptr) return error(503, "statistics are not available");
   const auto param = [&](const char* name, const char* fallback) {
@@ -460,19 +493,9 @@ Response Api::statistics(const std::string& requested, const Params& params) {
   }
   if (format != "csv" && format != "json")
     return error(400, "parameter format must be csv or json");
-  const std::int64_t today = core::vienna_local_day(sources_.now_ms() / 1000);
-  std::int64_t first = today - 6;
-  std::int64_t last = today;
-  for (const auto& [name, day] : {std::pair{"from", &first}, std::pair{"to", &last}}) {
-    const auto it = params.find(name);
-    if (it == params.end() || it->second.empty()) continue;
-    if (!core::parse_iso_day(it->second.data(), it->second.size(), day)) {
-      return error(400, std::string("parameter ") + name + " must be a date YYYY-MM-DD");
-    }
-  }
-  if (last < first || (last - first + 1) * 86400 > kMaxRangeS) {
-    return error(400, "from..to must be a range of 1 to 400 days");
-  }
+  std::int64_t first = 0;
+  std::int64_t last = 0;
+  if (auto bad = day_range(params, 7, first, last)) return *bad;
   const app::LiveSnapshot live = sources_.live->snapshot(sources_.now_ms());
   const std::string id = resolve(requested, live);
   if (id.empty()) return error(404, "unknown meter " + requested);
@@ -485,6 +508,44 @@ Response Api::statistics(const std::string& requested, const Params& params) {
   }
   if (format == "json") return {200, "application/json", meter::json::stats_json(rows)};
   return {200, "text/csv; charset=utf-8", app::stats_csv(rows)};
+}
+
+// The numbers are the app's (reconcile()); this only reads the parameters and writes the JSON.
+Response Api::reconciliation(const std::string& requested, const Params& params) {
+  if (sources_.statistics == nullptr || sources_.portal == nullptr) {
+    return error(503, "the reconciliation is not available");
+  }
+  const auto param = [&](const char* name, const char* fallback) {
+    const auto it = params.find(name);
+    return it == params.end() || it->second.empty() ? std::string(fallback) : it->second;
+  };
+  const auto interval = app::parse_reconcile_interval(param("interval", "day"));
+  if (!interval) return error(400, "parameter interval must be quarter-hour, day or month");
+  app::ReconcileOptions options;
+  options.interval = *interval;
+  if (const std::string text = param("tolerance", ""); !text.empty()) {
+    const auto [end, ec] =
+        std::from_chars(text.data(), text.data() + text.size(), options.tolerance_wh);
+    if (ec != std::errc() || end != text.data() + text.size() || options.tolerance_wh < 0) {
+      return error(400, "parameter tolerance must be a number of Wh, 0 or more");
+    }
+  }
+  std::int64_t first = 0;
+  std::int64_t last = 0;
+  if (auto bad = day_range(params, 31, first, last)) return *bad;
+  const app::LiveSnapshot live = sources_.live->snapshot(sources_.now_ms());
+  std::string id = resolve(requested, live);
+  if (id.empty()) id = requested;  // a meter with only the operator's rows (before installation)
+  const app::StatsQuery range =
+      app::local_days_query(app::StatsInterval::kQuarterHour, id, first, last);
+  app::Reconciliation result;
+  if (auto done = app::reconcile(*sources_.statistics, *sources_.portal, id, range.from,
+                                 range.until, options, result);
+      !done) {
+    return error(503, done.error);
+  }
+  constexpr std::size_t kMaxFindings = 500;
+  return {200, "application/json", meter::json::reconciliation_json(result, kMaxFindings)};
 }
 
 Response Api::peak(const std::string& requested, const Params& params) {
@@ -508,7 +569,9 @@ Response Api::peak(const std::string& requested, const Params& params) {
       peak = {{"start", report.peak->start},
               {"end", report.peak->end},
               {"energy_wh", *report.peak->in_wh},
-              {"power_w", report.peak->mean_power_in_w()}};
+              {"power_w", report.peak->mean_power_in_w()},
+              // False for a quarter-hour still running or with readings missing: a peak "so far".
+              {"complete", report.peak->complete && report.peak->end <= now_s}};
     }
     return json_response(200, json{{"meter", id},
                                    {"month", calendar::month_text(report.month_start)},

@@ -149,6 +149,14 @@ std::string metrics_text(const app::ServiceStatus& s, const app::LiveSnapshot& l
   w.family("smartmeter_journal_damaged_stretches_total", "counter",
            "Damaged stretches of the journal found at the start.");
   w.sample(s.journal_damaged_stretches);
+  if (!s.prices_source.empty()) {
+    w.family("smartmeter_prices_fetch_ok", "gauge",
+             "1 when the last fetch of day-ahead prices succeeded, 0 when it failed.");
+    w.sample(s.prices_last_attempt != 0 && s.prices_error.empty() ? 1.0 : 0.0);
+    w.family("smartmeter_prices_newest_interval_end_seconds", "gauge",
+             "End of the newest stored day-ahead price (UTC epoch seconds; absent without any).");
+    if (s.prices_newest_end != 0) w.sample(static_cast<double>(s.prices_newest_end));
+  }
   w.family("smartmeter_mqtt_connected", "gauge", "1 while connected to the MQTT broker.");
   w.sample(s.mqtt_connected ? 1.0 : 0.0);
   w.family("smartmeter_mqtt_reconnects_total", "counter", "Reconnections to the MQTT broker.");

@@ -25,6 +25,7 @@ std::string HaConfigJson::config(const app::HaEntity& entity) const {
   if (!entity.state_class.empty()) config["state_class"] = entity.state_class;
   if (!entity.unit.empty()) config["unit_of_measurement"] = entity.unit;
   if (entity.display_precision) config["suggested_display_precision"] = *entity.display_precision;
+  if (entity.expire_after_s > 0) config["expire_after"] = entity.expire_after_s;
   if (!entity.options.empty()) config["options"] = entity.options;
   if (!entity.entity_category.empty()) config["entity_category"] = entity.entity_category;
   if (!entity.icon.empty()) config["icon"] = entity.icon;

@@ -107,8 +107,13 @@ void MeterAnnouncer::update(const LiveSnapshot& snapshot) {
     if (!known.diagnosis_logged || known.diagnosis != meter.diagnosis) {
       const auto level =
           meter.diagnosis == Diagnosis::kOk ? spdlog::level::info : spdlog::level::warn;
-      spdlog::log(level, "meter {}: {} ({}). {}", meter.meter, diagnosis_name(meter.diagnosis),
-                  meter.reason, diagnosis_advice(meter.diagnosis));
+      // The reason of "ok" already says what its advice would ("telegrams arrive and decode").
+      if (meter.diagnosis == Diagnosis::kOk) {
+        spdlog::log(level, "meter {}: ok ({}).", meter.meter, meter.reason);
+      } else {
+        spdlog::log(level, "meter {}: {} ({}). {}", meter.meter, diagnosis_name(meter.diagnosis),
+                    meter.reason, diagnosis_advice(meter.diagnosis));
+      }
       known.diagnosis_logged = true;
       known.diagnosis_published = false;
       known.diagnosis = meter.diagnosis;

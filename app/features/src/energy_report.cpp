@@ -43,7 +43,15 @@ std::vector<StatsRow> rows_or_none(StatisticsStore* statistics, const StatsQuery
 }  // namespace
 
 const char* to_string(EnergySource source) {
-  return source == EnergySource::kStatistics ? "statistics" : "history";
+  switch (source) {
+    case EnergySource::kStatistics:
+      return "statistics";
+    case EnergySource::kHistory:
+      return "history";
+    case EnergySource::kOperator:
+      return "operator";
+  }
+  return "history";
 }
 
 double IntervalEnergy::mean_power_in_w() const {

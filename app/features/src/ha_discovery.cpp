@@ -104,6 +104,13 @@ std::string value_template(const std::string& title, const char* key) {
 
 }  // namespace
 
+int ha_expire_after_seconds(std::int64_t publish_interval_s) {
+  constexpr std::int64_t kMissedMessages = 3;
+  constexpr std::int64_t kAtLeast = 60;
+  const std::int64_t period = std::max<std::int64_t>(publish_interval_s, kMeterTelegramSeconds);
+  return static_cast<int>(std::max(kAtLeast, kMissedMessages * period));
+}
+
 const std::vector<std::string>& ha_diagnosis_states() {
   static const std::vector<std::string> kStates = {"ok", "no_signal", "line_noise", "wrong_key",
                                                    "stale"};
@@ -129,6 +136,7 @@ std::vector<HaEntity> ha_discovery_entities(const HaMeter& meter,
     entity.state_class = sensor.state_class;
     if (sensor.unit != nullptr) entity.unit = sensor.unit;
     entity.display_precision = sensor.precision;
+    entity.expire_after_s = options.expire_after_s;
     entities.push_back(std::move(entity));
   }
   HaEntity diagnosis = common(meter, options, kDiagnosisObject, "Diagnosis");

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -41,6 +42,8 @@ const std::vector<std::string> kSettings = {
     "MQTT_CLIENT_ID",
     "SMARTMETER_RAWDATA_MQTT_TOPIC",
     "SMARTMETER_VALUES_MQTT_TOPIC",
+    "SMARTMETER_VALUES_PUBLISH_INTERVAL",
+    "SMARTMETER_VALUES_PUBLISH_MODE",
     "SMARTMETER_STATUS_MQTT_TOPIC",
     "SMARTMETER_SHARED_SUBSCRIPTION",
     "SMARTMETER_DEBOUNCE_SECONDS",
@@ -58,6 +61,13 @@ const std::vector<std::string> kSettings = {
     // Direct serial input (USB M-Bus adapter).
     "SMARTMETER_SERIAL",
     "SMARTMETER_SERIAL_FORMAT",
+    // Cost: the tariff file (docs/tariffs.md).
+    "SMARTMETER_TARIFF_FILE",
+    // Day-ahead prices.
+    "SMARTMETER_PRICES_SOURCE",
+    "SMARTMETER_PRICES_URL",
+    "SMARTMETER_PRICES_MARKET",
+    "SMARTMETER_PRICES_FETCH_AT",
 };
 
 // Read by the command line before the settings are loaded.
@@ -499,6 +509,8 @@ const char* command_name(Command command) {
       return "simulate";
     case Command::kStats:
       return "stats";
+    case Command::kPrices:
+      return "prices";
   }
   return "run";
 }
@@ -506,6 +518,37 @@ const char* command_name(Command command) {
 bool decrypts(Command command) { return command == Command::kRun || command == Command::kReplay; }
 
 namespace {
+
+void read_price_settings(const Settings& s, Config& c) {
+  c.prices_source = s.text("SMARTMETER_PRICES_SOURCE", "none");
+  if (c.prices_source != "none" && c.prices_source != "awattar" &&
+      c.prices_source != "smartenergy") {
+    throw ConfigError("SMARTMETER_PRICES_SOURCE",
+                      "'" + c.prices_source + "' is not none, awattar or smartenergy");
+  }
+  c.prices_url = s.text("SMARTMETER_PRICES_URL", "");
+  if (!c.prices_url.empty() && !c.prices_url.starts_with("http://") &&
+      !c.prices_url.starts_with("https://")) {
+    throw ConfigError("SMARTMETER_PRICES_URL", "'" + c.prices_url + "' is not an http(s):// URL");
+  }
+  c.prices_market = s.text("SMARTMETER_PRICES_MARKET", "AT");
+  if (c.prices_market.empty() || c.prices_market.size() > 16 ||
+      !valid_identifier(c.prices_market)) {
+    throw ConfigError("SMARTMETER_PRICES_MARKET", "use 1 to 16 letters or digits, e.g. AT");
+  }
+  const std::string at = s.text("SMARTMETER_PRICES_FETCH_AT", "14:00");
+  const auto two_digits = [&](std::size_t i) {
+    return std::isdigit(static_cast<unsigned char>(at[i])) != 0 &&
+           std::isdigit(static_cast<unsigned char>(at[i + 1])) != 0;
+  };
+  const bool shaped = at.size() == 5 && at[2] == ':' && two_digits(0) && two_digits(3);
+  const int hour = shaped ? (at[0] - '0') * 10 + (at[1] - '0') : 99;
+  const int minute = shaped ? (at[3] - '0') * 10 + (at[4] - '0') : 99;
+  if (hour > 23 || minute > 59) {
+    throw ConfigError("SMARTMETER_PRICES_FETCH_AT", "'" + at + "' is not a local time HH:MM");
+  }
+  c.prices_fetch_minute = hour * 60 + minute;
+}
 
 Config read_settings(const Settings& s, const std::string& host_name, const LoadOptions& options) {
   Config c;
@@ -588,6 +631,21 @@ Config read_settings(const Settings& s, const std::string& host_name, const Load
     throw ConfigError("SMARTMETER_SHARED_SUBSCRIPTION", "use letters, digits and _ only");
   }
 
+  c.values_publish_interval_seconds = s.integer("SMARTMETER_VALUES_PUBLISH_INTERVAL", 0, 0, 86400);
+  const std::string publish_mode = s.text("SMARTMETER_VALUES_PUBLISH_MODE", "last");
+  if (publish_mode != "last" && publish_mode != "mean") {
+    throw ConfigError("SMARTMETER_VALUES_PUBLISH_MODE",
+                      "'" + publish_mode +
+                          "' is not last (the window's last telegram) or mean (the means of "
+                          "power, voltage and current over the window)");
+  }
+  c.values_publish_mode =
+      publish_mode == "mean" ? ValuesPublishMode::kMean : ValuesPublishMode::kLast;
+  if (c.values_publish_mode == ValuesPublishMode::kMean && c.values_publish_interval_seconds == 0) {
+    throw ConfigError("SMARTMETER_VALUES_PUBLISH_MODE",
+                      "mean needs a window: set SMARTMETER_VALUES_PUBLISH_INTERVAL to the seconds "
+                      "per message (e.g. 60)");
+  }
   c.debounce_seconds = s.integer("SMARTMETER_DEBOUNCE_SECONDS", 300, 10, 86400);
   if (86400 % c.debounce_seconds != 0) {
     throw ConfigError("SMARTMETER_DEBOUNCE_SECONDS",
@@ -613,6 +671,7 @@ Config read_settings(const Settings& s, const std::string& host_name, const Load
   }
   c.max_meters = static_cast<std::size_t>(s.integer("SMARTMETER_MAX_METERS", 100, 1, 1'000'000));
   c.evict_silent_seconds = s.integer("SMARTMETER_EVICT_SILENT_SECONDS", 86400, 5, 366 * 86400);
+  read_price_settings(s, c);
   c.serial_device = s.text("SMARTMETER_SERIAL", "");
   const std::string serial_format = s.text("SMARTMETER_SERIAL_FORMAT", c.serial_format.text());
   const auto format = parse_serial_format(serial_format);
@@ -623,6 +682,8 @@ Config read_settings(const Settings& s, const std::string& host_name, const Load
                           "parity N, E or O, stop bits 1 or 2)");
   }
   c.serial_format = *format;
+  // Read and checked by the command that needs it (the file format lives in adapters/tariff).
+  c.tariff_file = s.text("SMARTMETER_TARIFF_FILE", "");
   return c;
 }
 
@@ -686,6 +747,9 @@ std::string describe_config(const Config& c) {
   line("MQTT_CLIENT_ID", c.mqtt_client_id);
   line("SMARTMETER_RAWDATA_MQTT_TOPIC", c.subscription_topic());
   line("SMARTMETER_VALUES_MQTT_TOPIC", c.values_topic);
+  line("SMARTMETER_VALUES_PUBLISH_INTERVAL", std::to_string(c.values_publish_interval_seconds));
+  line("SMARTMETER_VALUES_PUBLISH_MODE",
+       c.values_publish_mode == ValuesPublishMode::kMean ? "mean" : "last");
   line("SMARTMETER_STATUS_MQTT_TOPIC", c.status_topic);
   line("SMARTMETER_DEBOUNCE_SECONDS", std::to_string(c.debounce_seconds));
   line("SMARTMETER_RAW_RETENTION_DAYS", std::to_string(c.raw_retention_days));
@@ -700,6 +764,14 @@ std::string describe_config(const Config& c) {
   line("SMARTMETER_EVICT_SILENT_SECONDS", std::to_string(c.evict_silent_seconds));
   line("SMARTMETER_SERIAL", c.serial_device);
   line("SMARTMETER_SERIAL_FORMAT", c.serial_format.text());
+  line("SMARTMETER_TARIFF_FILE", c.tariff_file.string());
+  line("SMARTMETER_PRICES_SOURCE", c.prices_source);
+  line("SMARTMETER_PRICES_URL", c.prices_url);
+  line("SMARTMETER_PRICES_MARKET", c.prices_market);
+  char fetch_at[32];
+  (void)std::snprintf(fetch_at, sizeof fetch_at, "%02d:%02d", c.prices_fetch_minute / 60,
+                      c.prices_fetch_minute % 60);
+  line("SMARTMETER_PRICES_FETCH_AT", fetch_at);
   return out.str();
 }
 

@@ -24,6 +24,9 @@ constexpr auto kMaxRetry = std::chrono::seconds(30);
 constexpr auto kOpenAttemptTime = std::chrono::seconds(4);
 constexpr std::uint64_t kLogsPerMinute = 20;
 constexpr auto kHeldMoveInterval = std::chrono::milliseconds(1000);
+// Readings older than this (meter time against the clock) are late: stored, they nudge the
+// statistics thread.
+constexpr std::int64_t kLateReadingSeconds = 1800;
 // journal_offset of raw rows written from memory: beyond any journal's size.
 constexpr std::uint64_t kHeldOffsetBase = std::uint64_t{1} << 62;
 
@@ -56,7 +59,12 @@ Service::Service(Config config, ReadingStore& store, MqttConnection& mqtt,
       receive_telegram_(std::make_unique<core::Telegram>()),
       writer_cipher_(make_cipher_()),
       writer_decoder_(std::make_unique<core::TelegramDecoder>(*writer_cipher_, config_.keys)),
-      writer_batches_(std::make_unique<BatchBuilder>(*writer_decoder_)) {}
+      writer_batches_(std::make_unique<BatchBuilder>(*writer_decoder_)) {
+  if (config_.values_publish_interval_seconds > 0) {
+    values_windows_ = std::make_unique<ValuesWindows>(
+        config_.values_publish_interval_seconds * 1000, config_.values_publish_mode);
+  }
+}
 
 Service::~Service() = default;
 
@@ -128,14 +136,47 @@ void Service::on_message(const MqttMessage& message) {
       continue;
     }
     ++counters_.decoded;
-    if (mqtt_.publish(config_.values_topic, values_format_.line(*receive_telegram_), 0, false)) {
-      ++counters_.published;
-    } else if (counters_.publish_failures++ == 0) {
-      spdlog::warn(
-          "mqtt: values not published (broker not connected or client queue full); "
-          "failed publishes are counted in the stats line");
+    if (!values_windows_) {
+      publish_values(*receive_telegram_);
+      continue;
+    }
+    std::vector<core::Telegram> ready;
+    {
+      std::lock_guard lock(values_mutex_);
+      // Once drained at shutdown, the few telegrams that still come are published as they are.
+      if (values_drained_) {
+        ready.push_back(*receive_telegram_);
+      } else {
+        values_windows_->add(*receive_telegram_, received_at, ready);
+      }
+    }
+    for (const core::Telegram& telegram : ready) publish_values(telegram);
+  }
+}
+
+void Service::publish_values(const core::Telegram& telegram) {
+  if (mqtt_.publish(config_.values_topic, values_format_.line(telegram), 0, false)) {
+    ++counters_.published;
+  } else if (counters_.publish_failures++ == 0) {
+    spdlog::warn(
+        "mqtt: values not published (broker not connected or client queue full); "
+        "failed publishes are counted in the stats line");
+  }
+}
+
+void Service::close_values_windows(bool all) {
+  if (!values_windows_) return;
+  std::vector<core::Telegram> ready;
+  {
+    std::lock_guard lock(values_mutex_);
+    if (all) {
+      values_windows_->drain(ready);
+      values_drained_ = true;
+    } else {
+      values_windows_->expire(wall_clock_ms(), ready);
     }
   }
+  for (const core::Telegram& telegram : ready) publish_values(telegram);
 }
 
 std::string Service::journal_error() const {
@@ -351,7 +392,19 @@ void Service::writer_loop() {
     build_batch(records, batch);
     if (!write_with_retry(batch, true)) return;  // stopping with the database down
     offset = journal_.commit(batch.end_offset);
+    nudge_statistics_for(batch);
   }
+}
+
+void Service::nudge_statistics_for(const Batch& batch) {
+  StatisticsUpdates* updates = statistics_updates_.load();
+  if (updates == nullptr) return;
+  // Readings of quarter-hours that ended a while ago: not the live ones, which the minutely
+  // pass covers, but a backfill or a backlog, which the dashboard should show soon.
+  const std::int64_t late_before = wall_clock_ms() / 1000 - kLateReadingSeconds;
+  const bool late = std::any_of(batch.readings.begin(), batch.readings.end(),
+                                [&](const Reading& r) { return r.timestamp < late_before; });
+  if (late) updates->nudge();
 }
 
 void Service::sync_loop() {
@@ -389,13 +442,16 @@ int Service::run(const std::atomic<bool>& stop, std::chrono::milliseconds drain_
   // Every minute on its own connection; a pass in progress ends early at shutdown.
   std::optional<StatisticsUpdates> statistics;
   if (statistics_ != nullptr) statistics.emplace(*statistics_);
+  if (statistics) statistics_updates_ = &*statistics;
 
   auto last_stats = now();
   auto last_tick = now();
   while (!stop) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    if (tick_ && now() - last_tick >= kTickInterval) {
-      tick_();
+    if (now() - last_tick >= kTickInterval) {
+      // A window whose meter fell silent is published at its end, not at the next telegram.
+      close_values_windows(false);
+      if (tick_) tick_();
       last_tick = now();
     }
     if (now() - last_stats >= kStatsInterval) {
@@ -414,6 +470,7 @@ int Service::run(const std::atomic<bool>& stop, std::chrono::milliseconds drain_
   // The deadline covers the MQTT disconnect too; it is written before writer_stop_, which
   // the writer reads first.
   drain_deadline_ = now() + drain_timeout;
+  close_values_windows(true);  // the open windows' messages go out before the disconnect
   mqtt_.stop();
   writer_stop_ = true;
   writer_wake_.notify_all();
@@ -434,6 +491,7 @@ int Service::run(const std::atomic<bool>& stop, std::chrono::milliseconds drain_
     spdlog::warn("{} bytes of telegrams stay in the journal and are stored at the next start",
                  pending);
   }
+  statistics_updates_ = nullptr;  // the writer, its only other user, has ended
   statistics.reset();
   store_.close();
   spdlog::info("stopped: {}", counters_.summary());

@@ -18,6 +18,7 @@ HaDiscoveryOptions ha_discovery_options(const Config& config) {
   options.prefix = config.ha_prefix;
   options.values_topic = config.values_topic;
   options.status_topic = config.status_topic;
+  options.expire_after_s = ha_expire_after_seconds(config.values_publish_interval_seconds);
   return options;
 }
 

@@ -24,6 +24,14 @@ void StatisticsUpdates::request_stop() {
   wake_.notify_all();
 }
 
+void StatisticsUpdates::nudge() {
+  {
+    std::lock_guard lock(mutex_);
+    nudged_ = true;
+  }
+  wake_.notify_all();
+}
+
 void StatisticsUpdates::loop() {
   StatisticsUpdater updater(store_);
   updater.stop_when(&stop_);
@@ -32,7 +40,15 @@ void StatisticsUpdates::loop() {
   for (;;) {
     {
       std::unique_lock lock(mutex_);
-      if (wake_.wait_for(lock, wait, [this] { return stop_.load(); })) break;
+      if (wake_.wait_for(lock, wait, [this] { return stop_.load() || nudged_; }) && stop_) break;
+      // Nudged: wait until the burst of late readings is over (or a full interval has passed).
+      const auto latest = std::chrono::steady_clock::now() + every_;
+      while (nudged_ && !stop_ && std::chrono::steady_clock::now() < latest) {
+        nudged_ = false;
+        wake_.wait_for(lock, kSettle, [this] { return stop_.load() || nudged_; });
+      }
+      nudged_ = false;
+      if (stop_) break;
     }
     wait = every_;
     std::size_t written = 0;

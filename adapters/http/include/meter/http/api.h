@@ -11,6 +11,8 @@
 //   GET /api/meters/{id}/peak           the month's highest quarter-hour of power import
 //   GET /api/meters/{id}/statistics     quarter-hour or daily statistics as CSV (or JSON)
 //   GET /api/meters/{id}/history        a day, week, month or year to browse (history.csv: CSV)
+//   GET /api/meters/{id}/reconciliation our quarter-hours against the grid operator's
+//                                       (docs/portal.md; default: the last 31 days per day)
 //   GET /metrics                        Prometheus text format
 //   GET /healthz                        200 when MQTT is connected and the database writable
 //
@@ -32,6 +34,7 @@
 #include "meter/app/history_query.h"
 #include "meter/app/history_view.h"
 #include "meter/app/live_state.h"
+#include "meter/app/portal.h"
 #include "meter/app/service_status.h"
 #include "meter/app/statistics_store.h"
 
@@ -64,6 +67,9 @@ struct ApiSources {
   app::StatisticsStore* statistics = nullptr;
   Clock now_ms;
   std::string version;
+  // Optional: the operator's billed quarter-hours (portalQuarterHour) for the reconciliation;
+  // without it (or without statistics) /reconciliation answers 503.
+  app::PortalStore* portal = nullptr;
 };
 
 // Prometheus text exposition format (version 0.0.4) of the service and the meters.
@@ -94,6 +100,11 @@ class Api {
   Response peak(const std::string& id, const Params& params);
   Response statistics(const std::string& id, const Params& params);
   Response history(const std::string& id, const Params& params, bool csv);
+  Response reconciliation(const std::string& id, const Params& params);
+  // from/to (Vienna local days, both included; default: the last `days` up to today) into
+  // first/last; a 400 response when one is no date or the range is not 1 to 400 days.
+  std::optional<Response> day_range(const Params& params, std::int64_t days, std::int64_t& first,
+                                    std::int64_t& last) const;
   // 409 listing the system titles when `id` is a meter number that several of them claim.
   std::optional<Response> claimed_by_several(const std::string& id);
   // Resolves a system title or meter number to the stored meter id; empty if unknown.

@@ -55,19 +55,14 @@ struct CostQuarterHour {
   friend bool operator==(const CostQuarterHour&, const CostQuarterHour&) = default;
 };
 
-// A spot series a tariff needs (for fetching and for reading the prices table).
-struct PriceSeries {
-  std::string market = "AT";
-  PriceProduct product = PriceProduct::kHour;
-  friend bool operator==(const PriceSeries&, const PriceSeries&) = default;
-};
-
 // The price of one more kWh drawn from the grid at an instant, gross (with VAT): "price now".
+// All three figures include VAT; fees and fixed charges are not in them (they do not grow with
+// the energy).
 struct UnitPrice {
-  double energy_eur_per_kwh = 0;  // supplier
-  double grid_eur_per_kwh = 0;    // grid energy + losses + levies
-  double total_eur_per_kwh = 0;   // both, with VAT
-  bool complete = false;          // false: a spot price is missing
+  double energy_eur_per_kwh = 0;  // supplier, with VAT
+  double grid_eur_per_kwh = 0;  // grid energy (summer discount applied) + losses + levies, with VAT
+  double total_eur_per_kwh = 0;  // both
+  bool complete = false;         // false: a spot price is missing
 };
 
 class CostEngine {
@@ -77,7 +72,10 @@ class CostEngine {
   // The spot series the tariffs valid for `meter` in [from, until) need.
   std::vector<PriceSeries> price_series(const std::string& meter, std::int64_t from,
                                         std::int64_t until) const;
-  // Prices one meter's quarter-hours (any order; the result is ordered by start).
+  // Prices one meter's quarter-hours (any order; the result is ordered by start). Fees and
+  // fixed grid charges are spread over the quarter-hours by time (tariff.h, Fee); the charge on
+  // the month's peak quarter-hour goes to the highest quarter-hour among `energy` of that month,
+  // so pass whole months for it to be final.
   std::vector<CostQuarterHour> price(const std::string& meter, std::span<const CostEnergy> energy,
                                      const PriceTable& prices) const;
   // The gross import price at `utc_seconds`; nullopt without a valid tariff.

@@ -24,6 +24,13 @@ const char* to_string(PriceProduct product);  // "hour", "quarter-hour"
 std::optional<PriceProduct> parse_price_product(std::string_view text);
 std::int64_t duration_of(PriceProduct product);  // 3600, 900 seconds
 
+// A spot series a tariff needs (for fetching and for reading the prices table).
+struct PriceSeries {
+  std::string market = "AT";
+  PriceProduct product = PriceProduct::kHour;
+  friend bool operator==(const PriceSeries&, const PriceSeries&) = default;
+};
+
 // One price: `market` names the bidding zone ("AT"), `start` is the interval's start (UTC epoch
 // seconds, aligned to the product's duration), `source` where it came from ("APG csv",
 // "aWATTar", ...), kept for the user's questions.
@@ -59,16 +66,38 @@ class PriceTable {
   std::map<std::tuple<std::string, PriceProduct, std::int64_t>, double> prices_;
 };
 
-// Where prices live (the `prices` table: market, product, intervalStart, price, source, keyed
-// by market, product and intervalStart). No vendor types.
+// What the store holds of one market and product: the first and the last interval start, how
+// many prices, and when a price last changed (`updated`, UTC epoch milliseconds; see
+// PriceStore::store). `count` 0: none (the other fields are then 0).
+struct PriceSummary {
+  std::string market = "AT";
+  PriceProduct product = PriceProduct::kHour;
+  std::int64_t first_start = 0;
+  std::int64_t last_start = 0;
+  std::size_t count = 0;
+  std::int64_t last_updated_ms = 0;
+
+  friend bool operator==(const PriceSummary&, const PriceSummary&) = default;
+};
+
+// Where prices live (the `prices` table: market, product, intervalStart, price, source, updated,
+// keyed by market, product and intervalStart). No vendor types.
 class PriceStore {
  public:
   virtual ~PriceStore() = default;
   virtual Outcome open() = 0;  // connects if needed and creates the table
   // Inserts or replaces all points in one transaction: all of them or none. `changed` counts the
-  // points that were new or had another price.
+  // points that were new or had another price (or source); only those get a new `updated`
+  // (milliseconds, later than every `updated` already in the table), so that a point stored
+  // again with the same price is no change.
   virtual Outcome store(std::span<const PricePoint> points, std::size_t& changed) = 0;
   virtual Outcome prices(const PriceQuery& query, std::vector<PricePoint>& out) = 0;  // by start
+  // The points of `query` whose `updated` is at or after `updated_since_ms`, by start: what
+  // changed since a time, so that costs can be computed again for those intervals.
+  virtual Outcome changed_since(const PriceQuery& query, std::int64_t updated_since_ms,
+                                std::vector<PricePoint>& out) = 0;
+  // The summary of each market and product the table holds (ordered by market, product).
+  virtual Outcome summaries(std::vector<PriceSummary>& out) = 0;
   virtual void close() = 0;
   virtual std::string describe() const = 0;
 };

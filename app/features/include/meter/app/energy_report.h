@@ -21,8 +21,10 @@
 
 namespace meter::app {
 
-enum class EnergySource : std::uint8_t { kStatistics, kHistory };
-const char* to_string(EnergySource source);  // "statistics", "history"
+// kOperator: the grid operator's billed value (its portal export, portalQuarterHour), shown
+// where we have no reading of our own (app/cost: with_operator_values).
+enum class EnergySource : std::uint8_t { kStatistics, kHistory, kOperator };
+const char* to_string(EnergySource source);  // "statistics", "history", "operator"
 
 // Energy in [start, end) (UTC epoch seconds). Complete: the value will not change any more
 // (readings before and after the interval exist, no hole in it).

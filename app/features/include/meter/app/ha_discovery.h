@@ -8,7 +8,8 @@
 // the Energy dashboard accepts for grid consumption and return), power_in / power_out (W),
 // voltage_l1..l3 (V), current_l1..l3 (A), power_factor, and a diagnostic enum sensor
 // "diagnosis" (ok / no_signal / line_noise / wrong_key / stale) read from a per-meter text topic.
-// Every sensor is available while the service's status topic says "online".
+// Every sensor is available while the service's status topic says "online"; the value sensors
+// also expire (expire_after) when their meter's messages stop.
 //
 // The value templates read the values JSON ({"WIn":{"value":..,"unit":"Wh"},..,"systemTitle":..})
 // and render nothing for another meter's message or a register this meter does not send; Home
@@ -17,6 +18,7 @@
 // written by a HaConfigFormat (the json adapter's).
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -40,7 +42,19 @@ struct HaDiscoveryOptions {
   // ha_diagnosis_topic()'s default <status_topic>/<SYSTEMTITLE>.
   std::string diagnosis_topic;
   bool three_phase = true;  // false: no L2/L3 voltage and current sensors
+  // expire_after of the value sensors in seconds (0: left out): Home Assistant shows a sensor
+  // as unavailable when no message came for this long. See ha_expire_after_seconds().
+  int expire_after_s = 0;
 };
+
+// How a meter's telegrams reach Home Assistant: EVN's meters send one every 5 s.
+inline constexpr int kMeterTelegramSeconds = 5;
+
+// expire_after for a values topic that carries a message per meter every
+// max(publish_interval_s, kMeterTelegramSeconds) seconds (publish_interval_s 0: every
+// telegram): three such periods, at least 60 s, so that a lost message or two and a slow
+// telegram do not blank the sensors, but a dead meter shows as unavailable within minutes.
+int ha_expire_after_seconds(std::int64_t publish_interval_s);
 
 struct HaMessage {
   std::string topic;
@@ -72,6 +86,7 @@ struct HaEntity {
   std::string state_class;
   std::string unit;
   std::optional<int> display_precision;
+  int expire_after_s = 0;            // 0: left out
   std::vector<std::string> options;  // states of an enum sensor
   std::string entity_category;
   std::string icon;

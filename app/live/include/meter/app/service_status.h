@@ -62,6 +62,12 @@ struct ServiceStatus : ServiceCounters {
   std::string journal_error;
   std::uint64_t journal_damaged_bytes = 0;
   std::uint64_t journal_damaged_stretches = 0;
+  // Day-ahead prices fetched by the service (docs/prices.md); empty source: none configured.
+  std::string prices_source;
+  std::int64_t prices_newest_end = 0;    // UTC seconds: end of the newest stored price, 0: none
+  std::int64_t prices_last_attempt = 0;  // UTC seconds, 0: none yet
+  std::int64_t prices_last_success = 0;
+  std::string prices_error;  // of the last attempt; empty after a success
 };
 
 }  // namespace meter::app

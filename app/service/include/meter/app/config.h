@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "meter/app/values_window.h"
 #include "meter/core/key_ring.h"
 
 namespace meter::app {
@@ -55,8 +56,9 @@ using SettingsLayer = std::map<std::string, SettingValue>;
 
 // The command the settings are loaded for. `run` and `replay` decrypt: a key is required.
 // `simulate` and `stats` decrypt nothing: a key that is given is checked but not kept.
-enum class Command { kRun, kReplay, kSimulate, kStats };
-const char* command_name(Command command);  // "run", "replay", "simulate", "stats"
+enum class Command { kRun, kReplay, kSimulate, kStats, kPrices };
+// "run", "replay", "simulate", "stats", "prices"
+const char* command_name(Command command);
 bool decrypts(Command command);
 
 struct LoadOptions {
@@ -109,12 +111,19 @@ struct Config {
   std::string raw_topic = "sensors/smartmeter";
   std::string values_topic = "sensors/smartmeter/values";
   std::string status_topic = "sensors/smartmeter/status";
+  // Values topic rate: 0 publishes every telegram; N > 0 at most one message per meter per N s,
+  // the window's last telegram or its means (values_window.h).
+  std::int64_t values_publish_interval_seconds = 0;
+  ValuesPublishMode values_publish_mode = ValuesPublishMode::kLast;
   std::string shared_group;  // subscribe to $share/<group>/<raw_topic> when set
 
   // SMARTMETER_SERIAL: read the meter from this serial device (a USB M-Bus adapter) instead of
   // the raw MQTT topic; empty: MQTT input.
   std::string serial_device;
   SerialFormat serial_format;
+  // SMARTMETER_TARIFF_FILE: the tariff file (TOML, docs/tariffs.md) the cost is computed with;
+  // empty: no cost. `run` refuses to start when it is set and cannot be read or is wrong.
+  std::filesystem::path tariff_file;
 
   std::int64_t debounce_seconds = 300;
   std::int64_t raw_retention_days = 30;  // 0 keeps raw telegrams forever
@@ -134,6 +143,15 @@ struct Config {
   // Home Assistant MQTT discovery (retained config messages under <prefix>/sensor/...).
   bool ha_discovery = true;
   std::string ha_prefix = "homeassistant";
+
+  // Day-ahead prices fetched by `run` (docs/prices.md): SMARTMETER_PRICES_SOURCE none, awattar
+  // or smartenergy; SMARTMETER_PRICES_URL another base URL (a mirror, a test server);
+  // SMARTMETER_PRICES_MARKET the bidding zone; SMARTMETER_PRICES_FETCH_AT the local time from
+  // which the next day's prices are expected.
+  std::string prices_source = "none";
+  std::string prices_url;
+  std::string prices_market = "AT";
+  int prices_fetch_minute = 14 * 60;
 
   std::string subscription_topic() const;
   std::string http_listen() const;  // as the setting reads

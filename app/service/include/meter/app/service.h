@@ -35,6 +35,7 @@
 #include "meter/app/live_state.h"
 #include "meter/app/ports.h"
 #include "meter/app/service_status.h"
+#include "meter/app/values_window.h"
 #include "meter/core/decode_error.h"
 #include "meter/core/gcm_cipher.h"
 #include "meter/core/telegram_decoder.h"
@@ -42,6 +43,7 @@
 namespace meter::app {
 
 class StatisticsStore;
+class StatisticsUpdates;
 
 // Makes one GcmCipher per thread (OpenSSL contexts are not shared between threads).
 using CipherFactory = std::function<std::unique_ptr<core::GcmCipher>()>;
@@ -68,7 +70,8 @@ class Service {
   // Optional: called about once a second on the thread that runs run() (announcements).
   void set_tick(std::function<void()> tick) { tick_ = std::move(tick); }
   // Optional: run() keeps the statistics tables in `statistics` up to date on a thread of its
-  // own (StatisticsUpdates) and stops it promptly on shutdown. Set before run(); `statistics`
+  // own (StatisticsUpdates), with a pass soon after readings of past quarter-hours were stored
+  // (a backfill, a backlog), and stops it promptly on shutdown. Set before run(); `statistics`
   // must outlive the service.
   void set_statistics_store(StatisticsStore* statistics) { statistics_ = statistics; }
   // For tests and replay: the message handler the MQTT connection calls.
@@ -103,6 +106,12 @@ class Service {
   void wait_before_retry(std::chrono::milliseconds delay);
   void roll_log_window();  // with log_mutex_ held
   void log_failure(core::DecodeError error, std::size_t offset, const std::string& payload);
+  void publish_values(const core::Telegram& telegram);
+  // A batch with readings of past quarter-hours asks for a statistics pass soon.
+  void nudge_statistics_for(const Batch& batch);
+  // Publishes the values windows that ended (all: every open one, and later telegrams as they
+  // come; at shutdown). Nothing without SMARTMETER_VALUES_PUBLISH_INTERVAL.
+  void close_values_windows(bool all);
   std::chrono::steady_clock::time_point now() const { return std::chrono::steady_clock::now(); }
 
   Config config_;
@@ -115,6 +124,7 @@ class Service {
   LiveState* live_ = nullptr;
   std::function<void()> tick_;
   StatisticsStore* statistics_ = nullptr;
+  std::atomic<StatisticsUpdates*> statistics_updates_{nullptr};  // while run() runs
 
   std::unique_ptr<core::GcmCipher> receive_cipher_;
   std::unique_ptr<core::TelegramDecoder> receive_decoder_;
@@ -122,6 +132,10 @@ class Service {
   std::unique_ptr<core::GcmCipher> writer_cipher_;
   std::unique_ptr<core::TelegramDecoder> writer_decoder_;
   std::unique_ptr<BatchBuilder> writer_batches_;
+  // Publish-rate control of the values topic; null: every telegram is published.
+  std::unique_ptr<ValuesWindows> values_windows_;
+  std::mutex values_mutex_;  // the MQTT thread adds, run()'s thread expires
+  bool values_drained_ = false;
 
   std::mutex wake_mutex_;
   std::condition_variable writer_wake_;
