@@ -75,8 +75,11 @@ Outcome SqliteHistoryQuery::meters(std::vector<app::MeterSummary>& out) {
       }
       if (!next) break;
       app::MeterSummary meter{*next, "", 0, 0};
-      Statement range = db_->prepare("SELECT MIN(\"timestamp\"), MAX(\"timestamp\") FROM " + t +
-                                     " WHERE meter = ?1");
+      // Two subqueries: each is one seek on (meter, timestamp); MIN and MAX in one SELECT
+      // would walk all of the meter's index entries (seconds for a year of readings).
+      Statement range = db_->prepare("SELECT (SELECT MIN(\"timestamp\") FROM " + t +
+                                     " WHERE meter = ?1), (SELECT MAX(\"timestamp\") FROM " + t +
+                                     " WHERE meter = ?1)");
       Statement number = db_->prepare("SELECT meter_number FROM " + t +
                                       " WHERE meter = ?1 ORDER BY \"timestamp\" DESC LIMIT 1");
       const bool ok = range.bind(*next).each([&](const Statement& s) {
