@@ -264,7 +264,7 @@
   function start() {
     if (!el("history-section")) return;
     readHash();
-    for (const p of PERIODS) el(`history-${p}`).addEventListener("click", () => go({ period: p, date: view.body ? view.body.view.first_day : view.date }));
+    for (const p of PERIODS) el(`history-${p}`).addEventListener("click", () => go({ period: p }));
     el("history-prev").addEventListener("click", () => view.body && go({ date: view.body.view.previous_date }));
     el("history-next").addEventListener("click", () => view.body && go({ date: view.body.view.next_date }));
     el("history-date").addEventListener("change", (event) => event.target.value && go({ date: event.target.value }));
