@@ -66,7 +66,7 @@ try {
   const { page: phonePage } = await openPage(browser, phoneViewport);
   await phonePage.goto(base);
   await until("the phone layout shows live values", async () => (await phonePage.getByTestId("power-in").innerText()) !== "–");
-  await until("the phone layout draws its charts", async () => (await phonePage.locator("canvas").count()) === 2);
+  await until("the phone layout draws its charts", async () => (await phonePage.locator("main.grid canvas").count()) === 2);
   const phoneWidth = await phonePage.evaluate(() => document.documentElement.scrollWidth);
   check(phoneWidth <= 390, `nothing wider than a phone's screen (${phoneWidth} px)`);
   const mobile = join(shots, "dashboard-phone.png");

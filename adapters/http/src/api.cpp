@@ -120,7 +120,9 @@ std::optional<Response> detail::local_day_range(const Params& params, std::int64
 }
 
 Api::Api(ApiSources sources)
-    : sources_(std::move(sources)), report_(sources_.history, sources_.statistics) {}
+    : sources_(std::move(sources)),
+      report_(sources_.history, sources_.statistics),
+      history_view_(sources_.history, sources_.statistics) {}
 
 Response Api::get(const std::string& path, const Params& params) {
   if (path == "/api/status") return status();
@@ -149,6 +151,7 @@ Response Api::get(const std::string& path, const Params& params) {
     if (what == "cost") return cost(id, params);
     if (what == "cost/summary") return cost_summary(id);
     if (what == "prices") return prices(id, params);
+    if (what == "history" || what == "history.csv") return history(id, params, what != "history");
     if (what == "reconciliation") return reconciliation(id, params);
   }
   return error(404, "no such endpoint: " + path);

@@ -243,6 +243,12 @@ MHD_Result queue(MHD_Connection* connection, unsigned status, std::string_view b
 }
 
 MHD_Result send(MHD_Connection* connection, const Response& r) {
+  if (!r.attachment.empty()) {
+    return queue(connection, static_cast<unsigned>(r.status), r.body, MHD_RESPMEM_MUST_COPY,
+                 {{"Content-Type", r.content_type},
+                  {"Cache-Control", "no-store"},
+                  {"Content-Disposition", "attachment; filename=\"" + r.attachment + "\""}});
+  }
   return queue(connection, static_cast<unsigned>(r.status), r.body, MHD_RESPMEM_MUST_COPY,
                {{"Content-Type", r.content_type}, {"Cache-Control", "no-store"}});
 }

@@ -87,6 +87,8 @@ inline constexpr std::size_t kReadingSelectValue0 = 6;
 // History queries: buckets of power (mean and peak) and of counters (first and last).
 inline constexpr const char* kPowerAggregates = "AVG(PIn), MAX(PIn), AVG(POut), MAX(POut)";
 inline constexpr const char* kCounterAggregates = "MIN(WIn), MAX(WIn), MIN(WOut), MAX(WOut)";
+inline constexpr const char* kPhaseAggregates =
+    "AVG(U1), AVG(U2), AVG(U3), AVG(I1), AVG(I2), AVG(I3)";
 inline constexpr std::size_t kMaxMeters = 64;  // meters a history query lists
 
 // "" when `name` is a usable identifier, else what is wrong with it (for `setting`).

@@ -3,6 +3,7 @@
 
 #include <mysqld_error.h>
 
+#include <type_traits>
 #include <utility>
 
 #include "mysql_connection.h"
@@ -78,7 +79,7 @@ Outcome MysqlHistoryQuery::meters(std::vector<app::MeterSummary>& out) {
   });
 }
 
-// PowerPoint and CounterBucket alike: bucket start, readings, four aggregates.
+// PowerPoint, CounterBucket and PhasePoint alike: bucket start, readings, the aggregates.
 template <typename Bucket>
 Outcome MysqlHistoryQuery::buckets(const char* what, const std::string& aggregates,
                                    const std::string& meter, std::int64_t from, std::int64_t to,
@@ -95,7 +96,12 @@ Outcome MysqlHistoryQuery::buckets(const char* what, const std::string& aggregat
             " AND `timestamp` >= " + std::to_string(from) + " AND `timestamp` < " +
             std::to_string(to) + " GROUP BY bucket ORDER BY bucket",
         [&](const mysql::Row& r) {
-          out.push_back({r.integer(0), r.integer(1), r.real(2), r.real(3), r.real(4), r.real(5)});
+          if constexpr (std::is_same_v<Bucket, app::PhasePoint>) {
+            out.push_back({r.integer(0), r.integer(1), r.real(2), r.real(3), r.real(4), r.real(5),
+                           r.real(6), r.real(7)});
+          } else {
+            out.push_back({r.integer(0), r.integer(1), r.real(2), r.real(3), r.real(4), r.real(5)});
+          }
         });
     return got;
   });
@@ -109,6 +115,11 @@ Outcome MysqlHistoryQuery::power(const std::string& meter, std::int64_t from, st
 Outcome MysqlHistoryQuery::counters(const std::string& meter, std::int64_t from, std::int64_t to,
                                     std::int64_t step_s, std::vector<app::CounterBucket>& out) {
   return buckets("energy counters", detail::kCounterAggregates, meter, from, to, step_s, out);
+}
+
+Outcome MysqlHistoryQuery::phases(const std::string& meter, std::int64_t from, std::int64_t to,
+                                  std::int64_t step_s, std::vector<app::PhasePoint>& out) {
+  return buckets("phases", detail::kPhaseAggregates, meter, from, to, step_s, out);
 }
 
 std::string MysqlHistoryQuery::describe() const {

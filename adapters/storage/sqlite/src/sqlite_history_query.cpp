@@ -2,6 +2,7 @@
 #include "meter/storage/sqlite_history_query.h"
 
 #include <algorithm>
+#include <type_traits>
 #include <utility>
 
 #include "schema.h"
@@ -74,8 +75,11 @@ Outcome SqliteHistoryQuery::meters(std::vector<app::MeterSummary>& out) {
       }
       if (!next) break;
       app::MeterSummary meter{*next, "", 0, 0};
-      Statement range = db_->prepare("SELECT MIN(\"timestamp\"), MAX(\"timestamp\") FROM " + t +
-                                     " WHERE meter = ?1");
+      // Two subqueries: each is one seek on (meter, timestamp); MIN and MAX in one SELECT
+      // would walk all of the meter's index entries (seconds for a year of readings).
+      Statement range = db_->prepare("SELECT (SELECT MIN(\"timestamp\") FROM " + t +
+                                     " WHERE meter = ?1), (SELECT MAX(\"timestamp\") FROM " + t +
+                                     " WHERE meter = ?1)");
       Statement number = db_->prepare("SELECT meter_number FROM " + t +
                                       " WHERE meter = ?1 ORDER BY \"timestamp\" DESC LIMIT 1");
       const bool ok = range.bind(*next).each([&](const Statement& s) {
@@ -93,7 +97,7 @@ Outcome SqliteHistoryQuery::meters(std::vector<app::MeterSummary>& out) {
   });
 }
 
-// PowerPoint and CounterBucket alike: bucket start, readings, four aggregates.
+// PowerPoint, CounterBucket and PhasePoint alike: bucket start, readings, the aggregates.
 template <typename Bucket>
 Outcome SqliteHistoryQuery::buckets(const char* what, const std::string& aggregates,
                                     const std::string& meter, std::int64_t from, std::int64_t to,
@@ -107,7 +111,12 @@ Outcome SqliteHistoryQuery::buckets(const char* what, const std::string& aggrega
     Statement query = db_->prepare(bucket_sql(table_, aggregates));
     const bool ok =
         query.bind(step_s).bind(meter).bind(from).bind(to).each([&](const Statement& s) {
-          out.push_back({s.integer(0), s.integer(1), s.real(2), s.real(3), s.real(4), s.real(5)});
+          if constexpr (std::is_same_v<Bucket, app::PhasePoint>) {
+            out.push_back({s.integer(0), s.integer(1), s.real(2), s.real(3), s.real(4), s.real(5),
+                           s.real(6), s.real(7)});
+          } else {
+            out.push_back({s.integer(0), s.integer(1), s.real(2), s.real(3), s.real(4), s.real(5)});
+          }
         });
     return ok ? Outcome::success() : fail(std::string("reading ") + what);
   });
@@ -121,6 +130,11 @@ Outcome SqliteHistoryQuery::power(const std::string& meter, std::int64_t from, s
 Outcome SqliteHistoryQuery::counters(const std::string& meter, std::int64_t from, std::int64_t to,
                                      std::int64_t step_s, std::vector<app::CounterBucket>& out) {
   return buckets("energy counters", detail::kCounterAggregates, meter, from, to, step_s, out);
+}
+
+Outcome SqliteHistoryQuery::phases(const std::string& meter, std::int64_t from, std::int64_t to,
+                                   std::int64_t step_s, std::vector<app::PhasePoint>& out) {
+  return buckets("phases", detail::kPhaseAggregates, meter, from, to, step_s, out);
 }
 
 std::string SqliteHistoryQuery::describe() const { return "sqlite " + file_.string(); }

@@ -15,6 +15,7 @@
 //   GET /api/meters/{id}/cost/summary   cost today, yesterday, this and last month, estimate,
 //                                       the import price now
 //   GET /api/meters/{id}/prices         the import price of each quarter-hour of a local day
+//   GET /api/meters/{id}/history        a day, week, month or year to browse (history.csv: CSV)
 //   GET /api/meters/{id}/reconciliation our quarter-hours against the grid operator's
 //                                       (docs/portal.md; default: the last 31 days per day)
 //   GET /metrics                        Prometheus text format
@@ -32,10 +33,12 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "meter/app/cost_view.h"
 #include "meter/app/energy_report.h"
 #include "meter/app/history_query.h"
+#include "meter/app/history_view.h"
 #include "meter/app/live_state.h"
 #include "meter/app/portal.h"
 #include "meter/app/service_status.h"
@@ -45,9 +48,17 @@
 namespace meter::http {
 
 struct Response {
+  Response() = default;
+  Response(int status_code, std::string type, std::string text, std::string download = {})
+      : status(status_code),
+        content_type(std::move(type)),
+        body(std::move(text)),
+        attachment(std::move(download)) {}
+
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
+  std::string attachment;  // a download's file name (Content-Disposition), none when empty
 };
 
 using Params = std::map<std::string, std::string>;
@@ -112,6 +123,7 @@ class Api {
   Response cost(const std::string& id, const Params& params);
   Response cost_summary(const std::string& id);
   Response prices(const std::string& id, const Params& params);
+  Response history(const std::string& id, const Params& params, bool csv);
   Response reconciliation(const std::string& id, const Params& params);
   // from/to (Vienna local days, both included; default: the last `days` up to today) into
   // first/last; a 400 response when one is no date or the range is not 1 to 400 days.
@@ -125,7 +137,8 @@ class Api {
   Response cached(const std::string& key, const std::function<Response()>& make);
 
   ApiSources sources_;
-  app::EnergyReport report_;  // daily energy, today, the monthly peak, statistics rows
+  app::EnergyReport report_;       // daily energy, today, the monthly peak, statistics rows
+  app::HistoryView history_view_;  // the day, week, month and year views
   std::mutex cache_mutex_;
   std::map<std::string, std::pair<std::int64_t, Response>> cache_;
 };

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Read side of the stored history, for the dashboard and the API: downsampled power for charts,
-// hourly counter ranges for daily energy, quarter-hour counters for the monthly peak. Times are
+// hourly counter ranges for daily energy, quarter-hour counters for the monthly peak, per-phase
+// voltage and current for the history view. Times are
 // meter time, UTC epoch seconds; a range is [from, to). Implementations have their own
 // connection, never block the writer (SQLite WAL readers, MariaDB reads) and return an empty
 // result, not an error, while the tables do not exist yet. Calls may come from several threads.
@@ -29,6 +30,13 @@ struct PowerPoint {
   OptionalValue power_in_mean, power_in_max, power_out_mean, power_out_max;
 };
 
+// Per-phase means within one aligned bucket: voltage U1..U3 (V) and current I1..I3 (A).
+struct PhasePoint {
+  std::int64_t start = 0;
+  std::int64_t samples = 0;
+  OptionalValue u1, u2, u3, i1, i2, i3;
+};
+
 // Energy counters within one aligned bucket of history (an hour, a quarter hour): the lowest and
 // highest value of WIn and WOut in it. Counters only grow, so the highest is the bucket's end.
 struct CounterBucket {
@@ -49,6 +57,14 @@ class HistoryQuery {
   // Buckets of `step_s` seconds (aligned) with at least one energy counter.
   virtual Outcome counters(const std::string& meter, std::int64_t from, std::int64_t to,
                            std::int64_t step_s, std::vector<CounterBucket>& out) = 0;
+  // Buckets of `step_s` seconds (aligned) with at least one reading: per-phase means. Stores
+  // that cannot answer it say so (the history view then shows no phases).
+  virtual Outcome phases(const std::string& meter, std::int64_t from, std::int64_t to,
+                         std::int64_t step_s, std::vector<PhasePoint>& out) {
+    (void)meter, (void)from, (void)to, (void)step_s;
+    out.clear();
+    return Outcome::failure("per-phase history is not available from this store");
+  }
   virtual std::string describe() const = 0;
 };
 

@@ -32,13 +32,16 @@ class MysqlHistoryQuery final : public app::HistoryQuery {
                      std::int64_t step_s, std::vector<app::PowerPoint>& out) override;
   app::Outcome counters(const std::string& meter, std::int64_t from, std::int64_t to,
                         std::int64_t step_s, std::vector<app::CounterBucket>& out) override;
+  app::Outcome phases(const std::string& meter, std::int64_t from, std::int64_t to,
+                      std::int64_t step_s, std::vector<app::PhasePoint>& out) override;
   std::string describe() const override;
 
  private:
   // Runs `sql`, calling `on_row` with each row. A missing schema or table gives no rows.
   template <typename OnRow>
   app::Outcome select(const std::string& sql, OnRow&& on_row);
-  // Aligned buckets of one meter in [from, to): start, readings, then the four `aggregates`.
+  // Aligned buckets of one meter in [from, to): start, readings, then the `aggregates` (four; six
+  // for phases).
   template <typename Bucket>
   app::Outcome buckets(const char* what, const std::string& aggregates, const std::string& meter,
                        std::int64_t from, std::int64_t to, std::int64_t step_s,

@@ -30,13 +30,16 @@ class SqliteHistoryQuery final : public app::HistoryQuery {
                      std::int64_t step_s, std::vector<app::PowerPoint>& out) override;
   app::Outcome counters(const std::string& meter, std::int64_t from, std::int64_t to,
                         std::int64_t step_s, std::vector<app::CounterBucket>& out) override;
+  app::Outcome phases(const std::string& meter, std::int64_t from, std::int64_t to,
+                      std::int64_t step_s, std::vector<app::PhasePoint>& out) override;
   std::string describe() const override;
 
  private:
   // Success with `ready` false while there is nothing to read yet.
   app::Outcome open(bool& ready);
   app::Outcome fail(const std::string& context);  // and closes: opened again by the next call
-  // Aligned buckets of one meter in [from, to): start, readings, then the four `aggregates`.
+  // Aligned buckets of one meter in [from, to): start, readings, then the `aggregates` (four; six
+  // for phases).
   template <typename Bucket>
   app::Outcome buckets(const char* what, const std::string& aggregates, const std::string& meter,
                        std::int64_t from, std::int64_t to, std::int64_t step_s,
