@@ -62,8 +62,14 @@ class ApiReconciliation : public ::testing::Test {
   fs::path db() const { return dir_ / "smartmeter.db"; }
 
   Response get(app::PortalStore* portal, const Params& params) {
-    Api api({&live_, [] { return app::ServiceStatus{}; }, nullptr, statistics_.get(),
-             [] { return vienna_time(2026, 5, 12, 12) * 1000; }, "9.9", portal});
+    ApiSources sources{&live_,
+                       [] { return app::ServiceStatus{}; },
+                       nullptr,
+                       statistics_.get(),
+                       [] { return vienna_time(2026, 5, 12, 12) * 1000; },
+                       "9.9"};
+    sources.portal = portal;
+    Api api(std::move(sources));
     return api.get(std::string("/api/meters/") + kSteadyMeter + "/reconciliation", params);
   }
 
