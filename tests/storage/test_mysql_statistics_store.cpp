@@ -10,8 +10,8 @@
 #include <fstream>
 
 #include "cost_store_behaviour.h"
-#include "meter/storage/mysql_cost_store.h"
 #include "mariadb_environment.h"
+#include "meter/storage/mysql_cost_store.h"
 #include "meter/storage/mysql_portal_store.h"
 #include "meter/storage/mysql_reading_store.h"
 #include "meter/storage/mysql_statistics_store.h"
