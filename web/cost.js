@@ -108,6 +108,13 @@ async function refreshCost() {
   cost.at = Date.now();
   let summary;
   try {
+    // Without a tariff file the cost endpoints answer 404: ask the status first, so that the
+    // page never requests what is not there.
+    const status = await api("api/status");
+    if (!status.cost) {
+      $("cost").hidden = true;
+      return;
+    }
     summary = await api(meterPath("cost/summary"));
   } catch (error) {
     $("cost").hidden = true;  // no tariff file (404) or no answer: nothing to show

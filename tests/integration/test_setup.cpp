@@ -267,10 +267,10 @@ TEST_F(SetupTest, LocalFeedAnswersWhatTheServicePublishes) {
     const auto answer = feed->Get("/v1/json");
     const auto after = mqtt().messages(values_topic_);
     ASSERT_TRUE(answer);
-    if (before.empty()) {
-      EXPECT_EQ(answer->status, 503) << answer->body;  // nothing decoded yet: nothing to give
-      continue;
-    }
+    // Nothing seen on the values topic yet: the service may still have decoded a telegram
+    // already (the simulator runs before it starts), so there is nothing to compare with. The
+    // 503 without a reading is LocalFeedTest's.
+    if (before.empty()) continue;
     if (before.size() != after.size() || answer->status != 200) continue;  // a telegram between
     const json values = json::parse(before.back());
     const json got = json::parse(answer->body);

@@ -257,6 +257,8 @@ Response Api::status() {
                 {"now", now},
                 {"started", live.global.started_ms},
                 {"uptime_s", age_s(now, live.global.started_ms)},
+                // The cost endpoints answer (a tariff file is configured): the page asks first.
+                {"cost", sources_.cost != nullptr},
                 {"diagnosis", app::diagnosis_name(live.overall)},
                 {"mqtt", {{"connected", s.mqtt_connected}, {"reconnects", s.mqtt_reconnects}}},
                 {"database",

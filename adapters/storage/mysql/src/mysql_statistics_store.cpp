@@ -2,6 +2,7 @@
 #include "meter/storage/mysql_statistics_store.h"
 
 #include "mysql_connection.h"
+#include "mysql_session.h"
 #include "schema.h"
 #include "stats_schema.h"
 
@@ -13,8 +14,6 @@ using detail::kStatsColumns;
 using detail::StatsColumnKind;
 using mysql::bq;
 using mysql::Row;
-
-constexpr mysql::Timeouts kTimeouts{.read_s = 30, .write_s = 30};
 
 const char* mysql_type(StatsColumnKind kind) {
   switch (kind) {
@@ -36,114 +35,62 @@ const char* mysql_type(StatsColumnKind kind) {
   return "";
 }
 
-}  // namespace
-
-MysqlStatisticsStore::MysqlStatisticsStore(MysqlSettings settings)
-    : settings_(std::move(settings)),
-      tables_(app::stats_table_names(settings_.table)),
-      connection_(std::make_unique<mysql::Connection>()) {
-  invalid_ =
-      detail::check_identifier(settings_.table, "SMARTMETER_DB_TABLE", detail::kMaxTableName);
-  if (invalid_.empty()) {
-    invalid_ =
-        detail::check_identifier(settings_.schema, "SMARTMETER_DB_SCHEMA", detail::kMaxSchemaName);
-  }
-}
-
-MysqlStatisticsStore::~MysqlStatisticsStore() { close(); }
-
-std::string MysqlStatisticsStore::describe() const {
-  return "mysql " + settings_.host + ":" + std::to_string(settings_.port) + "/" + settings_.schema +
-         " (" + tables_.quarter_hour + ", " + tables_.daily + ")";
-}
-
-Outcome MysqlStatisticsStore::fail(const std::string& context) {
-  Outcome failed = Outcome::failure(context + ": " + connection_->error());
-  disconnect();  // the next call starts on a fresh connection
-  return failed;
-}
-
-void MysqlStatisticsStore::disconnect() {
-  connection_->close();
-  schema_ready_ = false;
-}
-
-Outcome MysqlStatisticsStore::ensure_tables() {
-  if (!connection_
-           ->run("CREATE DATABASE IF NOT EXISTS " + bq(settings_.schema) +
-                 " DEFAULT CHARACTER SET utf8mb4")
-           .empty()) {
-    return fail("query");
-  }
-  if (!connection_->use_schema(settings_.schema).empty()) return fail("use schema");
-  for (const std::string& table : {tables_.quarter_hour, tables_.daily}) {
+Outcome create_statistics_tables(mysql::Session& session, const app::StatsTableNames& tables) {
+  for (const std::string& table : {tables.quarter_hour, tables.daily}) {
     std::string sql = "CREATE TABLE IF NOT EXISTS " + bq(table) + " (";
     for (const auto& column : kStatsColumns) {
       sql += bq(column.name) + " " + mysql_type(column.kind) + ",";
     }
     sql += "PRIMARY KEY (`meter`,`intervalStart`)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4";
-    if (!connection_->run(sql).empty()) return fail("query");
+    if (!session.connection().run(sql).empty()) return session.fail("query");
   }
   return Outcome::success();
 }
 
-Outcome MysqlStatisticsStore::ready() {
-  if (!invalid_.empty()) return Outcome::failure(invalid_);
-  if (!connection_->alive()) {
-    schema_ready_ = false;
-    if (auto opened = connection_->open(settings_, kTimeouts); !opened) return opened;
-  }
-  if (schema_ready_) return Outcome::success();
-  if (auto ensured = ensure_tables(); !ensured) return ensured;
-  schema_ready_ = true;
-  return Outcome::success();
+}  // namespace
+
+MysqlStatisticsStore::MysqlStatisticsStore(MysqlSettings settings)
+    : tables_(app::stats_table_names(settings.table)),
+      session_(std::make_unique<mysql::Session>(
+          std::move(settings), mysql::Session::Names::kTableAndSchema,
+          [this](mysql::Session& session) { return create_statistics_tables(session, tables_); })) {
 }
 
-template <typename Body>
-Outcome MysqlStatisticsStore::serialised(const char* operation, Body&& body) {
-  std::lock_guard lock(mutex_);
-  return detail::guarded(
-      operation,
-      [&] {
-        if (auto ok = ready(); !ok) return ok;
-        return body();
-      },
-      [&] { disconnect(); });
-}
+MysqlStatisticsStore::~MysqlStatisticsStore() { close(); }
 
-template <typename OnRow>
-Outcome MysqlStatisticsStore::query(const char* context, const std::string& sql, OnRow&& on_row) {
-  if (connection_->select(sql, on_row).empty()) return Outcome::success();
-  return fail(context);
+std::string MysqlStatisticsStore::describe() const {
+  return session_->describe(tables_.quarter_hour + ", " + tables_.daily);
 }
 
 Outcome MysqlStatisticsStore::open() {
-  return serialised("open statistics", [] { return Outcome::success(); });
+  return session_->serialised("open statistics", [] { return Outcome::success(); });
 }
 
 Outcome MysqlStatisticsStore::history_exists(bool& exists) {
   exists = false;
-  return query("history table",
-               "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA=" +
-                   connection_->quoted(settings_.schema) +
-                   " AND TABLE_NAME=" + connection_->quoted(settings_.table),
-               [&](const Row&) { exists = true; });
+  return session_->query(
+      "history table",
+      "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA=" +
+          session_->connection().quoted(session_->settings().schema) +
+          " AND TABLE_NAME=" + session_->connection().quoted(session_->settings().table),
+      [&](const Row&) { exists = true; });
 }
 
 Outcome MysqlStatisticsStore::meters(std::vector<std::string>& out) {
   out.clear();
-  return serialised("statistics meters", [&] {
+  return session_->serialised("statistics meters", [&] {
     bool exists = false;
     if (auto checked = history_exists(exists); !checked || !exists) return checked;
     // One index lookup per meter instead of a scan of all readings.
     for (std::string after;;) {
       std::optional<std::string> next;
-      if (auto read = query("meters",
-                            "SELECT MIN(`meter`) FROM " + bq(settings_.table) +
-                                " WHERE `meter` > " + connection_->quoted(after),
-                            [&](const Row& row) {
-                              if (!row.null(0)) next = row.text(0);
-                            });
+      if (auto read =
+              session_->query("meters",
+                              "SELECT MIN(`meter`) FROM " + bq(session_->settings().table) +
+                                  " WHERE `meter` > " + session_->connection().quoted(after),
+                              [&](const Row& row) {
+                                if (!row.null(0)) next = row.text(0);
+                              });
           !read) {
         return read;
       }
@@ -161,60 +108,63 @@ Outcome MysqlStatisticsStore::meters_since(std::int64_t after_id, std::vector<st
   out.clear();
   oldest.clear();
   newest_id = after_id;
-  return serialised("statistics changed meters", [&] {
+  return session_->serialised("statistics changed meters", [&] {
     bool exists = false;
     if (auto checked = history_exists(exists); !checked || !exists) return checked;
     std::optional<std::int64_t> newest;
-    if (auto read = query("changed meters", "SELECT MAX(`id`) FROM " + bq(settings_.table),
-                          [&](const Row& row) { newest = row.optional_integer(0); });
+    if (auto read = session_->query("changed meters",
+                                    "SELECT MAX(`id`) FROM " + bq(session_->settings().table),
+                                    [&](const Row& row) { newest = row.optional_integer(0); });
         !read) {
       return read;
     }
     if (!newest || *newest <= after_id) return Outcome::success();
     newest_id = *newest;
     // A range of the primary key: only the rows added since.
-    return query("changed meters",
-                 "SELECT `meter`, MIN(`timestamp`) FROM " + bq(settings_.table) + " WHERE `id` > " +
-                     std::to_string(after_id) + " AND `id` <= " + std::to_string(newest_id) +
-                     " GROUP BY `meter`",
-                 [&](const Row& row) {
-                   if (row.null(0) || row.null(1)) return;
-                   out.push_back(row.text(0));
-                   oldest.push_back(row.integer(1));
-                 });
+    return session_->query("changed meters",
+                           "SELECT `meter`, MIN(`timestamp`) FROM " +
+                               bq(session_->settings().table) + " WHERE `id` > " +
+                               std::to_string(after_id) +
+                               " AND `id` <= " + std::to_string(newest_id) + " GROUP BY `meter`",
+                           [&](const Row& row) {
+                             if (row.null(0) || row.null(1)) return;
+                             out.push_back(row.text(0));
+                             oldest.push_back(row.integer(1));
+                           });
   });
 }
 
 Outcome MysqlStatisticsStore::reading_span(
     const std::string& meter, std::optional<std::pair<std::int64_t, std::int64_t>>& out) {
   out.reset();
-  return serialised("statistics reading span", [&] {
+  return session_->serialised("statistics reading span", [&] {
     bool exists = false;
     if (auto checked = history_exists(exists); !checked || !exists) return checked;
-    return query("reading span",
-                 "SELECT MIN(`timestamp`), MAX(`timestamp`) FROM " + bq(settings_.table) +
-                     " WHERE `meter`=" + connection_->quoted(meter),
-                 [&](const Row& row) {
-                   const auto low = row.optional_integer(0);
-                   const auto high = row.optional_integer(1);
-                   if (low && high) out.emplace(*low, *high);
-                 });
+    return session_->query("reading span",
+                           "SELECT MIN(`timestamp`), MAX(`timestamp`) FROM " +
+                               bq(session_->settings().table) +
+                               " WHERE `meter`=" + session_->connection().quoted(meter),
+                           [&](const Row& row) {
+                             const auto low = row.optional_integer(0);
+                             const auto high = row.optional_integer(1);
+                             if (low && high) out.emplace(*low, *high);
+                           });
   });
 }
 
 Outcome MysqlStatisticsStore::readings(const std::string& meter, std::int64_t from,
                                        std::int64_t until, std::vector<app::Reading>& out) {
   out.clear();
-  return serialised("statistics readings", [&] {
+  return session_->serialised("statistics readings", [&] {
     bool exists = false;
     if (auto checked = history_exists(exists); !checked || !exists) return checked;
     using core::Quantity;
     const std::string sql =
         "SELECT " + detail::identifier_list(detail::stats_reading_columns(), '`') + " FROM " +
-        bq(settings_.table) + " WHERE `meter`=" + connection_->quoted(meter) +
+        bq(session_->settings().table) + " WHERE `meter`=" + session_->connection().quoted(meter) +
         " AND `timestamp`>=" + std::to_string(std::max<std::int64_t>(0, from)) +
         " AND `timestamp`<" + std::to_string(detail::clamp_bound(until)) + " ORDER BY `timestamp`";
-    return query("readings", sql, [&](const Row& row) {
+    return session_->query("readings", sql, [&](const Row& row) {
       app::Reading& reading = out.emplace_back();
       reading.meter = meter;
       reading.timestamp = row.integer(0);
@@ -231,11 +181,11 @@ Outcome MysqlStatisticsStore::newest_row_start(const std::string& meter,
                                                app::StatsInterval interval,
                                                std::optional<std::int64_t>& out) {
   out.reset();
-  return serialised("statistics newest row", [&] {
-    return query("newest row",
-                 "SELECT MAX(`intervalStart`) FROM " + bq(tables_.of(interval)) +
-                     " WHERE `meter`=" + connection_->quoted(meter),
-                 [&](const Row& row) { out = row.optional_integer(0); });
+  return session_->serialised("statistics newest row", [&] {
+    return session_->query("newest row",
+                           "SELECT MAX(`intervalStart`) FROM " + bq(tables_.of(interval)) +
+                               " WHERE `meter`=" + session_->connection().quoted(meter),
+                           [&](const Row& row) { out = row.optional_integer(0); });
   });
 }
 
@@ -243,9 +193,10 @@ std::string MysqlStatisticsStore::upsert_interval(std::span<const app::StatsRow>
                                                   app::StatsInterval interval) {
   const auto columns = detail::stats_column_names();
   // Everything but the key (meter, intervalStart) is overwritten.
-  mysql::Chunker chunks(*connection_, mysql::insert_head(bq(tables_.of(interval)), columns),
+  mysql::Chunker chunks(session_->connection(),
+                        mysql::insert_head(bq(tables_.of(interval)), columns),
                         mysql::upsert_tail({columns.begin() + 2, columns.end()}));
-  mysql::Values values(*connection_);
+  mysql::Values values(session_->connection());
   for (const app::StatsRow& row : rows) {
     if (row.interval != interval) continue;
     values.text(row.meter).number(row.start).number(row.end).text(app::vienna_iso(row.start));
@@ -258,29 +209,26 @@ std::string MysqlStatisticsStore::upsert_interval(std::span<const app::StatsRow>
 }
 
 Outcome MysqlStatisticsStore::upsert(std::span<const app::StatsRow> rows) {
-  return serialised("statistics upsert", [&] {
+  return session_->serialised("statistics upsert", [&] {
     if (rows.empty()) return Outcome::success();
-    const std::string error = connection_->transaction([&] {
+    return session_->transaction("query", [&] {
       std::string failure = upsert_interval(rows, app::StatsInterval::kQuarterHour);
       if (failure.empty()) failure = upsert_interval(rows, app::StatsInterval::kDay);
       return failure;
     });
-    if (error.empty()) return Outcome::success();
-    disconnect();
-    return Outcome::failure("query: " + error);
   });
 }
 
 Outcome MysqlStatisticsStore::rows(const app::StatsQuery& query, std::vector<app::StatsRow>& out) {
   out.clear();
-  return serialised("statistics rows", [&] {
+  return session_->serialised("statistics rows", [&] {
     std::string sql = "SELECT " + detail::identifier_list(detail::stats_column_names(), '`') +
                       " FROM " + bq(tables_.of(query.interval)) +
                       " WHERE `intervalStart`>=" + std::to_string(detail::clamp_bound(query.from)) +
                       " AND `intervalStart`<" + std::to_string(detail::clamp_bound(query.until));
-    if (!query.meter.empty()) sql += " AND `meter`=" + connection_->quoted(query.meter);
+    if (!query.meter.empty()) sql += " AND `meter`=" + session_->connection().quoted(query.meter);
     sql += " ORDER BY `meter`,`intervalStart`";
-    return this->query("rows", sql, [&](const Row& values) {
+    return session_->query("rows", sql, [&](const Row& values) {
       app::StatsRow& row = out.emplace_back();
       row.interval = query.interval;
       row.meter = values.text(0);
@@ -296,9 +244,6 @@ Outcome MysqlStatisticsStore::rows(const app::StatsQuery& query, std::vector<app
   });
 }
 
-void MysqlStatisticsStore::close() {
-  std::lock_guard lock(mutex_);
-  disconnect();
-}
+void MysqlStatisticsStore::close() { session_->close(); }
 
 }  // namespace meter::storage

@@ -6,7 +6,6 @@
 #pragma once
 
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "meter/app/cost_store.h"
@@ -15,7 +14,7 @@
 namespace meter::storage {
 
 namespace mysql {
-class Connection;
+class Session;
 }
 
 class MysqlCostStore final : public app::CostStore {
@@ -35,21 +34,8 @@ class MysqlCostStore final : public app::CostStore {
   std::string describe() const override;
 
  private:
-  template <typename Body>
-  app::Outcome serialised(const char* operation, Body&& body);
-  app::Outcome ready();
-  app::Outcome ensure_tables();
-  app::Outcome fail(const std::string& context);  // and disconnects
-  template <typename OnRow>
-  app::Outcome query(const char* context, const std::string& sql, OnRow&& on_row);
-  void disconnect();
-
-  MysqlSettings settings_;
   app::CostTableNames tables_;
-  std::string invalid_;
-  mutable std::mutex mutex_;
-  std::unique_ptr<mysql::Connection> connection_;
-  bool schema_ready_ = false;
+  std::unique_ptr<mysql::Session> session_;  // after tables_: its callback reads them
 };
 
 }  // namespace meter::storage

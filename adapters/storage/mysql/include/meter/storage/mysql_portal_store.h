@@ -7,7 +7,6 @@
 #pragma once
 
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "meter/app/portal.h"
@@ -16,7 +15,7 @@
 namespace meter::storage {
 
 namespace mysql {
-class Connection;
+class Session;
 }
 
 class MysqlPortalStore final : public app::PortalStore {
@@ -35,18 +34,9 @@ class MysqlPortalStore final : public app::PortalStore {
   std::string describe() const override;
 
  private:
-  template <typename Body>
-  app::Outcome serialised(const char* operation, Body&& body);
-  app::Outcome ready();
-  app::Outcome fail(const std::string& context);  // and disconnects
   std::string read(const app::PortalQuery& query, std::vector<app::PortalQuarterHour>& out);
-  void disconnect();
 
-  MysqlSettings settings_;
-  std::string invalid_;
-  mutable std::mutex mutex_;
-  std::unique_ptr<mysql::Connection> connection_;
-  bool schema_ready_ = false;
+  std::unique_ptr<mysql::Session> session_;
 };
 
 }  // namespace meter::storage

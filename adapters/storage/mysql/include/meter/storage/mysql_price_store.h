@@ -7,7 +7,6 @@
 #pragma once
 
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "meter/app/prices.h"
@@ -16,7 +15,7 @@
 namespace meter::storage {
 
 namespace mysql {
-class Connection;
+class Session;
 }
 
 class MysqlPriceStore final : public app::PriceStore {
@@ -36,20 +35,11 @@ class MysqlPriceStore final : public app::PriceStore {
   std::string describe() const override;
 
  private:
-  template <typename Body>
-  app::Outcome serialised(const char* operation, Body&& body);
-  app::Outcome ready();
-  app::Outcome fail(const std::string& context);  // and disconnects
   app::Outcome select(const app::PriceQuery& query, std::int64_t updated_since_ms,
                       std::vector<app::PricePoint>& out);
   std::string write(std::span<const app::PricePoint> points, std::size_t& changed);
-  void disconnect();
 
-  MysqlSettings settings_;
-  std::string invalid_;
-  mutable std::mutex mutex_;
-  std::unique_ptr<mysql::Connection> connection_;
-  bool schema_ready_ = false;
+  std::unique_ptr<mysql::Session> session_;
 };
 
 }  // namespace meter::storage

@@ -8,7 +8,6 @@
 #pragma once
 
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "meter/app/statistics_store.h"
@@ -17,7 +16,7 @@
 namespace meter::storage {
 
 namespace mysql {
-class Connection;
+class Session;
 }
 
 class MysqlStatisticsStore final : public app::StatisticsStore {
@@ -43,25 +42,11 @@ class MysqlStatisticsStore final : public app::StatisticsStore {
   std::string describe() const override;
 
  private:
-  // Locks, makes ready and runs `body`; an exception disconnects.
-  template <typename Body>
-  app::Outcome serialised(const char* operation, Body&& body);
-  app::Outcome ready();
-  app::Outcome ensure_tables();
-  app::Outcome fail(const std::string& context);  // and disconnects
-  // Runs a SELECT, `on_row` for each row; fail(context) on an error.
-  template <typename OnRow>
-  app::Outcome query(const char* context, const std::string& sql, OnRow&& on_row);
   app::Outcome history_exists(bool& exists);
   std::string upsert_interval(std::span<const app::StatsRow> rows, app::StatsInterval interval);
-  void disconnect();
 
-  MysqlSettings settings_;
   app::StatsTableNames tables_;
-  std::string invalid_;
-  mutable std::mutex mutex_;
-  std::unique_ptr<mysql::Connection> connection_;
-  bool schema_ready_ = false;
+  std::unique_ptr<mysql::Session> session_;  // after tables_: its callback reads them
 };
 
 }  // namespace meter::storage
