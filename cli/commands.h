@@ -56,12 +56,15 @@ std::unique_ptr<app::PriceFeed> make_price_feed(const app::Config& config);
 void add_portal_command(CLI::App& app, int& exit_status);
 
 // --from/--to given as YYYY-MM-DD: Vienna local day numbers (absent: that side open). False
-// after a message on stderr naming `command` when one is no date.
+// after a message on stderr naming `command` and the option when one is no date.
 struct LocalDays {
   std::optional<std::int64_t> first, last;
 };
 bool parse_day_options(const std::string& command, const std::string& from, const std::string& to,
                        LocalDays& out);
+// The same, and also false (after a message) when --to lies before --from.
+bool parse_day_range(const std::string& command, const std::string& from, const std::string& to,
+                     LocalDays& out);
 
 // The statistics tables the settings name, on a connection of their own (`run`, `stats`).
 std::unique_ptr<app::StatisticsStore> make_statistics_store(const app::Config& config);

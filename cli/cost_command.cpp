@@ -17,7 +17,6 @@
 #include "meter/app/portal.h"
 #include "meter/app/prices.h"
 #include "meter/app/statistics_store.h"
-#include "meter/core/civil_time.h"
 #include "meter/json/cost_json.h"
 #include "meter/storage/mysql_cost_store.h"
 #include "meter/storage/sqlite_cost_store.h"
@@ -44,21 +43,8 @@ int run_cost(const CostOptions& options) {
   const auto loaded = load_settings(*options.settings_file, app::Command::kStats, "host");
   if (!loaded) return kExitUsage;
   const app::Config& config = *loaded;
-  std::optional<std::int64_t> days[2];
-  for (const auto& [text, day, flag] :
-       {std::tuple{&options.from, &days[0], "--from"}, std::tuple{&options.to, &days[1], "--to"}}) {
-    if (text->empty()) continue;
-    std::int64_t parsed = 0;
-    if (!core::parse_iso_day(text->data(), text->size(), &parsed)) {
-      std::cerr << kName << ": " << flag << " '" << *text << "' is not a date YYYY-MM-DD\n";
-      return kExitUsage;
-    }
-    *day = parsed;
-  }
-  if (days[0] && days[1] && *days[1] < *days[0]) {
-    std::cerr << kName << ": --to " << options.to << " lies before --from " << options.from << "\n";
-    return kExitUsage;
-  }
+  LocalDays days;
+  if (!parse_day_range("cost", options.from, options.to, days)) return kExitUsage;
   const auto interval = app::parse_cost_interval(options.interval);
   if (!interval) {
     std::cerr << kName << ": --interval must be quarter-hour, day or month\n";
@@ -72,7 +58,7 @@ int run_cost(const CostOptions& options) {
     return 1;
   }
   const app::CostQuery query =
-      app::local_days_cost_query(*interval, options.meter, days[0], days[1]);
+      app::local_days_cost_query(*interval, options.meter, days.first, days.last);
   if (options.update) {
     if (!parts->engine) {
       std::cerr << kName

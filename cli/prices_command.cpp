@@ -55,22 +55,17 @@ std::unique_ptr<app::PriceStore> open_store(const app::Config& config) {
 // --from/--to as local days; [from, until) in UTC seconds (the --to day included).
 bool local_span(const PricesOptions& options, std::int64_t default_from_day,
                 std::int64_t default_to_day, std::int64_t& from, std::int64_t& until) {
-  std::int64_t days[2] = {default_from_day, default_to_day};
-  const std::string* texts[2] = {&options.from, &options.to};
-  for (int i = 0; i < 2; ++i) {
-    if (texts[i]->empty()) continue;
-    if (!core::parse_iso_day(texts[i]->data(), texts[i]->size(), &days[i])) {
-      std::cerr << "smartmeter prices: '" << *texts[i] << "' is not a date YYYY-MM-DD\n";
-      return false;
-    }
-  }
-  if (days[1] < days[0]) {
+  LocalDays days;
+  if (!parse_day_options("prices", options.from, options.to, days)) return false;
+  const std::int64_t first = days.first.value_or(default_from_day);
+  const std::int64_t last = days.last.value_or(default_to_day);
+  if (last < first) {
     std::cerr << "smartmeter prices: --to " << options.to << " is before --from " << options.from
               << "\n";
     return false;
   }
-  from = core::vienna_day_start_utc(days[0]);
-  until = core::vienna_day_start_utc(days[1] + 1);
+  from = core::vienna_day_start_utc(first);
+  until = core::vienna_day_start_utc(last + 1);
   return true;
 }
 

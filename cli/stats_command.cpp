@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <memory>
+#include <tuple>
 
 #include "commands.h"
 #include "meter/app/config.h"
@@ -87,14 +88,27 @@ int run_stats(const StatsOptions& options) {
 bool parse_day_options(const std::string& command, const std::string& from, const std::string& to,
                        LocalDays& out) {
   out = {};
-  for (const auto& [text, day] : {std::pair{&from, &out.first}, std::pair{&to, &out.last}}) {
+  for (const auto& [text, day, flag] :
+       {std::tuple{&from, &out.first, "--from"}, std::tuple{&to, &out.last, "--to"}}) {
     if (text->empty()) continue;
     std::int64_t parsed = 0;
     if (!core::parse_iso_day(text->data(), text->size(), &parsed)) {
-      std::cerr << "smartmeter " << command << ": '" << *text << "' is not a date YYYY-MM-DD\n";
+      std::cerr << "smartmeter " << command << ": " << flag << " '" << *text
+                << "' is not a date YYYY-MM-DD\n";
       return false;
     }
     *day = parsed;
+  }
+  return true;
+}
+
+bool parse_day_range(const std::string& command, const std::string& from, const std::string& to,
+                     LocalDays& out) {
+  if (!parse_day_options(command, from, to, out)) return false;
+  if (out.first && out.last && *out.last < *out.first) {
+    std::cerr << "smartmeter " << command << ": --to " << to << " lies before --from " << from
+              << "\n";
+    return false;
   }
   return true;
 }

@@ -3,7 +3,6 @@
 // printed summary, the day's difference, refusals with their messages and exit status 1, and
 // nothing stored by a refused file.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -28,13 +27,8 @@ using testing_support::CommandRun;
 class CliPortal : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir = fs::temp_directory_path() /
-          ("smartmeter-portal-" + std::to_string(::getpid()) + "-" +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(dir);
-    std::ofstream(dir / "server.env")
-        << "SMARTMETER_STORAGE=sqlite\nSMARTMETER_SQLITE_FILE=" << db().string() << "\n";
-    fs::permissions(dir / "server.env", fs::perms::owner_read | fs::perms::owner_write);
+    dir = testing_support::test_directory("smartmeter-portal");
+    testing_support::write_sqlite_settings(dir, db());
     testing_support::write_steady_history(db(), vienna_time(2026, 5, 10, 0),
                                           vienna_time(2026, 5, 12, 12),
                                           vienna_time(2026, 5, 11, 18, 7), 500.0);

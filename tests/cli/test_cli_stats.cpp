@@ -3,7 +3,6 @@
 // tables, the CSV is the stored rows, --peaks the month's peak quarter-hour; bad dates are usage
 // errors.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -27,14 +26,8 @@ using testing_support::CommandRun;
 class CliStats : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir = fs::temp_directory_path() /
-          ("smartmeter-stats-" + std::to_string(::getpid()) + "-" +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(dir);
-    std::ofstream(dir / "server.env")
-        << "SMARTMETER_STORAGE=sqlite\nSMARTMETER_SQLITE_FILE=" << db().string() << "\n";
-    // Only the owner may read it, as the service's settings file should be (no warning).
-    fs::permissions(dir / "server.env", fs::perms::owner_read | fs::perms::owner_write);
+    dir = testing_support::test_directory("smartmeter-stats");
+    testing_support::write_sqlite_settings(dir, db());
     testing_support::write_steady_history(db(), vienna_time(2026, 5, 10, 0),
                                           vienna_time(2026, 5, 12, 12),
                                           vienna_time(2026, 5, 11, 18, 7), 500.0);

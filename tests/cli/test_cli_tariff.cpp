@@ -3,50 +3,27 @@
 // summarised on stdout, a wrong one is named (file, line, field) on stderr with exit status 2,
 // and `smartmeter run` refuses to start on a wrong one.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
+
+#include "command_run.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 
-struct CommandRun {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string read_file(const fs::path& path) {
-  std::ifstream file(path);
-  std::stringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
+using meter::testing_support::CommandRun;
 
 class CliTariff : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir = fs::temp_directory_path() /
-          ("smartmeter-tariff-" + std::to_string(::getpid()) + "-" +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(dir);
-  }
+  void SetUp() override { dir = meter::testing_support::test_directory("smartmeter-tariff"); }
   void TearDown() override { fs::remove_all(dir); }
 
   CommandRun run(const std::string& environment, const std::string& args) {
-    const std::string command = environment + " " + std::string(METER_SMARTMETER_BIN) + " " + args +
-                                " >" + (dir / "stdout").string() + " 2>" +
-                                (dir / "stderr").string();
-    // NOLINTNEXTLINE(cert-env33-c): the binary runs as from a user's shell
-    const int raw = std::system(command.c_str());
-    return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, read_file(dir / "stdout"),
-            read_file(dir / "stderr")};
+    return meter::testing_support::run_command(
+        environment + " " + std::string(METER_SMARTMETER_BIN) + " " + args, dir);
   }
   fs::path write(const std::string& name, const std::string& text) {
     std::ofstream(dir / name) << text;

@@ -6,11 +6,9 @@
 // here, independently: quarter-hour energies from the readings' counters, the tariff's figures
 // written out below, the summer discount's window by local time. Not by calling the engine.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmath>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -18,6 +16,7 @@
 #include <sstream>
 #include <string>
 
+#include "command_run.h"
 #include "meter/app/simulator.h"
 #include "meter/core/civil_time.h"
 #include "meter/storage/sqlite_reading_store.h"
@@ -40,18 +39,7 @@ constexpr double kGridEnergy = 0.0577, kSummerDiscount = 0.20, kLosses = 0.00783
 constexpr double kPowerPerYear = 36.00, kMeteringPerMonth = 2.18;
 constexpr double kLevy = 0.001;
 
-struct CommandRun {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string read_file(const fs::path& path) {
-  std::ifstream file(path);
-  std::stringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
+using testing_support::CommandRun;
 
 // The fixture's hourly prices by the hour's UTC start: "01.04.2026 13:00:00;...;-12,50".
 std::map<std::int64_t, double> fixture_prices(const fs::path& file) {
@@ -95,13 +83,9 @@ class CostGolden : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir); }
 
   CommandRun smartmeter(const std::string& args) {
-    const std::string command = std::string(METER_SMARTMETER_BIN) + " " + args + " --env " +
-                                (dir / "server.env").string() + " >" + (dir / "stdout").string() +
-                                " 2>" + (dir / "stderr").string();
-    // NOLINTNEXTLINE(cert-env33-c): the binary runs as from a user's shell
-    const int raw = std::system(command.c_str());
-    return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, read_file(dir / "stdout"),
-            read_file(dir / "stderr")};
+    return testing_support::run_command(
+        std::string(METER_SMARTMETER_BIN) + " " + args + " --env " + (dir / "server.env").string(),
+        dir);
   }
 
   fs::path dir;

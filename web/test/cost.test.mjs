@@ -7,17 +7,11 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 
-import { check, launchChromium, name, openPage, shots, simulateHistory, startService, until } from "./harness.mjs";
+import { browserTest, check, openPage, shots, simulateHistory, until } from "./harness.mjs";
 
-name("cost test");
-let service;
-let browser;
-const started = Date.now();
 const tariff = new URL("../../examples/tariffs/fixed.toml", import.meta.url).pathname;
 
-try {
-  service = await startService({ settings: [`SMARTMETER_TARIFF_FILE=${tariff}`] });
-  const base = service.base;
+await browserTest("cost test", async ({ service, base, browser }) => {
   const get = async (path) => {
     const response = await fetch(new URL(path, base));
     return { status: response.status, body: await response.json() };
@@ -46,7 +40,6 @@ try {
   const days = await get(`api/meters/${meter}/cost?interval=day`);
   check(days.status === 200 && days.body.length >= 2, `cost per day (${days.body.length} days)`);
 
-  browser = await launchChromium();
   const { page, errors: pageErrors } = await openPage(browser);
   await page.goto(base);
   const eur = (value) => new Intl.NumberFormat("en-US", { style: "currency", currency: "EUR" }).format(value);
@@ -71,11 +64,4 @@ try {
   const shot = join(shots, "cost.png");
   await page.getByTestId("cost").screenshot({ path: shot });
   console.log(`screenshot: ${shot}`);
-  console.log(`cost test: passed in ${Date.now() - started} ms`);
-} catch (error) {
-  process.exitCode = 1;
-  if (!String(error.message).startsWith("cost test")) console.error(error);
-} finally {
-  if (browser) await browser.close().catch(() => {});
-  if (service) await service.stop();
-}
+}, { settings: [`SMARTMETER_TARIFF_FILE=${tariff}`] });

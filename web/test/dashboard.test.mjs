@@ -7,18 +7,9 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 
-import { check, launchChromium, name, openPage, phoneViewport, shots, simulateHistory, startService, until } from "./harness.mjs";
+import { browserTest, check, openPage, phoneViewport, shots, simulateHistory, until } from "./harness.mjs";
 
-name("dashboard test");
-let service;
-let browser;
-const started = Date.now();
-
-try {
-  service = await startService();
-  const base = service.base;
-  const api = async (path) => (await fetch(new URL(path, base))).json();
-
+await browserTest("dashboard test", async ({ service, base, api, browser, started }) => {
   // Two days of history up to now, at one telegram per simulated minute.
   const count = 2880;
   simulateHistory(service, count);
@@ -34,7 +25,6 @@ try {
   }, 30000);
   console.log(`ok - service fed with ${meters.length} meter's telegrams (${Date.now() - started} ms)`);
 
-  browser = await launchChromium();
   const { page, errors: pageErrors } = await openPage(browser);
   await page.goto(base);
 
@@ -73,11 +63,4 @@ try {
   await phonePage.screenshot({ path: mobile, fullPage: true });
   console.log(`screenshot: ${desktop}`);
   console.log(`screenshot: ${mobile}`);
-  console.log(`dashboard test: passed in ${Date.now() - started} ms`);
-} catch (error) {
-  process.exitCode = 1;
-  if (!String(error.message).startsWith("dashboard test")) console.error(error);
-} finally {
-  if (browser) await browser.close().catch(() => {});
-  if (service) await service.stop();
-}
+});

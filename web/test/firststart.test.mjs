@@ -7,12 +7,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 
-import { check, launchChromium, name, openPage, phoneViewport, shots, startService, until } from "./harness.mjs";
-
-name("first start test");
-let service;
-let browser;
-const started = Date.now();
+import { browserTest, check, openPage, phoneViewport, shots, until } from "./harness.mjs";
 
 // Tick labels of a chart's axis as uPlot drew them (its axis keeps the last labels in _values).
 const ticks = (page, chart, axis) =>
@@ -29,11 +24,7 @@ function checkTicks(labels, unitPattern, what) {
   check(decimals.size === 1, `${what}: the same number of decimals on every tick`);
 }
 
-try {
-  service = await startService();
-  const base = service.base;
-  const api = async (path) => (await fetch(new URL(path, base))).json();
-
+await browserTest("first start test", async ({ service, base, api, browser, started }) => {
   service.simulate(["--backfill", "48", "--count", "3", "--interval", "0.2"]);
   const sent = 2880 + 3;
   await until("all telegrams are stored", async () => (await api("api/status")).database.stored_readings >= sent, 60000);
@@ -44,7 +35,6 @@ try {
   }, 120000);
   console.log(`ok - service fed with 48 hours (${Date.now() - started} ms)`);
 
-  browser = await launchChromium();
   const { page, errors } = await openPage(browser);
   await page.goto(base);
   await until("the 31-day chart is drawn", async () => (await ticks(page, "daily", 1)).length > 0);
@@ -100,11 +90,4 @@ try {
   await phone.screenshot({ path: mobile, fullPage: true });
   console.log(`screenshot: ${desktop}`);
   console.log(`screenshot: ${mobile}`);
-  console.log(`first start test: passed in ${Date.now() - started} ms`);
-} catch (error) {
-  process.exitCode = 1;
-  if (!String(error.message).startsWith("first start test")) console.error(error);
-} finally {
-  if (browser) await browser.close().catch(() => {});
-  if (service) await service.stop();
-}
+});

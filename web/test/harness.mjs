@@ -177,3 +177,29 @@ export function simulateHistory(service, count) {
   const now = Math.floor(Date.now() / 1000);
   service.simulate(["--start", `@${now - (count - 1) * 60}`, "--interval", "0.001", "--time-scale", "60000", "--count", String(count)]);
 }
+
+// One browser test: starts the service (startService(options); `options` may also be an async
+// function that works them out, run as part of the test), launches Chromium, runs
+// `body({ service, base, api, browser, started })` (api: GET a path below base as JSON), reports
+// "<title>: passed in … ms" or the failure (exit status 1), and closes Chromium and stops the
+// service either way.
+export async function browserTest(title, body, options = {}) {
+  name(title);
+  const started = Date.now();
+  let service;
+  let browser;
+  try {
+    service = await startService(typeof options === "function" ? await options() : options);
+    const base = service.base;
+    const api = async (path) => (await fetch(new URL(path, base))).json();
+    browser = await launchChromium();
+    await body({ service, base, api, browser, started });
+    console.log(`${title}: passed in ${Date.now() - started} ms`);
+  } catch (error) {
+    process.exitCode = 1;
+    if (!String(error.message).startsWith(title)) console.error(error);
+  } finally {
+    if (browser) await browser.close().catch(() => {});
+    if (service) await service.stop();
+  }
+}

@@ -7,17 +7,9 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 
-import { check, launchChromium, name, openPage, phoneViewport, shots, simulateHistory, startService, until } from "./harness.mjs";
+import { browserTest, check, openPage, phoneViewport, shots, simulateHistory, until } from "./harness.mjs";
 
-name("history test");
-let service;
-let browser;
-const started = Date.now();
-
-try {
-  service = await startService();
-  const base = service.base;
-  const api = async (path) => (await fetch(new URL(path, base))).json();
+await browserTest("history test", async ({ service, base, api, browser }) => {
   const count = 2880;
   simulateHistory(service, count);
   const meter = await until("the meter is listed", async () => {
@@ -26,7 +18,6 @@ try {
   });
   await until("all telegrams are stored", async () => (await api("api/status")).database.stored_readings >= count, 30000);
 
-  browser = await launchChromium();
   const { page, errors } = await openPage(browser);
   const kwh = (wh) => `${new Intl.NumberFormat("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(wh / 1000)} kWh`;
   const label = () => page.getByTestId("history-label").innerText();
@@ -128,11 +119,4 @@ try {
   check(phoneErrors.length === 0, `no errors in the phone's page (${phoneErrors.join("; ")})`);
 
   for (const shot of [dayShot, monthShot, yearShot, phoneShot]) console.log(`screenshot: ${shot}`);
-  console.log(`history test: passed in ${Date.now() - started} ms`);
-} catch (error) {
-  process.exitCode = 1;
-  if (!String(error.message).startsWith("history test")) console.error(error);
-} finally {
-  if (browser) await browser.close().catch(() => {});
-  if (service) await service.stop();
-}
+});

@@ -8,13 +8,9 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-import { bin, check, launchChromium, name, openPage, run, shots, simulateHistory, startService, until } from "./harness.mjs";
+import { bin, browserTest, check, openPage, run, shots, simulateHistory, until } from "./harness.mjs";
 
-name("login test");
 const password = "a long password for the browser test";
-let service;
-let browser;
-const started = Date.now();
 
 // A CA and a certificate it signed for 127.0.0.1, in `dir`.
 function makeCertificate(dir) {
@@ -26,21 +22,24 @@ function makeCertificate(dir) {
   return { cert: at("server.crt"), key: at("server.key") };
 }
 
-try {
+// The service's settings for HTTPS only with the password's hash: the certificate and the hash
+// line made first.
+async function httpsService() {
   const certDir = join(shots, "login-pki");
   mkdirSync(certDir, { recursive: true });
   const { cert, key } = makeCertificate(certDir);
   const hashLine = run(bin, ["passwd"], { input: `${password}\n` }).trim();
   check(hashLine.startsWith("SMARTMETER_HTTP_PASSWORD_HASH='$argon2id$"), `smartmeter passwd prints the hash line (${hashLine.slice(0, 40)}…)`);
-  service = await startService({
+  return {
     settings: [hashLine, `SMARTMETER_HTTP_TLS_CERT=${cert}`, `SMARTMETER_HTTP_TLS_KEY=${key}`],
     dashboard: /dashboard at (https:\/\/127\.0\.0\.1:\d+\/)/,
-  });
-  const base = service.base;
+  };
+}
+
+await browserTest("login test", async ({ service, base, browser }) => {
   simulateHistory(service, 60);
   console.log(`ok - the service serves HTTPS at ${base}`);
 
-  browser = await launchChromium();
   const refused = async (contextOptions, what) => {
     const { context, page } = await openPage(browser, { ignoreHTTPSErrors: true, ...contextOptions });
     // Chromium either shows the 401 answer or, having tried the credentials it was given, ends
@@ -88,11 +87,4 @@ try {
   await page.screenshot({ path: shot, fullPage: true });
   console.log(`screenshot: ${shot}`);
   check(!service.log.includes(password), "the password is not in the service's log");
-  console.log(`login test: passed in ${Date.now() - started} ms`);
-} catch (error) {
-  process.exitCode = 1;
-  if (!String(error.message).startsWith("login test")) console.error(error);
-} finally {
-  if (browser) await browser.close();
-  if (service) await service.stop();
-}
+}, httpsService);

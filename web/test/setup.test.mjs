@@ -8,17 +8,9 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 
-import { check, launchChromium, name, openPage, phoneViewport, run, shots, startService, until } from "./harness.mjs";
+import { browserTest, check, openPage, phoneViewport, run, shots, until } from "./harness.mjs";
 
-name("setup view test");
-let service;
-let browser;
-const started = Date.now();
-
-try {
-  service = await startService();
-  const base = service.base;
-  const api = async (path) => (await fetch(new URL(path, base))).json();
+await browserTest("setup view test", async ({ service, base, api, browser, started }) => {
   const publish = (payload) => run("mosquitto_pub", ["-h", "127.0.0.1", "-p", service.port, "-q", "1", "-t", service.topic, "-m", payload]);
 
   service.simulate(["--count", "3", "--interval", "0.2"]);
@@ -33,7 +25,6 @@ try {
   const meter = answer.meters.find((g) => g.meter !== null);
   console.log(`ok - /api/telegrams: ${meter.telegrams.length} decoded, 2 failed (${Date.now() - started} ms)`);
 
-  browser = await launchChromium();
   const { page, errors: pageErrors } = await openPage(browser);
   await page.goto(new URL("#setup", base).href);
   const rows = page.locator('[data-testid="telegrams"] tbody tr');
@@ -61,11 +52,4 @@ try {
   await phonePage.getByTestId("health").screenshot({ path: mobile });
   console.log(`screenshot: ${desktop}`);
   console.log(`screenshot: ${mobile}`);
-  console.log(`setup view test: passed in ${Date.now() - started} ms`);
-} catch (error) {
-  process.exitCode = 1;
-  if (!String(error.message).startsWith("setup view test")) console.error(error);
-} finally {
-  if (browser) await browser.close().catch(() => {});
-  if (service) await service.stop();
-}
+});

@@ -493,20 +493,8 @@ Response Api::daily(const std::string& requested, const Params& params) {
 // the last 7 days, today included), format=csv|json (default csv). Rows as `smartmeter stats`.
 std::optional<Response> Api::day_range(const Params& params, std::int64_t days, std::int64_t& first,
                                        std::int64_t& last) const {
-  const std::int64_t today = core::vienna_local_day(sources_.now_ms() / 1000);
-  first = today - (days - 1);
-  last = today;
-  for (const auto& [name, day] : {std::pair{"from", &first}, std::pair{"to", &last}}) {
-    const auto it = params.find(name);
-    if (it == params.end() || it->second.empty()) continue;
-    if (!core::parse_iso_day(it->second.data(), it->second.size(), day)) {
-      return error(400, std::string("parameter ") + name + " must be a date YYYY-MM-DD");
-    }
-  }
-  if (last < first || (last - first + 1) * 86400 > kMaxRangeS) {
-    return error(400, "from..to must be a range of 1 to 400 days");
-  }
-  return std::nullopt;
+  return detail::local_day_range(params, core::vienna_local_day(sources_.now_ms() / 1000), days - 1,
+                                 first, last);
 }
 
 Response Api::statistics(const std::string& requested, const Params& params) {
