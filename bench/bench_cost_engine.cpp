@@ -41,6 +41,7 @@ app::TariffSet example_tariffs() {
   return set;
 }
 
+// NOLINTNEXTLINE(readability-identifier-naming)
 void BM_PriceAYearOfQuarterHours(benchmark::State& state) {
   const std::int64_t from = core::vienna_day_start_utc(core::days_from_civil(2026, 1, 1));
   const std::int64_t until = core::vienna_day_start_utc(core::days_from_civil(2027, 1, 1));
@@ -55,7 +56,7 @@ void BM_PriceAYearOfQuarterHours(benchmark::State& state) {
     energy.push_back({t, static_cast<double>(t % 700), static_cast<double>(t % 300), true});
   }
   const app::CostEngine engine(example_tariffs());
-  for (auto _ : state) {
+  for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores)
     const auto costs = engine.price("meter", energy, prices);
     benchmark::DoNotOptimize(costs.data());
   }

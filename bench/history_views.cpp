@@ -102,7 +102,7 @@ int main(int argc, char** argv) {
     else if (arg == "--schema")
       schema = argv[i + 1];
     else if (arg == "--days")
-      days = std::atoll(argv[i + 1]);
+      days = std::strtoll(argv[i + 1], nullptr, 10);
   }
   if (sqlite.empty() == mariadb.empty() || days < 1) {
     std::fprintf(stderr,
@@ -118,7 +118,8 @@ int main(int argc, char** argv) {
   } else {
     storage::MysqlSettings settings;
     settings.host = mariadb.substr(0, mariadb.find(':'));
-    settings.port = static_cast<unsigned>(std::atoi(mariadb.substr(mariadb.find(':') + 1).c_str()));
+    settings.port = static_cast<unsigned>(
+        std::strtol(mariadb.substr(mariadb.find(':') + 1).c_str(), nullptr, 10));
     settings.user = std::getenv("DB_USER") != nullptr ? std::getenv("DB_USER") : "smartmeter";
     settings.password =
         std::getenv("DB_PASSWORD") != nullptr ? std::getenv("DB_PASSWORD") : "smartmeter-test";

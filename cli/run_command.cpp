@@ -252,8 +252,7 @@ int run_service(const ServiceOptions& options) {
     service.set_statistics_followup({"cost", [&](const std::atomic<bool>& stop) {
                                        cost_updater->stop_when(&stop);
                                        std::size_t written = 0;
-                                       const app::Outcome done =
-                                           cost_updater->update_once(&written);
+                                       app::Outcome done = cost_updater->update_once(&written);
                                        if (written > 0)
                                          spdlog::info("cost: {} quarter-hour(s) priced", written);
                                        if (done && config->ha_discovery)
