@@ -16,10 +16,10 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <cstdlib>
 #include <map>
 #include <optional>
 
+#include "csv_text.h"
 #include "meter/core/civil_time.h"
 
 namespace meter::app {
@@ -62,26 +62,10 @@ struct Layout {
   std::vector<std::string> names;  // the header's column names, for messages
 };
 
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t' || text.front() == '"')) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() &&
-         (text.back() == ' ' || text.back() == '\t' || text.back() == '"' || text.back() == '\r')) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
-
-std::vector<std::string_view> split(std::string_view line) {
-  std::vector<std::string_view> cells;
-  for (;;) {
-    const std::size_t semicolon = line.find(';');
-    cells.push_back(trim(line.substr(0, semicolon)));
-    if (semicolon == std::string_view::npos) break;
-    line.remove_prefix(semicolon + 1);
-  }
-  while (!cells.empty() && cells.back().empty()) cells.pop_back();  // trailing ';'
+// A line's cells (';', quotes removed), without the empty ones a trailing ';' leaves.
+std::vector<std::string> cells_of(std::string_view line) {
+  std::vector<std::string> cells = csv::split_record(line, ';');
+  while (!cells.empty() && cells.back().empty()) cells.pop_back();
   return cells;
 }
 
@@ -207,24 +191,14 @@ std::optional<Layout> detect(const std::vector<std::string>& names) {
   return std::nullopt;
 }
 
-bool digits(std::string_view text, std::size_t at, std::size_t count, int& value) {
-  if (at + count > text.size()) return false;
-  value = 0;
-  for (std::size_t i = at; i < at + count; ++i) {
-    if (text[i] < '0' || text[i] > '9') return false;
-    value = value * 10 + (text[i] - '0');
-  }
-  return true;
-}
-
 // "DD.MM.YYYY" -> day number.
 std::optional<std::int64_t> parse_date(std::string_view text) {
   int day = 0;
   int month = 0;
   int year = 0;
-  if (text.size() != 10 || text[2] != '.' || text[5] != '.' || !digits(text, 0, 2, day) ||
-      !digits(text, 3, 2, month) || !digits(text, 6, 4, year) || month < 1 || month > 12 ||
-      day < 1 ||
+  if (text.size() != 10 || text[2] != '.' || text[5] != '.' ||
+      !csv::fixed_digits(text, 0, 2, day) || !csv::fixed_digits(text, 3, 2, month) ||
+      !csv::fixed_digits(text, 6, 4, year) || month < 1 || month > 12 || day < 1 ||
       static_cast<unsigned>(day) > core::days_in_month(year, static_cast<unsigned>(month))) {
     return std::nullopt;
   }
@@ -236,11 +210,12 @@ std::optional<std::int64_t> parse_time(std::string_view text) {
   int hour = 0;
   int minute = 0;
   int second = 0;
-  if ((text.size() != 5 && text.size() != 8) || text[2] != ':' || !digits(text, 0, 2, hour) ||
-      !digits(text, 3, 2, minute)) {
+  if ((text.size() != 5 && text.size() != 8) || text[2] != ':' ||
+      !csv::fixed_digits(text, 0, 2, hour) || !csv::fixed_digits(text, 3, 2, minute)) {
     return std::nullopt;
   }
-  if (text.size() == 8 && (text[5] != ':' || !digits(text, 6, 2, second))) return std::nullopt;
+  if (text.size() == 8 && (text[5] != ':' || !csv::fixed_digits(text, 6, 2, second)))
+    return std::nullopt;
   if (minute > 59 || second > 59 || hour > 24 || (hour == 24 && (minute != 0 || second != 0))) {
     return std::nullopt;
   }
@@ -252,25 +227,9 @@ std::optional<std::int64_t> parse_time(std::string_view text) {
 bool parse_kwh(std::string_view text, OptionalValue& wh) {
   wh.reset();
   if (text.empty()) return true;
-  std::string number;
-  const bool has_comma = contains(text, ",");
-  for (const char c : text) {
-    if (c == ',') {
-      number += '.';
-    } else if (c == '.' && has_comma) {
-      continue;  // a thousands separator beside a decimal comma
-    } else if ((c >= '0' && c <= '9') || c == '.' || c == '-' || c == '+') {
-      number += c;
-    } else {
-      return false;
-    }
-  }
-  char* end = nullptr;
-  const double kwh = std::strtod(number.c_str(), &end);
-  if (number.empty() || end != number.c_str() + number.size() || !std::isfinite(kwh) || kwh < 0) {
-    return false;
-  }
-  wh = std::round(kwh * 1e6) / 1e3;  // Wh, exact to the file's 1e-6 kWh
+  const std::optional<double> kwh = csv::parse_decimal(text);
+  if (!kwh || *kwh < 0) return false;
+  wh = std::round(*kwh * 1e6) / 1e3;  // Wh, exact to the file's 1e-6 kWh
   return true;
 }
 
@@ -352,9 +311,7 @@ Outcome parse_portal_file(std::string_view text, const std::string& file_name,
     const std::string_view line = next_line();
     ++line_number;
     if (first_line.empty()) first_line = std::string(line.substr(0, 120));
-    std::vector<std::string> names;
-    for (const std::string_view cell : split(line)) names.emplace_back(cell);
-    layout = detect(names);
+    layout = detect(cells_of(line));
   }
   if (!layout) {
     return Outcome::failure(file_name + ": not a known portal export (first line \"" + first_line +
@@ -396,8 +353,8 @@ Outcome parse_portal_file(std::string_view text, const std::string& file_name,
   while (!rest.empty()) {
     const std::string_view line = next_line();
     ++line_number;
-    if (trim(line).empty()) continue;
-    const std::vector<std::string_view> cells = split(line);
+    if (csv::trim(line).empty()) continue;
+    const std::vector<std::string> cells = cells_of(line);
     if (cells.empty()) continue;
     ++out.lines;
     const std::size_t needed = [&] {
@@ -417,7 +374,7 @@ Outcome parse_portal_file(std::string_view text, const std::string& file_name,
     } else {
       const std::size_t space = date_text.find(' ');
       time_text =
-          space == std::string_view::npos ? std::string_view() : trim(date_text.substr(space));
+          space == std::string_view::npos ? std::string_view() : csv::trim(date_text.substr(space));
       date_text = date_text.substr(0, space);
     }
     const auto day = parse_date(date_text);

@@ -3,12 +3,12 @@
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <map>
 #include <optional>
 
+#include "csv_text.h"
 #include "meter/app/statistics.h"
 #include "meter/core/civil_time.h"
 
@@ -26,43 +26,6 @@ std::string lower(std::string_view text) {
   std::transform(out.begin(), out.end(), out.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
-
-// One CSV record: fields split at `delimiter`, "quoted" fields with "" for a quote.
-std::vector<std::string> split_record(std::string_view line, char delimiter) {
-  std::vector<std::string> fields(1);
-  bool quoted = false;
-  for (std::size_t i = 0; i < line.size(); ++i) {
-    const char c = line[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-        fields.back() += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        fields.back() += c;
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == delimiter) {
-      fields.emplace_back();
-    } else {
-      fields.back() += c;
-    }
-  }
-  for (std::string& field : fields) field = std::string(trim(field));
-  return fields;
 }
 
 // The index of the first column whose lower-case name starts with one of `prefixes` and
@@ -88,28 +51,20 @@ struct LocalStamp {
   std::optional<std::int64_t> offset;  // 3600 "(CET)", 7200 "(CEST)"
 };
 
-bool digits(std::string_view text, std::size_t at, std::size_t count, unsigned& value) {
-  if (at + count > text.size()) return false;
-  value = 0;
-  for (std::size_t i = at; i < at + count; ++i) {
-    if (!std::isdigit(static_cast<unsigned char>(text[i]))) return false;
-    value = value * 10 + static_cast<unsigned>(text[i] - '0');
-  }
-  return true;
-}
-
 // "DD.MM.YYYY HH:MM[:SS]" or "YYYY-MM-DD[T ]HH:MM[:SS]", then optionally "(CET)" / "(CEST)" /
 // "(CET/CEST)"; nullopt when it is none of these.
 std::optional<LocalStamp> parse_stamp(std::string_view text) {
-  text = trim(text);
+  text = csv::trim(text);
   unsigned year = 0;
   unsigned month = 0;
   unsigned day = 0;
   std::size_t at = 0;
-  const bool german = digits(text, 0, 2, day) && text.size() > 10 && text[2] == '.' &&
-                      digits(text, 3, 2, month) && text[5] == '.' && digits(text, 6, 4, year);
-  const bool iso = !german && digits(text, 0, 4, year) && text.size() > 10 && text[4] == '-' &&
-                   digits(text, 5, 2, month) && text[7] == '-' && digits(text, 8, 2, day);
+  const bool german = csv::fixed_digits(text, 0, 2, day) && text.size() > 10 && text[2] == '.' &&
+                      csv::fixed_digits(text, 3, 2, month) && text[5] == '.' &&
+                      csv::fixed_digits(text, 6, 4, year);
+  const bool iso = !german && csv::fixed_digits(text, 0, 4, year) && text.size() > 10 &&
+                   text[4] == '-' && csv::fixed_digits(text, 5, 2, month) && text[7] == '-' &&
+                   csv::fixed_digits(text, 8, 2, day);
   if (!german && !iso) return std::nullopt;
   at = 10;
   if (at >= text.size() || (text[at] != ' ' && text[at] != 'T')) return std::nullopt;
@@ -117,13 +72,13 @@ std::optional<LocalStamp> parse_stamp(std::string_view text) {
   unsigned hour = 0;
   unsigned minute = 0;
   unsigned second = 0;
-  if (!digits(text, at, 2, hour) || at + 2 >= text.size() || text[at + 2] != ':' ||
-      !digits(text, at + 3, 2, minute)) {
+  if (!csv::fixed_digits(text, at, 2, hour) || at + 2 >= text.size() || text[at + 2] != ':' ||
+      !csv::fixed_digits(text, at + 3, 2, minute)) {
     return std::nullopt;
   }
   at += 5;
   if (at < text.size() && text[at] == ':') {
-    if (!digits(text, at + 1, 2, second)) return std::nullopt;
+    if (!csv::fixed_digits(text, at + 1, 2, second)) return std::nullopt;
     at += 3;
   }
   if (month < 1 || month > 12 || day < 1 || day > core::days_in_month(year, month) || hour > 24 ||
@@ -133,7 +88,7 @@ std::optional<LocalStamp> parse_stamp(std::string_view text) {
   LocalStamp stamp;
   stamp.local_seconds = core::days_from_civil(year, month, day) * 86400 +
                         std::int64_t{hour} * 3600 + std::int64_t{minute} * 60 + second;
-  const std::string rest = lower(trim(text.substr(at)));
+  const std::string rest = lower(csv::trim(text.substr(at)));
   if (rest == "(cet)") {
     stamp.offset = 3600;
   } else if (rest == "(cest)") {
@@ -173,36 +128,23 @@ std::string wall_text(std::int64_t local_seconds) {
   return text;
 }
 
-// A price as written ("12.34", "12,34" with `decimal_comma`, "-1.234,56"); nullopt when the cell
-// is empty or says there is none ("-", "n/e", "N/A"); throws Refused when it is not a number.
-std::optional<double> parse_price(const std::string& cell, bool decimal_comma, std::size_t line,
+// A price as written ("12.34"; with a comma in it the decimal comma: "12,34", "-1.234,56");
+// nullopt when the cell is empty or says there is none ("-", "n/e", "N/A"); throws Refused when
+// it is not a number.
+std::optional<double> parse_price(const std::string& cell, std::size_t line,
                                   const std::string& column) {
   const std::string lowered = lower(cell);
   if (lowered.empty() || lowered == "-" || lowered == "n/e" || lowered == "n/a") {
     return std::nullopt;
   }
-  std::string text = cell;
-  if (decimal_comma || text.find(',') != std::string::npos) {
-    if (text.find(',') != std::string::npos) {
-      text.erase(std::remove(text.begin(), text.end(), '.'), text.end());  // thousands
-      std::replace(text.begin(), text.end(), ',', '.');
-    }
-  }
-  double value = 0;
-  const char* begin = text.data();
-  const char* end = text.data() + text.size();
-  if (begin != end && *begin == '+') ++begin;
-  const auto [ptr, ec] = std::from_chars(begin, end, value);
-  if (ec != std::errc() || ptr != end || !std::isfinite(value)) {
-    throw Refused{line, "'" + cell + "' in column '" + column + "' is not a number"};
-  }
+  const std::optional<double> value = csv::parse_decimal(cell);
+  if (!value) throw Refused{line, "'" + cell + "' in column '" + column + "' is not a number"};
   return value;
 }
 
 struct Layout {
   std::string format;
   char delimiter = ',';
-  bool decimal_comma = false;
   std::size_t from = 0;
   std::optional<std::size_t> to;  // APG: a column of its own; ENTSO-E: "from - to" in `from`
   std::size_t price = 0;
@@ -211,13 +153,12 @@ struct Layout {
 std::optional<Layout> detect(std::string_view header_line, std::vector<std::string>& header) {
   Layout layout;
   layout.delimiter = header_line.find(';') != std::string_view::npos ? ';' : ',';
-  header = split_record(header_line, layout.delimiter);
+  header = csv::split_record(header_line, layout.delimiter);
   const auto apg_from = find_column(header, {"zeit von", "time from"});
   const auto apg_to = find_column(header, {"zeit bis", "time to"});
   const auto apg_price = find_column(header, {"preis mc", "price mc"}, {"eur/mwh"});
   if (apg_from && apg_to && apg_price) {
     layout.format = "APG";
-    layout.decimal_comma = layout.delimiter == ';';
     layout.from = *apg_from;
     layout.to = apg_to;
     layout.price = *apg_price;
@@ -227,7 +168,6 @@ std::optional<Layout> detect(std::string_view header_line, std::vector<std::stri
   const auto price = find_column(header, {"day-ahead price"}, {"eur/mwh"});
   if (mtu && price) {
     layout.format = "ENTSO-E";
-    layout.decimal_comma = layout.delimiter == ';';
     layout.from = *mtu;
     layout.price = *price;
     return layout;
@@ -241,7 +181,7 @@ class Reader {
       : layout_(std::move(layout)), header_(std::move(header)), market_(std::move(market)) {}
 
   void row(std::size_t line, std::string_view text) {
-    const std::vector<std::string> fields = split_record(text, layout_.delimiter);
+    const std::vector<std::string> fields = csv::split_record(text, layout_.delimiter);
     const std::size_t needed = std::max({layout_.from, layout_.to.value_or(0), layout_.price}) + 1;
     if (fields.size() < needed) {
       throw Refused{line, std::to_string(fields.size()) + " column(s), the header has " +
@@ -305,7 +245,7 @@ class Reader {
     previous_ = start;
 
     const std::optional<double> price =
-        parse_price(fields[layout_.price], layout_.decimal_comma, line, header_[layout_.price]);
+        parse_price(fields[layout_.price], line, header_[layout_.price]);
     if (!price) {
       if (!first_unpriced_) first_unpriced_ = line;
       ++unpriced_;
@@ -371,7 +311,7 @@ Outcome parse_price_csv(std::string_view text, const std::string& file_name,
       text.remove_prefix(newline == std::string_view::npos ? text.size() : newline + 1);
       ++line;
       if (!current.empty() && current.back() == '\r') current.remove_suffix(1);
-      if (trim(current).empty()) continue;
+      if (csv::trim(current).empty()) continue;
       if (!reader) {
         std::vector<std::string> header;
         auto layout = detect(current, header);
