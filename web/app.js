@@ -42,19 +42,15 @@ function fmtUnit(v, unit, digits) {
   return v == null ? "–" : `${nf(digits).format(v)} ${unit}`;
 }
 function fmtTime(epochS, withDate) {
-  const d = new Date(epochS * 1000);
   const opts = withDate
     ? { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }
     : { hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
-  return d.toLocaleString(undefined, opts);
+  return viennaText(epochS, opts);
 }
 // 24-hour clock on the time axis; the date at midnight.
 function fmtTick(epochS) {
-  const d = new Date(epochS * 1000);
-  if (d.getHours() === 0 && d.getMinutes() === 0) {
-    return d.toLocaleDateString(undefined, { day: "numeric", month: "short" });
-  }
-  return d.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+  if (isViennaMidnight(epochS)) return viennaText(epochS, { day: "numeric", month: "short" });
+  return viennaText(epochS, { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
 }
 function setText(id, text) {
   const el = $(id);
@@ -249,6 +245,7 @@ function makePowerChart(el) {
       width: plotWidth(el),
       height: 260,
       cursor: { drag: { x: false, y: false } },
+      tzDate: viennaChartDate,
       scales: { x: { time: true }, y: { range: (u, min, max) => [0, Math.max(100, max * 1.1)] } },
       series: [
         {},
@@ -268,7 +265,7 @@ function makePowerChart(el) {
 // The day under the cursor, "so far" when it has not ended or lacks readings.
 function dailyLegendDate(v) {
   if (v == null) return "–";
-  const text = new Date(v * 1000).toLocaleDateString(undefined, { day: "numeric", month: "short" });
+  const text = viennaText(v, { day: "numeric", month: "short" });
   const day = (state.dailyDays || []).find((d) => v >= d.start && v < d.end);
   return day ? soFar(text, day.complete && day.end <= Date.now() / 1000) : text;
 }
@@ -281,6 +278,7 @@ function makeDailyChart(el) {
       width: plotWidth(el),
       height: 240,
       cursor: { drag: { x: false, y: false } },
+      tzDate: viennaChartDate,
       scales: {
         x: { time: true, range: (u, min, max) => [min - 43200, max + 43200] },  // whole first/last bars
         y: { range: (u, min, max) => [0, Math.max(1000, max * 1.1)] },
@@ -294,7 +292,7 @@ function makeDailyChart(el) {
         {
           ...axis,
           values: (u, splits) =>
-            splits.map((s) => new Date(s * 1000).toLocaleDateString(undefined, { day: "numeric", month: "short" })),
+            splits.map((s) => viennaText(s, { day: "numeric", month: "short" })),
         },
         { ...axis, size: 72, values: (u, splits) => energyTicks(splits) },
       ],

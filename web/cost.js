@@ -52,6 +52,7 @@ function makePriceChart(el) {
       width: plotWidth(el),
       height: 180,
       cursor: { drag: { x: false, y: false } },
+      tzDate: viennaChartDate,
       scales: { x: { time: true } },
       series: [
         {},

@@ -15,7 +15,7 @@
   const kwh = (wh) => (wh == null ? "–" : `${nf(2).format(wh / 1000)} kWh`);
   const watts = (w) => (w == null ? "–" : Math.abs(w) >= 1000 ? `${nf(2).format(w / 1000)} kW` : `${nf(0).format(w)} W`);
   const css = (name) => getComputedStyle(document.documentElement).getPropertyValue(name).trim();
-  const local = (epochS, options) => new Date(epochS * 1000).toLocaleString(undefined, options);
+  const local = viennaText;
 
   // ---- the address ----------------------------------------------------------------------------
 
@@ -224,6 +224,7 @@
           width: width(node),
           height: 240,
           cursor: { drag: { x: false, y: false } },
+          tzDate: viennaChartDate,
           scales: {
             x: { time: true, range: (u, min, max) => [min - step / 2, max + step / 2] },
             y: { range: (u, min, max) => [0, Math.max(v.period === "day" ? 10 : 100, (max || 0) * 1.1)] },
@@ -248,7 +249,7 @@
     }
     view.charts.push(
       new uPlot(
-        { width: width(node), height: 200, cursor: { drag: { x: false, y: false } }, scales: { x: { time: true } }, series, axes: axes(format, hourTick) },
+        { width: width(node), height: 200, cursor: { drag: { x: false, y: false } }, tzDate: viennaChartDate, scales: { x: { time: true } }, series, axes: axes(format, hourTick) },
         data,
         node,
       ),

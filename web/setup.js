@@ -39,7 +39,7 @@
   panel.append(details);
 
   const time = (ms) =>
-    new Date(ms).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+    viennaText(ms / 1000, { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" });
   const watts = (w) => (w == null ? "–" : `${Math.round(w)} W`);
 
   function result(t) {

@@ -5,6 +5,26 @@
 // not complete yet. Loaded before app.js; plain functions on window.
 "use strict";
 
+// The dashboard's days and times are the meter's, Europe/Vienna's (the API's local days are
+// Vienna days), whatever time zone the browser is in.
+const METER_TIME_ZONE = "Europe/Vienna";
+
+// A UTC instant (epoch seconds) as Vienna local text with Intl `options` (date parts only give a
+// date, time parts only a time).
+function viennaText(epochS, options) {
+  return new Date(epochS * 1000).toLocaleString(undefined, { ...options, timeZone: METER_TIME_ZONE });
+}
+
+// True at Vienna local midnight.
+function isViennaMidnight(epochS) {
+  return viennaText(epochS, { hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).replace(/\D/g, "") === "0000";
+}
+
+// uPlot's `tzDate`: ticks and splits on Vienna hours and midnights.
+function viennaChartDate(epochS) {
+  return uPlot.tzDate(new Date(epochS * 1000), METER_TIME_ZONE);
+}
+
 // Decimals that show `step` (in the displayed unit) exactly: 0.25 -> 2, 0.5 -> 1, 2 -> 0.
 function stepDecimals(step) {
   for (let digits = 0; digits < 4; digits++) {

@@ -104,6 +104,14 @@ await browserTest("history test", async ({ service, base, api, browser }) => {
   await shows("the picked day");
   check(errors.length === 0, `no errors in the page (${errors.join("; ")})`);
 
+  // A browser in another time zone shows the same Vienna day (the API's days are Vienna days).
+  const dayTitle = await page.getByTestId("history-label").innerText();
+  const { page: faraway } = await openPage(browser, { timezoneId: "America/Los_Angeles" });
+  await faraway.goto(`${base}#history=day&date=${yesterday}`);
+  await until("the page in Los Angeles names the day", async () => (await faraway.getByTestId("history-label").innerText()) !== "–");
+  const farTitle = await faraway.getByTestId("history-label").innerText();
+  check(farTitle === dayTitle, `the day's title is Vienna's in any time zone (${farTitle} vs ${dayTitle})`);
+
   const { page: phone, errors: phoneErrors } = await openPage(browser, phoneViewport);
   await phone.goto(`${base}#history=day&date=${yesterday}&compare=1`);
   await until("the phone shows the day", async () => (await phone.getByTestId("history-label").innerText()) !== "–");
