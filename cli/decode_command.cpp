@@ -21,12 +21,6 @@ struct DecodeOptions {
   std::string input = "-";
 };
 
-std::string describe(core::DecodeFailure failure) {
-  return std::string(core::to_string(failure.code)) + " (at " +
-         (core::is_text_error(failure.code) ? "character " : "byte ") +
-         std::to_string(failure.offset) + ")";
-}
-
 int run_decode(const DecodeOptions& options) {
   const auto keys = keys_from_options("decode", options.key_hex, options.auth_key_hex);
   if (!keys) return kExitUsage;
@@ -58,7 +52,7 @@ int run_decode(const DecodeOptions& options) {
     if (!decoded) {
       std::cerr << "smartmeter decode: ";
       if (telegrams.by_line()) std::cerr << "line " << telegrams.line() << ": ";
-      std::cerr << describe(decoded.failure()) << "\n";
+      std::cerr << core::describe(decoded.failure()) << "\n";
       status = kExitDecodeFailed;
       continue;
     }

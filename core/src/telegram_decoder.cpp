@@ -5,117 +5,28 @@
 #include <array>
 
 #include "meter/core/apdu.h"
+#include "meter/core/gbt.h"
 #include "meter/core/hex.h"
+#include "meter/core/p1_text.h"
 
 namespace meter::core {
 namespace {
 
-constexpr Obis kClockObis = Obis::of(0, 0, 1, 0, 0);
-constexpr Obis kMeterNumberObis = Obis::of(0, 0, 96, 1, 0);
-constexpr Obis kLogicalDeviceNameObis = Obis::of(0, 0, 42, 0, 0);
-
-bool is_printable(std::span<const std::uint8_t> bytes) {
-  return !bytes.empty() && std::all_of(bytes.begin(), bytes.end(),
-                                       [](std::uint8_t b) { return b >= 0x20 && b < 0x7F; });
+bool is_apdu_tag(std::uint8_t byte) {
+  return byte == kGeneralGloCiphering || byte == kGeneralBlockTransfer || byte == kDataNotification;
 }
 
-std::string_view as_text(std::span<const std::uint8_t> bytes) {
-  return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
-}
-
-constexpr std::uint64_t obis_key(const Obis& obis) {
-  std::uint64_t key = 0;
-  for (const std::uint8_t byte : obis.bytes) key = key << 8 | byte;
-  return key;
-}
-
-constexpr auto kQuantityKeys = [] {
-  std::array<std::uint64_t, kQuantityCount> keys{};
-  for (std::size_t i = 0; i < kQuantityCount; ++i) keys[i] = obis_key(kQuantities[i].obis);
-  return keys;
-}();
-
-const QuantityInfo* find_quantity(const Obis& obis) {
-  const std::uint64_t key = obis_key(obis);
-  for (std::size_t i = 0; i < kQuantityCount; ++i) {
-    if (kQuantityKeys[i] == key) return &kQuantities[i];
-  }
-  return nullptr;
-}
-
-// value, then optionally structure(2){ int8 scaler, enum unit }
-std::size_t read_scaler_unit(std::span<const AxdrItem> items, std::size_t at, Measurement& m) {
-  if (at + 2 >= items.size()) return 0;
-  const AxdrItem& group = items[at];
-  if (group.type != AxdrType::kStructure || group.count != 2) return 0;
-  if (items[at + 1].type != AxdrType::kInt8 || items[at + 2].type != AxdrType::kEnum) return 0;
-  m.scaler = static_cast<std::int8_t>(items[at + 1].integer);
-  m.unit = static_cast<std::uint8_t>(items[at + 2].integer);
-  m.has_scaler_unit = true;
-  return 3;
-}
-
-void take_time(Telegram& out, std::span<const std::uint8_t> bytes) {
-  if (out.has_time) return;
-  auto time = parse_cosem_datetime(bytes);
-  if (!time) return;
-  out.has_time = true;
-  out.meter_time = *time;
-  out.timestamp_utc = time->to_utc_epoch();
-}
+bool is_text_start(std::uint8_t byte) { return byte == '/'; }
 
 }  // namespace
 
-Status map_registers(std::span<const AxdrItem> items, Telegram& out) {
-  std::size_t i = 0;
-  while (i < items.size()) {
-    const AxdrItem& item = items[i];
-    const bool obis_led = item.type == AxdrType::kOctetString && item.bytes.size() == 6 &&
-                          i + 1 < items.size() && !items[i + 1].is_container();
-    if (!obis_led) {
-      // Strings without an OBIS code (EVN layout): the date-time first, the meter number last.
-      if (item.type == AxdrType::kOctetString || item.type == AxdrType::kVisibleString) {
-        if (is_printable(item.bytes)) {
-          if (out.meter_number.empty()) out.meter_number.assign(as_text(item.bytes));
-        } else if (item.bytes.size() == 12) {
-          take_time(out, item.bytes);
-        }
-      } else if (item.type == AxdrType::kDateTime) {
-        take_time(out, item.bytes);
-      }
-      ++i;
-      continue;
-    }
-
-    const Obis obis = Obis::from(item.bytes);
-    const AxdrItem& value = items[i + 1];
-    i += 2;
-    if (value.is_integer()) {
-      Measurement m;
-      m.present = true;
-      m.raw = value.integer;
-      i += read_scaler_unit(items, i, m);
-      if (const QuantityInfo* quantity = find_quantity(obis)) {
-        out[quantity->quantity] = m;
-      } else if (out.extra_count < kMaxExtraRegisters) {
-        out.extras[out.extra_count++] = {obis, m};
-      }
-    } else if (obis == kClockObis && value.bytes.size() == 12) {
-      take_time(out, value.bytes);
-    } else if (obis == kMeterNumberObis && is_printable(value.bytes)) {
-      out.meter_number.assign(as_text(value.bytes));
-    } else if (obis == kLogicalDeviceNameObis && is_printable(value.bytes)) {
-      out.logical_device_name.assign(as_text(value.bytes));
-    }
-  }
-  return Status::success();
-}
-
-TelegramDecoder::TelegramDecoder(GcmCipher& cipher, KeyRing keys)
+TelegramDecoder::TelegramDecoder(GcmCipher& cipher, KeyRing keys, DecoderOptions options)
     : cipher_(cipher),
       keys_(std::move(keys)),
+      options_(options),
       bytes_(kMaxHexChars / 2),
       apdu_(kMaxTelegramBytes),
+      joined_(kMaxTelegramBytes),
       assembler_(std::make_unique<FrameAssembler>()),
       items_(std::make_unique<AxdrItems>()) {}
 
@@ -155,6 +66,15 @@ Status TelegramDecoder::decode_frames(std::span<const std::uint8_t> bytes, Teleg
 
 Status TelegramDecoder::decode_frames_from(std::span<const std::uint8_t> bytes, Telegram& out,
                                            std::size_t& consumed) {
+  if (!bytes.empty() && is_apdu_tag(bytes[0])) {
+    // A bare APDU without a link layer (a capture of the APDU alone, a test's input).
+    if (bytes.size() > apdu_.size()) return failure_at(DecodeError::kTooLarge, apdu_.size());
+    std::copy(bytes.begin(), bytes.end(), apdu_.begin());
+    consumed = bytes.size();
+    auto status = decode_payload({apdu_.data(), bytes.size()}, out);
+    out.framing = Framing::kApdu;
+    return status;
+  }
   FrameAssembler& assembler = *assembler_;
   assembler.reset();
   const FrameAssembler::PushResult pushed = assembler.push(bytes.data(), bytes.size());
@@ -162,10 +82,29 @@ Status TelegramDecoder::decode_frames_from(std::span<const std::uint8_t> bytes, 
   consumed = pushed.consumed;
   const std::size_t size = assembler.copy_apdu(apdu_.data(), apdu_.size());
   if (size == 0) return failure_at(DecodeError::kUnsupportedApdu, 0);
-  auto status = decode_apdu({apdu_.data(), size}, out);
+  auto status = decode_payload({apdu_.data(), size}, out);
+  out.framing = assembler.framing();
   out.segment_count = static_cast<std::uint8_t>(assembler.segment_count());
   out.length_quirk = assembler.length_quirk();
   return status;
+}
+
+Status TelegramDecoder::decode_payload(std::span<std::uint8_t> payload, Telegram& out) {
+  if (!payload.empty() && is_text_start(payload[0])) {
+    out.clear();
+    return parse_p1_text(payload, 0, out);
+  }
+  if (!payload.empty() && payload[0] == kGeneralBlockTransfer) {
+    GbtJoined joined;
+    if (auto status = join_general_block_transfer(payload, joined_, joined); !status) {
+      out.clear();
+      return status;
+    }
+    auto status = decode_apdu({joined_.data(), joined.size}, out);
+    out.block_count = joined.block_count;
+    return status;
+  }
+  return decode_apdu(payload, out);
 }
 
 Status TelegramDecoder::decode_apdu(std::span<std::uint8_t> apdu, Telegram& out) {
@@ -229,6 +168,10 @@ Status TelegramDecoder::decode_plaintext(std::span<const std::uint8_t> plaintext
 
 Status TelegramDecoder::fill_from_plaintext(std::span<const std::uint8_t> plaintext, Telegram& out,
                                             std::size_t base_offset) {
+  if (!plaintext.empty() && is_text_start(plaintext[0])) {
+    // P1 companion standard: a text telegram inside the ciphered APDU (Energienetze Steiermark).
+    return parse_p1_text(plaintext, base_offset, out);
+  }
   DataNotification parsed;
   if (auto status = parse_data_notification(plaintext, base_offset, parsed); !status) {
     return status;
@@ -245,7 +188,7 @@ Status TelegramDecoder::fill_from_plaintext(std::span<const std::uint8_t> plaint
   ByteReader body(notification->body, notification->body_offset);
   if (auto s = walk_axdr(body, items); !s) return s;
   if (!body.at_end()) return body.fail(DecodeError::kTrailingBytes);
-  return map_registers(items.view(), out);
+  return map_values(items.view(), out, options_.layout);
 }
 
 PayloadReader::PayloadReader(TelegramDecoder& decoder, std::string_view payload)

@@ -92,37 +92,39 @@ void put_register(Bytes& out, Quantity q, std::int64_t raw, bool pf_signed) {
   out.push_back(evn_unit(q));
 }
 
-constexpr std::array<Quantity, kQuantityCount> kEvnOrder = {Quantity::kEnergyImport,
-                                                            Quantity::kEnergyExport,
-                                                            Quantity::kPowerImport,
-                                                            Quantity::kPowerExport,
-                                                            Quantity::kVoltageL1,
-                                                            Quantity::kVoltageL2,
-                                                            Quantity::kVoltageL3,
-                                                            Quantity::kCurrentL1,
-                                                            Quantity::kCurrentL2,
-                                                            Quantity::kCurrentL3,
-                                                            Quantity::kPowerFactor,
-                                                            Quantity::kReactiveEnergyImport,
-                                                            Quantity::kReactiveEnergyExport,
-                                                            Quantity::kReactivePowerImport,
-                                                            Quantity::kReactivePowerExport};
-
-constexpr std::array<Quantity, kQuantityCount> kKsmWestOrder = {Quantity::kVoltageL1,
+// The two DLMS layouts carry the fifteen registers Netz NÖ and KSM West send; no tariff registers.
+constexpr std::size_t kDlmsRegisterCount = 15;
+constexpr std::array<Quantity, kDlmsRegisterCount> kEvnOrder = {Quantity::kEnergyImport,
+                                                                Quantity::kEnergyExport,
+                                                                Quantity::kPowerImport,
+                                                                Quantity::kPowerExport,
+                                                                Quantity::kVoltageL1,
                                                                 Quantity::kVoltageL2,
                                                                 Quantity::kVoltageL3,
                                                                 Quantity::kCurrentL1,
                                                                 Quantity::kCurrentL2,
                                                                 Quantity::kCurrentL3,
-                                                                Quantity::kPowerImport,
-                                                                Quantity::kPowerExport,
-                                                                Quantity::kEnergyImport,
-                                                                Quantity::kEnergyExport,
+                                                                Quantity::kPowerFactor,
                                                                 Quantity::kReactiveEnergyImport,
                                                                 Quantity::kReactiveEnergyExport,
-                                                                Quantity::kPowerFactor,
                                                                 Quantity::kReactivePowerImport,
                                                                 Quantity::kReactivePowerExport};
+
+constexpr std::array<Quantity, kDlmsRegisterCount> kKsmWestOrder = {Quantity::kVoltageL1,
+                                                                    Quantity::kVoltageL2,
+                                                                    Quantity::kVoltageL3,
+                                                                    Quantity::kCurrentL1,
+                                                                    Quantity::kCurrentL2,
+                                                                    Quantity::kCurrentL3,
+                                                                    Quantity::kPowerImport,
+                                                                    Quantity::kPowerExport,
+                                                                    Quantity::kEnergyImport,
+                                                                    Quantity::kEnergyExport,
+                                                                    Quantity::kReactiveEnergyImport,
+                                                                    Quantity::kReactiveEnergyExport,
+                                                                    Quantity::kPowerFactor,
+                                                                    Quantity::kReactivePowerImport,
+                                                                    Quantity::kReactivePowerExport};
 
 }  // namespace
 
@@ -147,6 +149,10 @@ std::uint8_t evn_unit(Quantity quantity) {
   switch (quantity) {
     case Quantity::kEnergyImport:
     case Quantity::kEnergyExport:
+    case Quantity::kEnergyImportT1:
+    case Quantity::kEnergyImportT2:
+    case Quantity::kEnergyExportT1:
+    case Quantity::kEnergyExportT2:
       return kUnitWattHour;
     case Quantity::kPowerImport:
     case Quantity::kPowerExport:
@@ -293,6 +299,19 @@ std::vector<std::uint8_t> encode_mbus_frames(std::span<const std::uint8_t> apdu,
     ++sequence;
   } while (offset < apdu.size());
   return out;
+}
+
+// Not yet written: the formats below come with their decoders.
+std::vector<std::uint8_t> encode_p1_text(const TelegramSpec& /*spec*/) { return {}; }
+
+std::vector<std::vector<std::uint8_t>> encode_general_block_transfer(
+    std::span<const std::uint8_t> /*apdu*/, std::size_t /*block_bytes*/) {
+  return {};
+}
+
+std::vector<std::uint8_t> encode_hdlc_frames(std::span<const std::uint8_t> /*payload*/,
+                                             const HdlcSpec& /*spec*/) {
+  return {};
 }
 
 }  // namespace meter::core

@@ -163,7 +163,7 @@ TYPED_TEST_P(StoreBehaviour, WritesAReadingAndReadsItBackDirectly) {
   const Rows rows = this->backend_.query(
       "SELECT `timestamp`, `meter`, `frame_counter`, `meter_time`, `meter_number`, "
       "`received_at`, `WIn`, `WOut`, `PIn`, `POut`, `U1`, `U2`, `U3`, `I1`, `I2`, `I3`, `PF`, "
-      "`RIn`, `ROut`, `QIn`, `QOut`, `id` FROM " +
+      "`RIn`, `ROut`, `QIn`, `QOut`, `WIn1`, `WIn2`, `WOut1`, `WOut2`, `id` FROM " +
       this->backend_.t("history"));
   ASSERT_EQ(rows.size(), 1U);
   const Row& row = rows[0];
@@ -176,7 +176,7 @@ TYPED_TEST_P(StoreBehaviour, WritesAReadingAndReadsItBackDirectly) {
   for (std::size_t i = 0; i < core::kQuantityCount; ++i) {
     EXPECT_DOUBLE_EQ(num(row[6 + i]), *readings[0].values[i]) << core::kQuantities[i].key;
   }
-  EXPECT_GT(integer(row[21]), 0);
+  EXPECT_GT(integer(row[6 + core::kQuantityCount]), 0);
 }
 
 TYPED_TEST_P(StoreBehaviour, SameBatchTwiceStoresEachReadingOnce) {

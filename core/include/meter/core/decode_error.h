@@ -34,6 +34,19 @@ enum class DecodeError : uint8_t {
   kBadValue,             // unknown A-XDR type or a value that runs past the end
   kTrailingBytes,        // bytes left after the data-notification body
   kBadDateTime,          // COSEM date-time that is not a real point in time
+  // Appended (the numbers of the codes above are counters' indices and stay as they are).
+  kHdlcBadFormat,      // 7E not followed by frame format type 3 (A0..A7)
+  kHdlcBadHcs,         // HDLC header check sequence wrong
+  kHdlcBadFcs,         // HDLC frame check sequence wrong
+  kHdlcNoClosingFlag,  // HDLC frame does not end with the flag 7E
+  kHdlcNoLlc,          // first HDLC frame of a message without the LLC header E6 E7 00
+  kHdlcBadSegment,     // HDLC segment that does not continue the message being joined
+  kGbtBlockMissing,    // general block transfer: a block number skipped (detail: see describe)
+  kGbtBadBlock,        // general block transfer: malformed block header or length
+  kTextBadCrc,         // text telegram (/ .. !CRC): CRC-16 wrong
+  kTextBadLine,        // text telegram: a line that is not OBIS(value[*unit])
+  kOmsTelegram,        // an OMS / wireless M-Bus application layer (Netz OÖ): not DLMS
+  kUnknownLayout,      // values without OBIS codes in an order no provider layout describes
 };
 
 constexpr const char* to_string(DecodeError error) {
@@ -43,9 +56,9 @@ constexpr const char* to_string(DecodeError error) {
     case DecodeError::kOddHexDigits:
       return "odd number of hex digits (half a byte missing)";
     case DecodeError::kNoFrame:
-      return "no M-Bus frame found (no 68 L L 68 start)";
+      return "no telegram found (no M-Bus 68 L L 68, HDLC 7E A0, DLMS APDU or text /...!)";
     case DecodeError::kTruncated:
-      return "incomplete telegram: input ended inside an M-Bus frame";
+      return "incomplete telegram: input ended inside a frame";
     case DecodeError::kBadStartByte:
       return "bad M-Bus frame header (expected 68 L L 68)";
     case DecodeError::kLengthMismatch:
@@ -77,7 +90,7 @@ constexpr const char* to_string(DecodeError error) {
     case DecodeError::kNoAuthKey:
       return "frame carries an authentication tag but no authentication key is configured";
     case DecodeError::kAuthFailed:
-      return "authentication tag mismatch (wrong keys or a tampered frame)";
+      return "authentication tag wrong: check the authentication key (or the frame was changed)";
     case DecodeError::kWrongKey:
       return "decrypted data is not a valid data-notification: probably the wrong key";
     case DecodeError::kTooDeep:
@@ -90,6 +103,30 @@ constexpr const char* to_string(DecodeError error) {
       return "unexpected bytes after the data-notification";
     case DecodeError::kBadDateTime:
       return "invalid COSEM date-time";
+    case DecodeError::kHdlcBadFormat:
+      return "HDLC frame: not frame format type 3 (expected 7E A0..A7)";
+    case DecodeError::kHdlcBadHcs:
+      return "HDLC frame: header check sequence (HCS) wrong";
+    case DecodeError::kHdlcBadFcs:
+      return "HDLC frame: FCS wrong (line noise or a damaged frame)";
+    case DecodeError::kHdlcNoClosingFlag:
+      return "HDLC frame does not end with the flag 7E";
+    case DecodeError::kHdlcNoLlc:
+      return "HDLC frame without the LLC header E6 E7 00";
+    case DecodeError::kHdlcBadSegment:
+      return "HDLC segment out of sequence (first segment missing)";
+    case DecodeError::kGbtBlockMissing:
+      return "general block transfer: a block is missing";
+    case DecodeError::kGbtBadBlock:
+      return "general block transfer: malformed block";
+    case DecodeError::kTextBadCrc:
+      return "text telegram CRC wrong (line noise or a damaged telegram)";
+    case DecodeError::kTextBadLine:
+      return "text telegram: a line is not OBIS(value*unit)";
+    case DecodeError::kOmsTelegram:
+      return "this looks like an OMS telegram (Netz OÖ, AMIS): not DLMS, cannot be read this way";
+    case DecodeError::kUnknownLayout:
+      return "values without OBIS codes in an unknown order: set SMARTMETER_OPERATOR";
   }
   return "unknown error";
 }
@@ -149,11 +186,35 @@ constexpr const char* error_name(DecodeError error) {
       return "trailing_bytes";
     case DecodeError::kBadDateTime:
       return "bad_date_time";
+    case DecodeError::kHdlcBadFormat:
+      return "hdlc_format";
+    case DecodeError::kHdlcBadHcs:
+      return "hdlc_hcs";
+    case DecodeError::kHdlcBadFcs:
+      return "hdlc_fcs";
+    case DecodeError::kHdlcNoClosingFlag:
+      return "hdlc_flag";
+    case DecodeError::kHdlcNoLlc:
+      return "hdlc_llc";
+    case DecodeError::kHdlcBadSegment:
+      return "hdlc_segment";
+    case DecodeError::kGbtBlockMissing:
+      return "block_missing";
+    case DecodeError::kGbtBadBlock:
+      return "bad_block";
+    case DecodeError::kTextBadCrc:
+      return "text_crc";
+    case DecodeError::kTextBadLine:
+      return "text_line";
+    case DecodeError::kOmsTelegram:
+      return "oms_telegram";
+    case DecodeError::kUnknownLayout:
+      return "unknown_layout";
   }
   return "unknown";
 }
 
-inline constexpr int kDecodeErrorCount = static_cast<int>(DecodeError::kBadDateTime) + 1;
+inline constexpr int kDecodeErrorCount = static_cast<int>(DecodeError::kUnknownLayout) + 1;
 
 // Hex-text errors count characters; all others count bytes.
 constexpr bool is_text_error(DecodeError error) {
@@ -165,6 +226,9 @@ constexpr bool is_text_error(DecodeError error) {
 struct DecodeFailure {
   DecodeError code;
   uint32_t offset;
+  // What the code needs beyond the offset (0 when nothing): kGbtBlockMissing: the missing block
+  // number in the low byte, the last block's number in the high byte (0: not seen).
+  uint16_t detail = 0;
 };
 
 }  // namespace meter::core

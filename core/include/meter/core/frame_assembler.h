@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "meter/core/decode_error.h"
+#include "meter/core/framing.h"
 #include "meter/core/mbus_frame.h"
 
 namespace meter::core {
@@ -66,6 +67,7 @@ class FrameAssembler {
   const uint8_t* telegram() const { return in_place_ != nullptr ? in_place_ : buffer_; }
   size_t telegram_size() const { return ready_ ? telegram_size_ : 0; }
   size_t segment_count() const { return segment_count_; }
+  Framing framing() const { return framing_; }
   bool length_quirk() const { return length_quirk_; }
 
   // Joins the APDU fragments of the ready telegram into `out`. Returns the APDU size, or 0 when
@@ -109,6 +111,7 @@ class FrameAssembler {
   uint8_t next_sequence_ = 0;
   bool ready_ = false;
   bool length_quirk_ = false;
+  Framing framing_ = Framing::kMbus;
   uint32_t pending_offset_ = 0;  // stream offset of buffer_[segments_end_]
   uint32_t stream_size_ = 0;     // bytes pushed since construction or reset
   FrameCheck pending_check_ = {FrameStatus::kNeedMore, DecodeError::kTruncated, 0, 0};

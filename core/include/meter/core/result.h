@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <string>
 #include <utility>
 
 #include "meter/core/decode_error.h"
@@ -19,9 +20,13 @@ namespace meter::core {
 
 [[noreturn]] void assert_failed(const char* condition, const char* file, int line);
 
-inline DecodeFailure failure_at(DecodeError code, std::size_t offset) {
-  return {code, static_cast<std::uint32_t>(offset)};
+inline DecodeFailure failure_at(DecodeError code, std::size_t offset, std::uint16_t detail = 0) {
+  return {code, static_cast<std::uint32_t>(offset), detail};
 }
+
+// The failure in words for a person: the code's text, what its detail says, and where
+// ("general block transfer: block 3 of 4 missing (at byte 290)").
+std::string describe(const DecodeFailure& failure);
 
 template <typename T>
 class [[nodiscard]] Result {
@@ -58,7 +63,10 @@ class [[nodiscard]] Status {
  public:
   Status() = default;
   Status(DecodeFailure failure)  // NOLINT
-      : offset_(failure.offset), code_(static_cast<std::uint8_t>(failure.code)), ok_(false) {}
+      : offset_(failure.offset),
+        detail_(failure.detail),
+        code_(static_cast<std::uint8_t>(failure.code)),
+        ok_(false) {}
 
   static Status success() { return {}; }
 
@@ -66,11 +74,12 @@ class [[nodiscard]] Status {
   bool ok() const { return ok_; }
   DecodeFailure failure() const {
     METER_ASSERT(!ok_);
-    return {static_cast<DecodeError>(code_), offset_};
+    return {static_cast<DecodeError>(code_), offset_, detail_};
   }
 
  private:
   std::uint32_t offset_ = 0;
+  std::uint16_t detail_ = 0;  // in the padding: a Status stays 8 bytes
   std::uint8_t code_ = 0;
   bool ok_ = true;
 };

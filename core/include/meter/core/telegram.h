@@ -11,6 +11,7 @@
 
 #include "meter/core/apdu.h"
 #include "meter/core/cosem_datetime.h"
+#include "meter/core/framing.h"
 #include "meter/core/obis.h"
 
 namespace meter::core {
@@ -32,8 +33,12 @@ enum class Quantity : std::uint8_t {
   kReactiveEnergyExport,  // ROut  1-0:4.8.0  varh
   kReactivePowerImport,   // QIn   1-0:3.7.0  var
   kReactivePowerExport,   // QOut  1-0:4.7.0  var
+  kEnergyImportT1,        // WIn1  1-0:1.8.1  Wh (tariff 1)
+  kEnergyImportT2,        // WIn2  1-0:1.8.2  Wh (tariff 2)
+  kEnergyExportT1,        // WOut1 1-0:2.8.1  Wh
+  kEnergyExportT2,        // WOut2 1-0:2.8.2  Wh
 };
-inline constexpr std::size_t kQuantityCount = 15;
+inline constexpr std::size_t kQuantityCount = 19;
 
 struct QuantityInfo {
   Quantity quantity;
@@ -58,6 +63,10 @@ inline constexpr std::array<QuantityInfo, kQuantityCount> kQuantities = {{
     {Quantity::kReactiveEnergyExport, Obis::of(1, 0, 4, 8, 0), "ROut", "varh"},
     {Quantity::kReactivePowerImport, Obis::of(1, 0, 3, 7, 0), "QIn", "var"},
     {Quantity::kReactivePowerExport, Obis::of(1, 0, 4, 7, 0), "QOut", "var"},
+    {Quantity::kEnergyImportT1, Obis::of(1, 0, 1, 8, 1), "WIn1", "Wh"},
+    {Quantity::kEnergyImportT2, Obis::of(1, 0, 1, 8, 2), "WIn2", "Wh"},
+    {Quantity::kEnergyExportT1, Obis::of(1, 0, 2, 8, 1), "WOut1", "Wh"},
+    {Quantity::kEnergyExportT2, Obis::of(1, 0, 2, 8, 2), "WOut2", "Wh"},
 }};
 
 inline constexpr const QuantityInfo& info(Quantity quantity) {
@@ -104,11 +113,24 @@ struct ExtraRegister {
 };
 inline constexpr std::size_t kMaxExtraRegisters = 32;
 
+// How the values were laid out in the telegram.
+enum class ValueLayout : std::uint8_t {
+  kObisList,     // OBIS code, value, {scaler, unit} one after the other (EVN)
+  kNested,       // a structure {OBIS, value, {scaler, unit}} per register (KSM West)
+  kCaptureList,  // the capture objects' OBIS codes first, then the values in that order
+  kProvider,     // bare values in an order fixed per operator and meter (provider_layout names it)
+  kText,         // lines OBIS(value*unit) of a text telegram (P1 companion standard)
+};
+
 struct Telegram {
+  // Link layer as recognised from the bytes.
+  Framing framing = Framing::kMbus;
   // Security layer (zero / false for a plaintext data-notification).
   SystemTitle system_title{};
   bool encrypted = false;
-  bool authenticated = false;  // a GCM tag was present and verified
+  bool authenticated = false;     // a GCM tag was present and verified
+  bool tag_unverified = false;    // a GCM tag was present but not checked: no authentication key
+  std::uint16_t block_count = 0;  // general block transfer blocks joined (0: none)
   std::uint8_t security_control = 0;
   std::uint32_t frame_counter = 0;
   // Link layer.
@@ -121,6 +143,8 @@ struct Telegram {
   std::int64_t timestamp_utc = 0;  // meter time as UTC epoch seconds
   FixedText meter_number;          // 0-0:96.1.0 or the trailing string of the EVN layout
   FixedText logical_device_name;   // 0-0:42.0.0
+  ValueLayout layout = ValueLayout::kObisList;
+  const char* provider_layout = nullptr;  // kProvider: the table's name (static storage)
   std::array<Measurement, kQuantityCount> values{};
   std::array<ExtraRegister, kMaxExtraRegisters> extras{};  // numeric registers not in kQuantities
   std::size_t extra_count = 0;
@@ -131,8 +155,12 @@ struct Telegram {
 
   // Back to the empty state without rewriting the unused extra slots (decoding hot path).
   void clear() {
+    framing = Framing::kMbus;
     system_title = {};
-    encrypted = authenticated = length_quirk = has_time = false;
+    encrypted = authenticated = tag_unverified = length_quirk = has_time = false;
+    block_count = 0;
+    layout = ValueLayout::kObisList;
+    provider_layout = nullptr;
     security_control = segment_count = 0;
     frame_counter = invoke_id = 0;
     meter_time = {};

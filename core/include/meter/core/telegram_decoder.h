@@ -21,20 +21,29 @@
 #include "meter/core/key_ring.h"
 #include "meter/core/result.h"
 #include "meter/core/telegram.h"
+#include "meter/core/value_layout.h"
 
 namespace meter::core {
+
+// What the bytes cannot tell and the operator profile knows.
+struct DecoderOptions {
+  ProviderLayout layout = ProviderLayout::kAuto;
+};
 
 inline constexpr std::size_t kMaxTelegramBytes = FrameAssembler::kCapacity;
 inline constexpr std::size_t kMaxHexChars = 16 * 1024;  // longer payloads are rejected unread
 
 class TelegramDecoder {
  public:
-  TelegramDecoder(GcmCipher& cipher, KeyRing keys);
+  TelegramDecoder(GcmCipher& cipher, KeyRing keys, DecoderOptions options = {});
 
   // A telegram as hex text (the raw MQTT payload).
   Status decode_hex(std::string_view text, Telegram& out);
-  // A telegram as bytes: one or more M-Bus frames, junk before the first is skipped.
+  // A telegram as bytes: the frames of one telegram (M-Bus, HDLC, text; junk before the first is
+  // skipped), or a bare APDU (DB, E0, 0F first).
   Status decode_frames(std::span<const std::uint8_t> bytes, Telegram& out);
+  // What a link layer carried: a text telegram, general block transfer blocks, or one APDU.
+  Status decode_payload(std::span<std::uint8_t> payload, Telegram& out);
   // One APDU (general-glo-ciphering or a plaintext data-notification); decrypted in place.
   Status decode_apdu(std::span<std::uint8_t> apdu, Telegram& out);
   // A decrypted data-notification.
@@ -58,9 +67,11 @@ class TelegramDecoder {
 
   GcmCipher& cipher_;
   KeyRing keys_;
+  DecoderOptions options_;
   std::vector<std::uint8_t> bytes_;
   std::size_t loaded_size_ = 0;  // bytes of the last load_hex()
   std::vector<std::uint8_t> apdu_;
+  std::vector<std::uint8_t> joined_;  // general block transfer: the blocks' data joined
   std::unique_ptr<FrameAssembler> assembler_;
   std::unique_ptr<AxdrItems> items_;
 };
@@ -99,9 +110,5 @@ class PayloadReader {
   bool bytes_left_ = false;  // the loaded line may hold another telegram at byte_offset_
   std::size_t byte_offset_ = 0;
 };
-
-// Maps A-XDR items of a data-notification body onto `out` by OBIS code (flat EVN layout and
-// nested KSM-West layout alike). Exposed for tests.
-Status map_registers(std::span<const AxdrItem> items, Telegram& out);
 
 }  // namespace meter::core

@@ -22,6 +22,8 @@ namespace meter::core {
 enum class Layout : std::uint8_t {
   kEvn,      // structure{date-time, 11 x (OBIS, value, {scaler, unit}), meter number}
   kKsmWest,  // structure{{clock}, {meter number}, {device name}, n x {OBIS, value, {scaler, unit}}}
+  kWienerNetze,  // structure{[meter number,] date-time, 8 bare uint32 +A -A +R -R +P -P +Q -Q}
+  kCaptureList,  // the capture objects' OBIS codes, then the values in that order
 };
 
 struct TelegramSpec {
@@ -62,5 +64,28 @@ struct FramingSpec {
 // Empty when max_fragment_bytes is not 1..250 or the APDU needs more than 16 segments.
 std::vector<std::uint8_t> encode_mbus_frames(std::span<const std::uint8_t> apdu,
                                              const FramingSpec& spec = {});
+
+// The P1 companion standard's text telegram (/ header, OBIS(value*unit) lines, !CRC) for the
+// spec's values, in the units the Sagemcom T210-D-r writes.
+std::vector<std::uint8_t> encode_p1_text(const TelegramSpec& spec);
+
+// The APDU cut into general block transfer blocks of at most `block_bytes` data bytes each
+// (numbered from 1, the last one flagged). Empty when block_bytes is 0 or more than
+// kMaxGbtBlocks blocks would be needed.
+std::vector<std::vector<std::uint8_t>> encode_general_block_transfer(
+    std::span<const std::uint8_t> apdu, std::size_t block_bytes);
+
+struct HdlcSpec {
+  std::vector<std::uint8_t> destination{0xCF};   // Wiener Netze's AM550: CF
+  std::vector<std::uint8_t> source{0x02, 0x23};  //                       02 23
+  std::uint8_t control = 0x13;                   // UI frame
+  bool llc = true;                               // E6 E7 00 before the first frame's data
+  std::size_t max_information_bytes = 0;         // > 0: segment (S bit) beyond this size
+};
+
+// HDLC frame format type 3 frames (flags, HCS, FCS) carrying `payload`; empty when an address
+// is not 1..4 bytes or a frame would exceed the 11-bit length.
+std::vector<std::uint8_t> encode_hdlc_frames(std::span<const std::uint8_t> payload,
+                                             const HdlcSpec& spec = {});
 
 }  // namespace meter::core

@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: MIT
+// The value layer: the A-XDR items of a data-notification body -> a Telegram's quantities.
+//
+// Layouts the bytes tell apart: the OBIS list (EVN flat), the nested list (KSM West), the capture
+// objects' OBIS codes followed by the values. Layouts the bytes cannot tell (bare values in an
+// order fixed per operator and meter type) come from a provider table, chosen by the operator
+// profile (SMARTMETER_OPERATOR) or, where one table fits the shape unambiguously, by the shape.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string_view>
+
+#include "meter/core/axdr.h"
+#include "meter/core/result.h"
+#include "meter/core/telegram.h"
+
+namespace meter::core {
+
+// Provider tables; kAuto lets the shape of the body choose (an OBIS-led body never needs one).
+enum class ProviderLayout : std::uint8_t {
+  kAuto,
+  kWienerNetze,     // date-time + 8 bare uint32 (+A, -A, +R, -R, +P, -P, +Q, -Q); Siemens with id
+  kNetzBurgenland,  // structure(14) of bare values, meter number last (L+G E450)
+};
+
+// "auto", "wiener-netze", "netz-burgenland"; nullopt for an unknown name.
+const char* provider_layout_name(ProviderLayout layout);
+std::optional<ProviderLayout> provider_layout_from_name(std::string_view name);
+
+// Maps the items onto `out` (values, meter number, device name, meter time, layout fields).
+Status map_values(std::span<const AxdrItem> items, Telegram& out,
+                  ProviderLayout hint = ProviderLayout::kAuto);
+
+// The OBIS-led part alone (flat and nested); exposed for tests.
+Status map_registers(std::span<const AxdrItem> items, Telegram& out);
+
+// One numeric register by OBIS code: into its quantity, or into the extras; false when the
+// extras are full. Shared by the A-XDR layouts and the text telegram.
+bool store_register(const Obis& obis, const Measurement& measurement, Telegram& out);
+
+}  // namespace meter::core
