@@ -166,21 +166,21 @@ Result<CosemDateTime> read_time(std::string_view group, std::size_t offset) {
     return static_cast<std::uint8_t>((group[at] - '0') * 10 + (group[at + 1] - '0'));
   };
   const bool summer = group.back() == 'S';
-  const auto deviation =
-      static_cast<std::uint16_t>(summer ? kSummerDeviation : kWinterDeviation);
+  const auto deviation = static_cast<std::uint16_t>(summer ? kSummerDeviation : kWinterDeviation);
   const std::uint16_t year = 2000 + two(0);
-  const std::array<std::uint8_t, 12> cosem = {static_cast<std::uint8_t>(year >> 8),
-                                              static_cast<std::uint8_t>(year),
-                                              two(2),
-                                              two(4),
-                                              0xFF,
-                                              two(6),
-                                              two(8),
-                                              two(10),
-                                              0xFF,
-                                              static_cast<std::uint8_t>(deviation >> 8),
-                                              static_cast<std::uint8_t>(deviation),
-                                              summer ? kClockStatusDaylightSaving : std::uint8_t{0}};
+  const std::array<std::uint8_t, 12> cosem = {
+      static_cast<std::uint8_t>(year >> 8),
+      static_cast<std::uint8_t>(year),
+      two(2),
+      two(4),
+      0xFF,
+      two(6),
+      two(8),
+      two(10),
+      0xFF,
+      static_cast<std::uint8_t>(deviation >> 8),
+      static_cast<std::uint8_t>(deviation),
+      summer ? kClockStatusDaylightSaving : std::uint8_t{0}};
   auto time = parse_cosem_datetime(cosem);
   if (time) return time;
   // Back from the COSEM byte to the text: year 0, month 2, day 3, hour 5, minute 6, second 7.
@@ -328,8 +328,7 @@ std::uint16_t crc16_arc(std::span<const std::uint8_t> bytes) {
   return crc;
 }
 
-Status parse_p1_text(std::span<const std::uint8_t> bytes, std::size_t base_offset,
-                     Telegram& out) {
+Status parse_p1_text(std::span<const std::uint8_t> bytes, std::size_t base_offset, Telegram& out) {
   out.layout = ValueLayout::kText;
   const std::string_view text = as_view(bytes);
   if (text.empty() || text[0] != '/') return failure_at(DecodeError::kTextBadLine, base_offset);

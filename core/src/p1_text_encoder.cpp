@@ -81,10 +81,10 @@ void put_time(std::string& out, const CosemDateTime& t) {
                                         : t.clock_status != 0xFF &&
                                               (t.clock_status & kClockStatusDaylightSaving) != 0;
   char text[24];
-  const int n = std::snprintf(text, sizeof text, "(%02u%02u%02u%02u%02u%02u%c)",
-                              unsigned{t.year % 100U}, unsigned{t.month}, unsigned{t.day},
-                              unsigned{t.hour}, unsigned{t.minute}, unsigned{t.second},
-                              summer ? 'S' : 'W');
+  const int n =
+      std::snprintf(text, sizeof text, "(%02u%02u%02u%02u%02u%02u%c)", unsigned{t.year % 100U},
+                    unsigned{t.month}, unsigned{t.day}, unsigned{t.hour}, unsigned{t.minute},
+                    unsigned{t.second}, summer ? 'S' : 'W');
   out.append(text, static_cast<std::size_t>(n));
 }
 

@@ -170,14 +170,15 @@ TEST_F(P1TextTest, SteiermarkTelegramGivesTheValuesItStates) {
 }
 
 TEST_F(P1TextTest, DecimalsAndPrefixesKeepTheStatedNumber) {
-  ASSERT_TRUE(parse(telegram("1-0:1.8.0(007112.944*kWh)\r\n"
-                             "1-0:2.8.0(12.5*kWh)\r\n"
-                             "1-0:1.7.0(01.193*kW)\r\n"
-                             "1-0:3.7.0(00.010*kvar)\r\n"
-                             "1-0:32.7.0(230.1*V)\r\n"
-                             "1-0:31.7.0(001.23*A)\r\n"
-                             "1-0:13.7.0(0.998)\r\n"
-                             "1-0:14.7.0(49.98*Hz)\r\n")));
+  ASSERT_TRUE(
+      parse(telegram("1-0:1.8.0(007112.944*kWh)\r\n"
+                     "1-0:2.8.0(12.5*kWh)\r\n"
+                     "1-0:1.7.0(01.193*kW)\r\n"
+                     "1-0:3.7.0(00.010*kvar)\r\n"
+                     "1-0:32.7.0(230.1*V)\r\n"
+                     "1-0:31.7.0(001.23*A)\r\n"
+                     "1-0:13.7.0(0.998)\r\n"
+                     "1-0:14.7.0(49.98*Hz)\r\n")));
   expect_measurement(t()[Quantity::kEnergyImport], 7112944, 0, kUnitWattHour);
   expect_measurement(t()[Quantity::kEnergyExport], 12500, 0, kUnitWattHour);
   expect_measurement(t()[Quantity::kPowerImport], 1193, 0, kUnitWatt);
@@ -202,12 +203,13 @@ TEST_F(P1TextTest, WinterTimeIsUtcPlusOne) {
 }
 
 TEST_F(P1TextTest, OtherChannelsGoToTheExtrasNotTheMetersQuantities) {
-  ASSERT_TRUE(parse(telegram("1-1:1.8.0(000000100*Wh)\r\n"
-                             "0-1:24.2.1(230817150000S)(00012.345*m3)\r\n"
-                             "0-0:96.1.0(1SAG1100000001)\r\n"
-                             "0-0:96.13.0()\r\n"
-                             "0-0:96.14.0(0001)\r\n"
-                             "1-0:99.97.0(1)(0-0:96.7.19)(230101120000W)(0000000240*s)\r\n")));
+  ASSERT_TRUE(
+      parse(telegram("1-1:1.8.0(000000100*Wh)\r\n"
+                     "0-1:24.2.1(230817150000S)(00012.345*m3)\r\n"
+                     "0-0:96.1.0(1SAG1100000001)\r\n"
+                     "0-0:96.13.0()\r\n"
+                     "0-0:96.14.0(0001)\r\n"
+                     "1-0:99.97.0(1)(0-0:96.7.19)(230101120000W)(0000000240*s)\r\n")));
   EXPECT_FALSE(t()[Quantity::kEnergyImport].present);
   const Measurement* channel = extra(t(), Obis::of(1, 1, 1, 8, 0));
   ASSERT_NE(channel, nullptr);
