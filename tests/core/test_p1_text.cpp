@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -115,22 +116,35 @@ const Measurement* extra(const Telegram& t, const Obis& obis) {
   return nullptr;
 }
 
+struct StatedValue {
+  Quantity quantity;
+  std::int64_t raw;  // scaler 0
+  std::uint8_t unit;
+};
+
+// What the telegram states for the quantities; the source asserts the first two (WirkenergieP,
+// WirkenergieN).
+constexpr std::array<StatedValue, 12> kSteiermarkValues = {{
+    {Quantity::kEnergyImport, 7112944, kUnitWattHour},
+    {Quantity::kEnergyExport, 33153972, kUnitWattHour},
+    {Quantity::kEnergyImportT1, 4675651, kUnitWattHour},
+    {Quantity::kEnergyImportT2, 2437293, kUnitWattHour},
+    {Quantity::kEnergyExportT1, 33152536, kUnitWattHour},
+    {Quantity::kEnergyExportT2, 1436, kUnitWattHour},
+    {Quantity::kPowerImport, 1068, kUnitWatt},
+    {Quantity::kPowerExport, 1060, kUnitWatt},
+    {Quantity::kReactiveEnergyImport, 671304, kUnitVarHour},
+    {Quantity::kReactiveEnergyExport, 4494865, kUnitVarHour},
+    {Quantity::kReactivePowerImport, 103, kUnitVar},
+    {Quantity::kReactivePowerExport, 279, kUnitVar},
+}};
+
 void expect_steiermark_values(const Telegram& t) {
   EXPECT_EQ(t.layout, ValueLayout::kText);
-  // What the source asserts (WirkenergieP, WirkenergieN) ...
-  expect_measurement(t[Quantity::kEnergyImport], 7112944, 0, kUnitWattHour);
-  expect_measurement(t[Quantity::kEnergyExport], 33153972, 0, kUnitWattHour);
-  // ... and what the rest of the text states.
-  expect_measurement(t[Quantity::kEnergyImportT1], 4675651, 0, kUnitWattHour);
-  expect_measurement(t[Quantity::kEnergyImportT2], 2437293, 0, kUnitWattHour);
-  expect_measurement(t[Quantity::kEnergyExportT1], 33152536, 0, kUnitWattHour);
-  expect_measurement(t[Quantity::kEnergyExportT2], 1436, 0, kUnitWattHour);
-  expect_measurement(t[Quantity::kPowerImport], 1068, 0, kUnitWatt);
-  expect_measurement(t[Quantity::kPowerExport], 1060, 0, kUnitWatt);
-  expect_measurement(t[Quantity::kReactiveEnergyImport], 671304, 0, kUnitVarHour);
-  expect_measurement(t[Quantity::kReactiveEnergyExport], 4494865, 0, kUnitVarHour);
-  expect_measurement(t[Quantity::kReactivePowerImport], 103, 0, kUnitVar);
-  expect_measurement(t[Quantity::kReactivePowerExport], 279, 0, kUnitVar);
+  for (const StatedValue& stated : kSteiermarkValues) {
+    SCOPED_TRACE(info(stated.quantity).key);
+    expect_measurement(t[stated.quantity], stated.raw, 0, stated.unit);
+  }
   EXPECT_FALSE(t[Quantity::kVoltageL1].present);
   EXPECT_TRUE(t.has_time);
   EXPECT_EQ(t.timestamp_utc, kSteiermarkEpoch);
@@ -217,6 +231,7 @@ TEST_F(P1TextTest, OtherChannelsGoToTheExtrasNotTheMetersQuantities) {
   const Measurement* gas = extra(t(), Obis::of(0, 1, 24, 2, 1));
   ASSERT_NE(gas, nullptr);
   expect_measurement(*gas, 12345, -3, 13);
+  EXPECT_STREQ(unit_symbol(gas->unit), "m3");
   EXPECT_EQ(t().meter_number.view(), "1SAG1100000001");
   EXPECT_EQ(extra(t(), Obis::of(0, 0, 96, 13, 0)), nullptr);  // empty text message
   EXPECT_NE(extra(t(), Obis::of(0, 0, 96, 14, 0)), nullptr);  // tariff indicator 1
@@ -309,19 +324,9 @@ TelegramSpec steiermark_spec() {
   spec.logical_device_name = "EST5\\253717584_A";
   spec.meter_number.clear();
   spec.time = test::make_time(2023, 8, 17, 15, 24, 25);
-  auto set = [&spec](Quantity q, std::int64_t raw) { spec.raw[static_cast<std::size_t>(q)] = raw; };
-  set(Quantity::kEnergyImport, 7112944);
-  set(Quantity::kEnergyImportT1, 4675651);
-  set(Quantity::kEnergyImportT2, 2437293);
-  set(Quantity::kPowerImport, 1068);
-  set(Quantity::kEnergyExport, 33153972);
-  set(Quantity::kEnergyExportT1, 33152536);
-  set(Quantity::kEnergyExportT2, 1436);
-  set(Quantity::kPowerExport, 1060);
-  set(Quantity::kReactiveEnergyImport, 671304);
-  set(Quantity::kReactivePowerImport, 103);
-  set(Quantity::kReactiveEnergyExport, 4494865);
-  set(Quantity::kReactivePowerExport, 279);
+  for (const StatedValue& stated : kSteiermarkValues) {
+    spec.raw[static_cast<std::size_t>(stated.quantity)] = stated.raw;
+  }
   return spec;
 }
 
