@@ -201,6 +201,13 @@ bool fits(const QuantityInfo& quantity, const Measurement& m) {
   return symbol != nullptr && std::strcmp(symbol, quantity.default_unit) == 0;
 }
 
+bool printable(std::string_view text) {
+  for (const char c : text) {
+    if (c < 0x20 || c >= 0x7F) return false;
+  }
+  return true;
+}
+
 class LineReader {
  public:
   LineReader(std::string_view line, std::size_t offset, Telegram& out)
@@ -211,8 +218,8 @@ class LineReader {
     std::size_t at = 0;
     if (!read_obis(line_, at, obis)) return bad();
     // The groups: (..)(..)... up to the end of the line, nothing else in between.
-    std::array<std::string_view, 2> first{};
-    std::array<std::size_t, 2> first_at{};
+    std::string_view first;
+    std::size_t first_at = 0;
     std::size_t groups = 0;
     std::string_view last;
     std::size_t last_at = 0;
@@ -221,12 +228,10 @@ class LineReader {
       const std::size_t close = line_.find(')', at + 1);
       if (close == std::string_view::npos) return bad();
       const std::string_view group = line_.substr(at + 1, close - at - 1);
-      for (const char c : group) {
-        if (c < 0x20 || c >= 0x7F || c == '(') return bad();
-      }
-      if (groups < first.size()) {
-        first[groups] = group;
-        first_at[groups] = at + 1;
+      if (!printable(group) || group.find('(') != std::string_view::npos) return bad();
+      if (groups == 0) {
+        first = group;
+        first_at = at + 1;
       }
       last = group;
       last_at = at + 1;
@@ -235,8 +240,8 @@ class LineReader {
     }
     if (groups == 1) return store(obis, last, last_at);
     // (time)(value): a reading with the time it was taken (M-Bus devices); the value counts.
-    if (groups == 2 && is_time_text(first[0])) {
-      if (auto time = read_time(first[0], offset_ + first_at[0]); !time) return time.failure();
+    if (groups == 2 && is_time_text(first)) {
+      if (auto time = read_time(first, offset_ + first_at); !time) return time.failure();
       return store(obis, last, last_at);
     }
     // Logs (e.g. the power failure event log 1-0:99.97.0): well formed, not read.
@@ -283,13 +288,6 @@ class LineReader {
   std::size_t offset_;
   Telegram& out_;
 };
-
-bool printable(std::string_view text) {
-  for (const char c : text) {
-    if (c < 0x20 || c >= 0x7F) return false;
-  }
-  return true;
-}
 
 // The header /XXXZ<identification>: three letters of the manufacturer, Z the baud rate
 // character (IEC 62056-21 identification message).
