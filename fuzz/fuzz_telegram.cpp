@@ -47,7 +47,8 @@ void check(const meter::core::Status& status, const meter::core::Telegram& teleg
   METER_FUZZ_CHECK(telegram.extra_count <= meter::core::kMaxExtraRegisters);
   METER_FUZZ_CHECK(telegram.meter_number.size <= telegram.meter_number.chars.size());
   METER_FUZZ_CHECK(telegram.logical_device_name.size <= telegram.logical_device_name.chars.size());
-  METER_FUZZ_CHECK(telegram.segment_count >= 1);
+  // Only M-Bus counts segments; a bare APDU (and HDLC, text) has none.
+  METER_FUZZ_CHECK(telegram.framing != meter::core::Framing::kMbus || telegram.segment_count >= 1);
   METER_FUZZ_CHECK(telegram.segment_count <= meter::core::FrameAssembler::kMaxSegments);
   // Flags follow the security byte; a tag was verified whenever one was announced.
   const std::uint8_t security = telegram.security_control;
