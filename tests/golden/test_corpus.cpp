@@ -37,13 +37,15 @@ json load_corpus() {
 
 // The failures an entry may name in "failure".
 std::optional<DecodeError> error_named(const std::string& name) {
-  static constexpr std::array<std::pair<const char*, DecodeError>, 6> kNames = {{
+  static constexpr std::array<std::pair<const char*, DecodeError>, 8> kNames = {{
       {"kAuthFailed", DecodeError::kAuthFailed},
       {"kNoAuthKey", DecodeError::kNoAuthKey},
       {"kWrongKey", DecodeError::kWrongKey},
       {"kOmsTelegram", DecodeError::kOmsTelegram},
       {"kUnknownLayout", DecodeError::kUnknownLayout},
       {"kTextBadCrc", DecodeError::kTextBadCrc},
+      {"kApduLengthMismatch", DecodeError::kApduLengthMismatch},
+      {"kHdlcNoClosingFlag", DecodeError::kHdlcNoClosingFlag},
   }};
   for (const auto& [text, error] : kNames) {
     if (name == text) return error;
