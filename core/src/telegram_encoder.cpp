@@ -136,25 +136,21 @@ void put_wiener_netze_body(Bytes& out, const TelegramSpec& spec,
 }
 
 // The registers of the capture-list layout: the EVN fifteen, then the tariff registers.
-constexpr std::array<Quantity, 19> kCaptureOrder = {Quantity::kEnergyImport,
-                                                    Quantity::kEnergyExport,
-                                                    Quantity::kPowerImport,
-                                                    Quantity::kPowerExport,
-                                                    Quantity::kVoltageL1,
-                                                    Quantity::kVoltageL2,
-                                                    Quantity::kVoltageL3,
-                                                    Quantity::kCurrentL1,
-                                                    Quantity::kCurrentL2,
-                                                    Quantity::kCurrentL3,
-                                                    Quantity::kPowerFactor,
-                                                    Quantity::kReactiveEnergyImport,
-                                                    Quantity::kReactiveEnergyExport,
-                                                    Quantity::kReactivePowerImport,
-                                                    Quantity::kReactivePowerExport,
-                                                    Quantity::kEnergyImportT1,
-                                                    Quantity::kEnergyImportT2,
-                                                    Quantity::kEnergyExportT1,
-                                                    Quantity::kEnergyExportT2};
+constexpr std::array<Quantity, 4> kTariffOrder = {
+    Quantity::kEnergyImportT1, Quantity::kEnergyImportT2, Quantity::kEnergyExportT1,
+    Quantity::kEnergyExportT2};
+
+// Calls visit(quantity, raw) for each register of the spec the capture-list layout sends.
+template <typename Visit>
+void for_each_captured(const TelegramSpec& spec, Visit&& visit) {
+  auto run = [&](std::span<const Quantity> order) {
+    for (const Quantity q : order) {
+      if (const auto& raw = spec.raw[static_cast<std::size_t>(q)]) visit(q, *raw);
+    }
+  };
+  run(kEvnOrder);
+  run(kTariffOrder);
+}
 
 // structure(4){class-id, logical name, attribute 2, data index 0}
 void put_capture_entry(Bytes& out, std::uint16_t class_id, const Obis& obis) {
@@ -172,8 +168,7 @@ void put_capture_list_body(Bytes& out, const TelegramSpec& spec,
                            std::span<const std::uint8_t> time) {
   const bool with_id = !spec.meter_number.empty();
   std::size_t registers = 0;
-  for (const Quantity q : kCaptureOrder)
-    if (spec.raw[static_cast<std::size_t>(q)]) ++registers;
+  for_each_captured(spec, [&](Quantity, std::int64_t) { ++registers; });
   const std::size_t entries = 2 + (with_id ? 1 : 0) + registers;
   out.push_back(static_cast<std::uint8_t>(AxdrType::kStructure));
   put_length(out, entries);
@@ -182,16 +177,13 @@ void put_capture_list_body(Bytes& out, const TelegramSpec& spec,
   put_capture_entry(out, 40, Obis::of(0, 0, 25, 9, 0));  // the push setup: its value is this list
   put_capture_entry(out, 8, Obis::of(0, 0, 1, 0, 0));
   if (with_id) put_capture_entry(out, 1, Obis::of(0, 0, 96, 1, 0));
-  for (const Quantity q : kCaptureOrder) {
-    if (spec.raw[static_cast<std::size_t>(q)]) put_capture_entry(out, 3, info(q).obis);
-  }
+  for_each_captured(spec,
+                    [&](Quantity q, std::int64_t) { put_capture_entry(out, 3, info(q).obis); });
   put_octets(out, time);
   if (with_id) put_text(out, spec.meter_number);
-  for (const Quantity q : kCaptureOrder) {
-    if (const auto& raw = spec.raw[static_cast<std::size_t>(q)]) {
-      put_value(out, q, *raw, spec.power_factor_signed);
-    }
-  }
+  for_each_captured(spec, [&](Quantity q, std::int64_t raw) {
+    put_value(out, q, raw, spec.power_factor_signed);
+  });
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "frame_builder.h"
+#include "public_vectors.h"
 
 namespace meter::core {
 namespace {
@@ -30,18 +31,6 @@ Bytes counting(std::size_t size, std::uint8_t first = 0) {
   return out;
 }
 
-// The three blocks of the L+G E450 telegram in esphome-libs/dlms_parser
-// tests/dumps/hdlc_landis_gyr_e450 (public.json lgz_e450_hdlc_gbt), taken out of their HDLC
-// frames: 119 + 122 + 31 bytes of one general-glo-ciphering APDU.
-constexpr std::string_view kE450BlocksHex =
-    "E0400001000077DB084C475A677370B1778201033000177BCA14DD298539C05BD0E9250BCB05D33295AAD43EDA9A"
-    "14E25AC843C12FC63CA7E5C42A4D53E3F6A0C9C8793C0E1D011AB0DF9B7A48A3361428240D3775A473CD4AC2238A"
-    "B2594D87C7B037BB5BC130E3070770E04B9E407DA3CD42314BD87F2E08067D34A7CAE040000200007A9BFF215F01"
-    "815448199ABA45CBDBE44CCABAAC4EB1CB10D3F89D2FD3948408B5A45BE7C56C4AE060E994D14C112D3922F0C047"
-    "DB71D047098EC576F0A98FE6A2FA51C1A99DA63ADDD6EDC6E85D37E439B45A327C42372187E2DBD02776EF92380E"
-    "5E9234D7B0DBA1DA122B0C6C4DD98E103839B3784C1606FA33E0C0000300001F9A13717B673DB2EFCFF3A84FC532"
-    "52EB8649881117E26462D5489052C89E62";
-
 class GbtJoin : public ::testing::Test {
  protected:
   Status join(const Bytes& blocks) { return join_general_block_transfer(blocks, out_, joined_); }
@@ -58,7 +47,7 @@ class GbtJoin : public ::testing::Test {
 };
 
 TEST_F(GbtJoin, JoinsTheThreeE450Blocks) {
-  const Bytes blocks = test::from_hex(kE450BlocksHex);
+  const Bytes blocks = test::from_hex(test::kE450BlocksHex);
   ASSERT_TRUE(join(blocks));
   EXPECT_EQ(joined_.block_count, 3);
   ASSERT_EQ(joined_.size, 119u + 122u + 31u);

@@ -9,6 +9,7 @@
 
 #include "frame_builder.h"
 #include "meter/crypto/openssl_gcm_cipher.h"
+#include "public_vectors.h"
 
 namespace meter::core {
 namespace {
@@ -699,22 +700,12 @@ TEST_F(PublicVectorTest, BurgenlandTagVerifiesButItsOrderIsNotPublished) {
                  static_cast<std::uint32_t>(apdu.size() - 12));
 }
 
-// esphome-libs/dlms_parser tests/dumps/hdlc_landis_gyr_e450 (public.json lgz_e450_hdlc_gbt): three
-// general block transfer blocks carrying one SC 0x30 APDU; flat OBIS, value pairs without scaler.
-constexpr std::string_view kE450BlocksHex =
-    "E0400001000077DB084C475A677370B1778201033000177BCA14DD298539C05BD0E9250BCB05D33295AAD43EDA9A"
-    "14E25AC843C12FC63CA7E5C42A4D53E3F6A0C9C8793C0E1D011AB0DF9B7A48A3361428240D3775A473CD4AC2238A"
-    "B2594D87C7B037BB5BC130E3070770E04B9E407DA3CD42314BD87F2E08067D34A7CAE040000200007A9BFF215F01"
-    "815448199ABA45CBDBE44CCABAAC4EB1CB10D3F89D2FD3948408B5A45BE7C56C4AE060E994D14C112D3922F0C047"
-    "DB71D047098EC576F0A98FE6A2FA51C1A99DA63ADDD6EDC6E85D37E439B45A327C42372187E2DBD02776EF92380E"
-    "5E9234D7B0DBA1DA122B0C6C4DD98E103839B3784C1606FA33E0C0000300001F9A13717B673DB2EFCFF3A84FC532"
-    "52EB8649881117E26462D5489052C89E62";
 const MeterKeys kE450Keys{*AesKey::from_hex("5C316162209EBB790B52EB0E7FC5B11C"),
                           AesKey::from_hex("92705C5C97286064EABAE38D190F87A4")};
 
 TEST_F(PublicVectorTest, E450BlockTransferWithVerifiedTag) {
   TelegramDecoder decoder(cipher_, KeyRing(kE450Keys));
-  ASSERT_TRUE(decoder.decode_frames(test::from_hex(kE450BlocksHex), *telegram_));
+  ASSERT_TRUE(decoder.decode_frames(test::from_hex(test::kE450BlocksHex), *telegram_));
   EXPECT_EQ(t().framing, Framing::kApdu);
   EXPECT_EQ(t().block_count, 3);
   EXPECT_TRUE(t().authenticated);
@@ -741,7 +732,7 @@ TEST_F(PublicVectorTest, E450BlockTransferWithVerifiedTag) {
 
 TEST_F(PublicVectorTest, E450BlockTransferWithoutAuthenticationKeyIsUnverified) {
   TelegramDecoder decoder(cipher_, KeyRing(MeterKeys{kE450Keys.encryption, std::nullopt}));
-  ASSERT_TRUE(decoder.decode_frames(test::from_hex(kE450BlocksHex), *telegram_));
+  ASSERT_TRUE(decoder.decode_frames(test::from_hex(test::kE450BlocksHex), *telegram_));
   EXPECT_TRUE(t().tag_unverified);
   EXPECT_FALSE(t().authenticated);
   EXPECT_EQ(t().block_count, 3);
@@ -753,18 +744,18 @@ TEST_F(PublicVectorTest, E450BlockTransferWithWrongKeys) {
   wrong_auth.authentication = test::auth_key();
   TelegramDecoder decoder(cipher_, KeyRing(wrong_auth));
   // The tag closes the joined 272-byte APDU.
-  expect_failure(decoder.decode_frames(test::from_hex(kE450BlocksHex), *telegram_),
+  expect_failure(decoder.decode_frames(test::from_hex(test::kE450BlocksHex), *telegram_),
                  DecodeError::kAuthFailed, 272 - 12);
   EXPECT_FALSE(any_value_present(t()));
 
   TelegramDecoder unverified(cipher_, KeyRing(MeterKeys{test::other_key(), std::nullopt}));
-  const Status status = unverified.decode_frames(test::from_hex(kE450BlocksHex), *telegram_);
+  const Status status = unverified.decode_frames(test::from_hex(test::kE450BlocksHex), *telegram_);
   ASSERT_FALSE(status);
   EXPECT_EQ(status.failure().code, DecodeError::kWrongKey);
 }
 
 TEST_F(PublicVectorTest, BlockTransferErrorsReachTheCaller) {
-  Bytes blocks = test::from_hex(kE450BlocksHex);
+  Bytes blocks = test::from_hex(test::kE450BlocksHex);
   blocks[7 + 119 + 3] = 0x04;  // block 2 numbered 4
   TelegramDecoder decoder(cipher_, KeyRing(kE450Keys));
   const Status status = decoder.decode_frames(blocks, *telegram_);
