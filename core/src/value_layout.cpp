@@ -145,9 +145,7 @@ bool is_capture_list(std::span<const AxdrItem> items) {
 void store_capture_value(const Obis& obis, const AxdrItem& value, Telegram& out) {
   if (value.is_integer()) {
     store_register(obis, bare(value), out);
-  } else if (obis == kClockObis && value.bytes.size() == 12) {
-    take_time(out, value.bytes);
-  } else if (obis == kClockObis && value.type == AxdrType::kDateTime) {
+  } else if (obis == kClockObis && value.bytes.size() == 12) {  // octet-string or date-time
     take_time(out, value.bytes);
   } else if (obis == kMeterNumberObis && is_printable(value.bytes)) {
     out.meter_number.assign(as_text(value.bytes));
