@@ -636,6 +636,18 @@ TEST_F(PublicVectorTest, WienerNetzeTableByName) {
   EXPECT_FALSE(any_value_present(t()));
 }
 
+TEST_F(PublicVectorTest, ProviderTableIsNotAppliedToObisLedBodies) {
+  // The operator profile names a table, but a body that carries its OBIS codes is read by them.
+  for (const ProviderLayout layout :
+       {ProviderLayout::kWienerNetze, ProviderLayout::kNetzBurgenland}) {
+    TelegramDecoder decoder(cipher_, KeyRing(doc_keys()), DecoderOptions{layout});
+    ASSERT_TRUE(decoder.decode_hex(test::kDocTelegramHex, *telegram_));
+    EXPECT_EQ(t().layout, ValueLayout::kObisList);
+    EXPECT_EQ(t().provider_layout, nullptr);
+    expect_measurement(t()[Quantity::kVoltageL1], 2337, -1, kUnitVolt);
+  }
+}
+
 TEST_F(PublicVectorTest, WienerNetzeApdusDecryptWithTheirKeys) {
   for (const Vector* v : {&kWnAm550Example, &kWnAm550, &kWnIm350, &kWnE450}) {
     ASSERT_TRUE(decode_vector_apdu(*v, *AesKey::from_hex(v->key))) << v->key;
