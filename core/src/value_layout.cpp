@@ -187,10 +187,10 @@ bool has_bare_values_only(std::span<const AxdrItem> items) {
   return numbers;
 }
 
+// A real point in time, not just 12 bytes: what keeps a wrong key's garbage out of the table.
 bool is_date_time(const AxdrItem& item) {
-  if (item.type == AxdrType::kDateTime) return true;
-  return item.type == AxdrType::kOctetString && item.bytes.size() == 12 &&
-         parse_cosem_datetime(item.bytes).ok();
+  return (item.type == AxdrType::kOctetString || item.type == AxdrType::kDateTime) &&
+         item.bytes.size() == 12 && parse_cosem_datetime(item.bytes).ok();
 }
 
 // Wiener Netze (optical customer interface), Iskraemeco AM550 and Landis+Gyr E450:
