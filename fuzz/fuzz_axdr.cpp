@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
-// walk_axdr on arbitrary bytes, then map_registers on what it found.
+// walk_axdr on arbitrary bytes, then map_registers and map_values (under every provider layout)
+// on what it found.
 // Invariants, success or not: at most kMaxAxdrItems items, each with depth < kMaxAxdrDepth, its
 // tag offset inside the input and strictly after the previous item's (every item consumes a
 // byte), its bytes a view inside the input. On success: every container has exactly `count`
-// direct children and fixed-size values have their size; the mapped telegram stays in bounds.
+// direct children and fixed-size values have their size; the mapped telegram stays in bounds;
+// map_values fails only with kUnknownLayout, and a provider table is named only for kProvider.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -119,5 +121,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (value.present) (void)value.value();
   }
   if (telegram->has_time) (void)telegram->meter_time.to_iso_local();
+
+  for (const auto hint :
+       {meter::core::ProviderLayout::kAuto, meter::core::ProviderLayout::kWienerNetze,
+        meter::core::ProviderLayout::kNetzBurgenland}) {
+    telegram->clear();
+    const meter::core::Status values = meter::core::map_values(list, *telegram, hint);
+    if (!values) {
+      METER_FUZZ_CHECK(values.failure().code == meter::core::DecodeError::kUnknownLayout);
+      METER_FUZZ_CHECK(values.failure().offset == list[0].offset);
+      continue;
+    }
+    METER_FUZZ_CHECK(telegram->extra_count <= meter::core::kMaxExtraRegisters);
+    METER_FUZZ_CHECK((telegram->provider_layout != nullptr) ==
+                     (telegram->layout == meter::core::ValueLayout::kProvider));
+  }
   return 0;
 }

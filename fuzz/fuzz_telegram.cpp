@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The facade end to end with the real OpenSSL cipher and the public Netz NÖ example key: the
 // input once as hex text (decode_hex) and once as frame bytes (decode_frames).
-// Invariants: a failure names a known error; a decoded telegram stays in its bounds and
-// serialises to JSON without throwing.
+// Invariants: a failure names a known error; a decoded telegram stays in its bounds, its flags
+// follow the security byte, and it serialises to JSON without throwing.
 #include <cstddef>
 #include <cstdint>
 #include <exception>
@@ -16,6 +16,7 @@
 #include "meter/core/apdu.h"
 #include "meter/core/decode_error.h"
 #include "meter/core/frame_assembler.h"
+#include "meter/core/gbt.h"
 #include "meter/core/telegram.h"
 #include "meter/core/telegram_decoder.h"
 #include "meter/crypto/openssl_gcm_cipher.h"
@@ -47,14 +48,18 @@ void check(const meter::core::Status& status, const meter::core::Telegram& teleg
   METER_FUZZ_CHECK(telegram.extra_count <= meter::core::kMaxExtraRegisters);
   METER_FUZZ_CHECK(telegram.meter_number.size <= telegram.meter_number.chars.size());
   METER_FUZZ_CHECK(telegram.logical_device_name.size <= telegram.logical_device_name.chars.size());
-  // Only M-Bus counts segments; a bare APDU (and HDLC, text) has none.
+  // A bare APDU has no link-layer segments; M-Bus frames have at least one.
+  METER_FUZZ_CHECK(telegram.framing != meter::core::Framing::kApdu || telegram.segment_count == 0);
   METER_FUZZ_CHECK(telegram.framing != meter::core::Framing::kMbus || telegram.segment_count >= 1);
   METER_FUZZ_CHECK(telegram.segment_count <= meter::core::FrameAssembler::kMaxSegments);
-  // Flags follow the security byte; a tag was verified whenever one was announced.
+  METER_FUZZ_CHECK(telegram.block_count <= meter::core::kMaxGbtBlocks);
+  // Flags follow the security byte; a tag announced was verified (the fixture has the
+  // authentication key), so it is never left unverified.
   const std::uint8_t security = telegram.security_control;
   METER_FUZZ_CHECK(telegram.encrypted == ((security & meter::core::kSecurityEncryption) != 0));
   METER_FUZZ_CHECK(telegram.authenticated ==
                    ((security & meter::core::kSecurityAuthentication) != 0));
+  METER_FUZZ_CHECK(!telegram.tag_unverified);
   try {
     const std::string json = meter::json::telegram_to_json_line(telegram);
     METER_FUZZ_CHECK(json.size() >= 2 && json.front() == '{' && json.back() == '}');

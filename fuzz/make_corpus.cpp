@@ -199,6 +199,31 @@ std::vector<Variant> make_variants(meter::core::GcmCipher& cipher) {
 
   // A data-notification sent in the clear (no general-glo-ciphering wrapper).
   out.push_back(make("plain-data-notification", evn_spec(), nullptr, {}, cipher));
+
+  // Wiener Netze: bare values in the provider's order, with the Siemens meter id.
+  {
+    auto spec = evn_spec();
+    spec.layout = meter::core::Layout::kWienerNetze;
+    spec.meter_number = "SMS1030788000020";
+    spec.raw[static_cast<std::size_t>(Quantity::kReactiveEnergyImport)] = 65611;
+    spec.raw[static_cast<std::size_t>(Quantity::kReactivePowerExport)] = 244;
+    auto cipher_spec = evn_cipher;
+    cipher_spec.system_title = title("SMS", 0x753EC614);
+    out.push_back(make("wiener-netze-im350", spec, &cipher_spec, {}, cipher));
+  }
+
+  // The capture objects' list, then the values (L+G E450), with a tag.
+  {
+    auto spec = evn_spec();
+    spec.layout = meter::core::Layout::kCaptureList;
+    spec.raw[static_cast<std::size_t>(Quantity::kEnergyImportT1)] = 10000000;
+    spec.raw[static_cast<std::size_t>(Quantity::kEnergyImportT2)] = 2345678;
+    auto cipher_spec = evn_cipher;
+    cipher_spec.security_control = 0x30;
+    cipher_spec.system_title = title("LGZ", 0x7370B177);
+    cipher_spec.keys.authentication = key(kAuthKey);
+    out.push_back(make("capture-list-sc30", spec, &cipher_spec, {}, cipher));
+  }
   return out;
 }
 
@@ -371,6 +396,29 @@ int main(int argc, char** argv) {
   }
 
   write_text_corpus(out, cipher);
+  // General block transfer: APDUs cut into blocks of 100 bytes (the E450 sends about 120), a
+  // single block, and broken ones: block 2 missing, no last block.
+  for (const Variant& v : variants) {
+    const auto blocks = meter::core::encode_general_block_transfer(v.apdu, 100);
+    Bytes joined;
+    for (const Bytes& block : blocks) joined.insert(joined.end(), block.begin(), block.end());
+    out.write("fuzz_gbt", v.name + "-blocks.bin", joined);
+    out.write("fuzz_telegram", v.name + "-gbt.bin", joined);
+  }
+  {
+    const auto blocks = meter::core::encode_general_block_transfer(tagged.apdu, 100);
+    Bytes gap;
+    Bytes no_last;
+    for (std::size_t i = 0; i < blocks.size(); ++i) {
+      if (i != 1) gap.insert(gap.end(), blocks[i].begin(), blocks[i].end());
+      if (i + 1 != blocks.size()) no_last.insert(no_last.end(), blocks[i].begin(), blocks[i].end());
+    }
+    out.write("fuzz_gbt", "broken-block-missing.bin", gap);
+    out.write("fuzz_gbt", "broken-no-last-block.bin", no_last);
+    out.write("fuzz_telegram", "broken-gbt-block-missing.bin", gap);
+    const auto single = meter::core::encode_general_block_transfer(evn.apdu, evn.apdu.size());
+    out.write("fuzz_gbt", "single-block.bin", single.at(0));
+  }
 
   (void)std::printf("fuzz_make_corpus: wrote %zu files, %zu bytes to %s\n", out.files, out.bytes,
                     out.root.c_str());

@@ -120,28 +120,31 @@ Status TelegramDecoder::decode_apdu(std::span<std::uint8_t> apdu, Telegram& out)
   const MeterKeys* keys = keys_.find(ciphered->system_title);
   if (keys == nullptr) return failure_at(DecodeError::kNoKey, 2);
 
-  // AAD = SC || AK, followed by the plaintext when it is authenticated but not encrypted.
-  std::array<std::uint8_t, 1 + kAesKeyBytes> aad_head{};
-  std::span<const std::uint8_t> aad;
-  std::vector<std::uint8_t> aad_with_data;
-  if (ciphered->authenticated()) {
-    if (!keys->authentication) {
-      return failure_at(DecodeError::kNoAuthKey, ciphered->payload_offset - 5);
-    }
+  // Without an authentication key a tag cannot be checked, but the frame still decrypts: GCM's
+  // keystream does not depend on the tag. The telegram says so (tag_unverified), and a wrong
+  // encryption key then shows only in what it decrypts to, as on an encryption-only frame.
+  const bool check_tag = ciphered->authenticated() && keys->authentication.has_value();
+  const auto iv = ciphered->iv();
+  const std::span<std::uint8_t> to_decrypt =
+      ciphered->encrypted() ? ciphered->payload : std::span<std::uint8_t>{};
+  CipherResult result = CipherResult::kOk;
+  if (check_tag) {
+    // AAD = SC || AK, followed by the plaintext when it is authenticated but not encrypted.
+    std::array<std::uint8_t, 1 + kAesKeyBytes> aad_head{};
     aad_head[0] = ciphered->security_control;
     std::copy(keys->authentication->bytes.begin(), keys->authentication->bytes.end(),
               aad_head.begin() + 1);
-    aad = aad_head;
+    std::span<const std::uint8_t> aad = aad_head;
+    std::vector<std::uint8_t> aad_with_data;
     if (!ciphered->encrypted()) {
       aad_with_data.assign(aad_head.begin(), aad_head.end());
       aad_with_data.insert(aad_with_data.end(), ciphered->payload.begin(), ciphered->payload.end());
       aad = aad_with_data;
     }
+    result = cipher_.decrypt(keys->encryption, iv, aad, to_decrypt, ciphered->tag);
+  } else if (!to_decrypt.empty()) {
+    result = cipher_.decrypt_unverified(keys->encryption, iv, to_decrypt);
   }
-  const auto iv = ciphered->iv();
-  const std::span<std::uint8_t> to_decrypt =
-      ciphered->encrypted() ? ciphered->payload : std::span<std::uint8_t>{};
-  const CipherResult result = cipher_.decrypt(keys->encryption, iv, aad, to_decrypt, ciphered->tag);
   if (result == CipherResult::kTagMismatch) {
     return failure_at(DecodeError::kAuthFailed,
                       ciphered->payload_offset + ciphered->payload.size());
@@ -150,11 +153,14 @@ Status TelegramDecoder::decode_apdu(std::span<std::uint8_t> apdu, Telegram& out)
     return failure_at(DecodeError::kUnsupportedSecurity, ciphered->payload_offset - 5);
   }
   out.encrypted = ciphered->encrypted();
-  out.authenticated = ciphered->authenticated();
+  out.authenticated = check_tag;
+  out.tag_unverified = ciphered->authenticated() && !check_tag;
 
   auto status = fill_from_plaintext(ciphered->payload, out, ciphered->payload_offset);
-  if (!status && out.encrypted && !out.authenticated) {
-    // No tag to prove the key: bytes that do not parse are what a wrong key produces.
+  if (!status && out.encrypted && !out.authenticated &&
+      status.failure().code != DecodeError::kUnknownLayout) {
+    // No tag proved the key: bytes that do not parse are what a wrong key produces. A body that
+    // parsed completely but matches no layout was decrypted with the right key.
     return failure_at(DecodeError::kWrongKey, status.failure().offset);
   }
   return status;

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "byte_writer.h"
 #include "meter/core/axdr.h"
 #include "meter/core/mbus_frame.h"
 
@@ -11,26 +12,9 @@ namespace {
 
 using Bytes = std::vector<std::uint8_t>;
 
-void put_u16(Bytes& out, std::uint16_t v) {
-  out.push_back(static_cast<std::uint8_t>(v >> 8));
-  out.push_back(static_cast<std::uint8_t>(v));
-}
-
-void put_u32(Bytes& out, std::uint32_t v) {
-  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<std::uint8_t>(v >> shift));
-}
-
-void put_length(Bytes& out, std::size_t length) {
-  if (length < 0x80) {
-    out.push_back(static_cast<std::uint8_t>(length));
-  } else if (length <= 0xFF) {
-    out.push_back(0x81);
-    out.push_back(static_cast<std::uint8_t>(length));
-  } else {
-    out.push_back(0x82);
-    put_u16(out, static_cast<std::uint16_t>(length));
-  }
-}
+using detail::put_length;
+using detail::put_u16;
+using detail::put_u32;
 
 void put_octets(Bytes& out, std::span<const std::uint8_t> bytes) {
   out.push_back(static_cast<std::uint8_t>(AxdrType::kOctetString));
@@ -73,9 +57,8 @@ bool is_word(Quantity q) {
   }
 }
 
-// OBIS, typed value, structure{scaler, unit}: the 3 elements of one register.
-void put_register(Bytes& out, Quantity q, std::int64_t raw, bool pf_signed) {
-  put_octets(out, info(q).obis.bytes);
+// The typed value in the EVN register types: uint32, or uint16 (int16 for the old Sagemcom PF).
+void put_value(Bytes& out, Quantity q, std::int64_t raw, bool pf_signed) {
   if (!is_word(q)) {
     out.push_back(static_cast<std::uint8_t>(AxdrType::kUint32));
     put_u32(out, static_cast<std::uint32_t>(raw));
@@ -84,6 +67,12 @@ void put_register(Bytes& out, Quantity q, std::int64_t raw, bool pf_signed) {
     out.push_back(static_cast<std::uint8_t>(is_signed ? AxdrType::kInt16 : AxdrType::kUint16));
     put_u16(out, static_cast<std::uint16_t>(raw));
   }
+}
+
+// OBIS, typed value, structure{scaler, unit}: the 3 elements of one register.
+void put_register(Bytes& out, Quantity q, std::int64_t raw, bool pf_signed) {
+  put_octets(out, info(q).obis.bytes);
+  put_value(out, q, raw, pf_signed);
   out.push_back(static_cast<std::uint8_t>(AxdrType::kStructure));
   out.push_back(2);
   out.push_back(static_cast<std::uint8_t>(AxdrType::kInt8));
@@ -125,6 +114,77 @@ constexpr std::array<Quantity, kDlmsRegisterCount> kKsmWestOrder = {Quantity::kV
                                                                     Quantity::kPowerFactor,
                                                                     Quantity::kReactivePowerImport,
                                                                     Quantity::kReactivePowerExport};
+
+// structure{[meter id,] date-time, 8 bare uint32}: the Wiener Netze order +A -A +R -R +P -P +Q -Q
+// (pocki80 gist, rddl-network/EnergyAgent); a quantity not in the spec is sent as 0.
+constexpr std::array<Quantity, 8> kWienerNetzeOrder = {
+    Quantity::kEnergyImport,         Quantity::kEnergyExport,       Quantity::kReactiveEnergyImport,
+    Quantity::kReactiveEnergyExport, Quantity::kPowerImport,        Quantity::kPowerExport,
+    Quantity::kReactivePowerImport,  Quantity::kReactivePowerExport};
+
+void put_wiener_netze_body(Bytes& out, const TelegramSpec& spec,
+                           std::span<const std::uint8_t> time) {
+  const bool with_id = !spec.meter_number.empty();  // Siemens IM350
+  out.push_back(static_cast<std::uint8_t>(AxdrType::kStructure));
+  put_length(out, (with_id ? 1 : 0) + 1 + kWienerNetzeOrder.size());
+  if (with_id) put_text(out, spec.meter_number);
+  put_octets(out, time);
+  for (const Quantity q : kWienerNetzeOrder) {
+    out.push_back(static_cast<std::uint8_t>(AxdrType::kUint32));
+    put_u32(out, static_cast<std::uint32_t>(spec.raw[static_cast<std::size_t>(q)].value_or(0)));
+  }
+}
+
+// The registers of the capture-list layout: the EVN fifteen, then the tariff registers.
+constexpr std::array<Quantity, 4> kTariffOrder = {
+    Quantity::kEnergyImportT1, Quantity::kEnergyImportT2, Quantity::kEnergyExportT1,
+    Quantity::kEnergyExportT2};
+
+// Calls visit(quantity, raw) for each register of the spec the capture-list layout sends.
+template <typename Visit>
+void for_each_captured(const TelegramSpec& spec, Visit&& visit) {
+  auto run = [&](std::span<const Quantity> order) {
+    for (const Quantity q : order) {
+      if (const auto& raw = spec.raw[static_cast<std::size_t>(q)]) visit(q, *raw);
+    }
+  };
+  run(kEvnOrder);
+  run(kTariffOrder);
+}
+
+// structure(4){class-id, logical name, attribute 2, data index 0}
+void put_capture_entry(Bytes& out, std::uint16_t class_id, const Obis& obis) {
+  out.insert(out.end(), {static_cast<std::uint8_t>(AxdrType::kStructure), 4,
+                         static_cast<std::uint8_t>(AxdrType::kUint16)});
+  put_u16(out, class_id);
+  put_octets(out, obis.bytes);
+  out.insert(out.end(), {static_cast<std::uint8_t>(AxdrType::kInt8), 2,
+                         static_cast<std::uint8_t>(AxdrType::kUint16), 0, 0});
+}
+
+// As the L+G E450 pushes it: structure{array{push setup, clock, [meter number,] registers...},
+// date-time, [meter number,] bare values...}. The values go without scaler and unit, as there.
+void put_capture_list_body(Bytes& out, const TelegramSpec& spec,
+                           std::span<const std::uint8_t> time) {
+  const bool with_id = !spec.meter_number.empty();
+  std::size_t registers = 0;
+  for_each_captured(spec, [&](Quantity, std::int64_t) { ++registers; });
+  const std::size_t entries = 2 + (with_id ? 1 : 0) + registers;
+  out.push_back(static_cast<std::uint8_t>(AxdrType::kStructure));
+  put_length(out, entries);
+  out.push_back(static_cast<std::uint8_t>(AxdrType::kArray));
+  put_length(out, entries);
+  put_capture_entry(out, 40, Obis::of(0, 0, 25, 9, 0));  // the push setup: its value is this list
+  put_capture_entry(out, 8, Obis::of(0, 0, 1, 0, 0));
+  if (with_id) put_capture_entry(out, 1, Obis::of(0, 0, 96, 1, 0));
+  for_each_captured(spec,
+                    [&](Quantity q, std::int64_t) { put_capture_entry(out, 3, info(q).obis); });
+  put_octets(out, time);
+  if (with_id) put_text(out, spec.meter_number);
+  for_each_captured(spec, [&](Quantity q, std::int64_t raw) {
+    put_value(out, q, raw, spec.power_factor_signed);
+  });
+}
 
 }  // namespace
 
@@ -185,6 +245,15 @@ std::vector<std::uint8_t> encode_data_notification(const TelegramSpec& spec) {
   put_u32(out, spec.invoke_id);
   out.push_back(12);
   out.insert(out.end(), time.begin(), time.end());
+
+  if (spec.layout == Layout::kWienerNetze) {
+    put_wiener_netze_body(out, spec, time);
+    return out;
+  }
+  if (spec.layout == Layout::kCaptureList) {
+    put_capture_list_body(out, spec, time);
+    return out;
+  }
 
   const auto& order = spec.layout == Layout::kEvn ? kEvnOrder : kKsmWestOrder;
   std::size_t registers = 0;
@@ -302,11 +371,6 @@ std::vector<std::uint8_t> encode_mbus_frames(std::span<const std::uint8_t> apdu,
 }
 
 // Not yet written: the formats below come with their decoders.
-
-std::vector<std::vector<std::uint8_t>> encode_general_block_transfer(
-    std::span<const std::uint8_t> /*apdu*/, std::size_t /*block_bytes*/) {
-  return {};
-}
 
 std::vector<std::uint8_t> encode_hdlc_frames(std::span<const std::uint8_t> /*payload*/,
                                              const HdlcSpec& /*spec*/) {

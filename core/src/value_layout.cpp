@@ -61,6 +61,185 @@ void take_time(Telegram& out, std::span<const std::uint8_t> bytes) {
   out.timestamp_utc = time->to_utc_epoch();
 }
 
+bool is_obis(const AxdrItem& item) {
+  return item.type == AxdrType::kOctetString && item.bytes.size() == 6;
+}
+
+// The index after item `at` and all its descendants.
+std::size_t skip_subtree(std::span<const AxdrItem> items, std::size_t at) {
+  std::size_t next = at + 1;
+  while (next < items.size() && items[next].depth > items[at].depth) ++next;
+  return next;
+}
+
+// The direct children of the container at `at`, as indices into `items`.
+struct Children {
+  std::array<std::uint16_t, kMaxAxdrItems> index{};
+  std::size_t size = 0;
+};
+
+void children_of(std::span<const AxdrItem> items, std::size_t at, Children& out) {
+  out.size = 0;
+  for (std::size_t i = at + 1; i < items.size() && items[i].depth > items[at].depth;
+       i = skip_subtree(items, i)) {
+    out.index[out.size++] = static_cast<std::uint16_t>(i);
+  }
+}
+
+Measurement bare(const AxdrItem& value) {
+  Measurement m;
+  m.present = true;
+  m.raw = value.integer;
+  return m;
+}
+
+// ---- the capture objects' list, then the values ---------------------------------------------
+//
+//   structure(n){ array(k){ structure(4){ class-id, logical name (OBIS), attribute, data index }
+//   ... }, value, value, ... }
+// as the L+G E450 pushes it (esphome-libs/dlms_parser tests/dumps/hdlc_landis_gyr_e450_cyprus:
+// structure(21), array(21) whose first entry is the push setup 0-8:25.9.0.255 itself, class 40,
+// attribute 2 = this list; then the clock and 19 registers' values, bare). A list of bare OBIS
+// codes instead of the 4-element entries is read the same way.
+
+constexpr std::uint16_t kPushSetupClass = 40;
+
+bool capture_entry(std::span<const AxdrItem> items, std::size_t at, Obis& obis,
+                   std::uint16_t& class_id) {
+  const AxdrItem& entry = items[at];
+  if (is_obis(entry)) {
+    obis = Obis::from(entry.bytes);
+    class_id = 0;
+    return true;
+  }
+  if (entry.type != AxdrType::kStructure || entry.count != 4 || at + 4 >= items.size()) {
+    return false;
+  }
+  const AxdrItem& id = items[at + 1];
+  const AxdrItem& name = items[at + 2];
+  if (!id.is_integer() || !is_obis(name) || !items[at + 3].is_integer() ||
+      !items[at + 4].is_integer()) {
+    return false;
+  }
+  obis = Obis::from(name.bytes);
+  class_id = static_cast<std::uint16_t>(id.integer);
+  return true;
+}
+
+bool is_capture_list(std::span<const AxdrItem> items) {
+  if (items.size() < 3 || items[0].type != AxdrType::kStructure) return false;
+  const AxdrItem& list = items[1];
+  if (list.type != AxdrType::kArray || list.count == 0) return false;
+  // The values follow the list: as many as entries, or one fewer when the first entry is the
+  // push setup whose value is the list itself.
+  if (list.count != items[0].count && list.count + 1 != items[0].count) return false;
+  Obis obis;
+  std::uint16_t class_id = 0;
+  for (std::size_t i = 2; i < items.size() && items[i].depth > list.depth;
+       i = skip_subtree(items, i)) {
+    if (!capture_entry(items, i, obis, class_id)) return false;
+  }
+  return true;
+}
+
+void store_capture_value(const Obis& obis, const AxdrItem& value, Telegram& out) {
+  if (value.is_integer()) {
+    store_register(obis, bare(value), out);
+  } else if (obis == kClockObis && value.bytes.size() == 12) {  // octet-string or date-time
+    take_time(out, value.bytes);
+  } else if (obis == kMeterNumberObis && is_printable(value.bytes)) {
+    out.meter_number.assign(as_text(value.bytes));
+  } else if (obis == kLogicalDeviceNameObis && is_printable(value.bytes)) {
+    out.logical_device_name.assign(as_text(value.bytes));
+  }
+}
+
+Status map_capture_list(std::span<const AxdrItem> items, Telegram& out) {
+  Children entries;
+  Children values;
+  children_of(items, 1, entries);
+  children_of(items, 0, values);  // values.index[0] is the list itself
+  // Entry k describes body element k when the list counts itself, else element k + 1.
+  const std::size_t shift = entries.size == values.size ? 0 : 1;
+  for (std::size_t k = 0; k < entries.size; ++k) {
+    Obis obis;
+    std::uint16_t class_id = 0;
+    (void)capture_entry(items, entries.index[k], obis, class_id);
+    const std::size_t element = k + shift;
+    if (element == 0) continue;  // the push setup: its value is the list
+    if (class_id == kPushSetupClass) continue;
+    store_capture_value(obis, items[values.index[element]], out);
+  }
+  out.layout = ValueLayout::kCaptureList;
+  return Status::success();
+}
+
+// ---- bare values in an order fixed per operator ---------------------------------------------
+
+// No OBIS code anywhere, but numbers: only a provider table can say what they are.
+bool has_bare_values_only(std::span<const AxdrItem> items) {
+  if (items.empty() || items[0].type != AxdrType::kStructure) return false;
+  bool numbers = false;
+  for (const AxdrItem& item : items) {
+    if (is_obis(item)) return false;
+    numbers = numbers || item.is_integer();
+  }
+  return numbers;
+}
+
+// A real point in time, not just 12 bytes: what keeps a wrong key's garbage out of the table.
+bool is_date_time(const AxdrItem& item) {
+  return (item.type == AxdrType::kOctetString || item.type == AxdrType::kDateTime) &&
+         item.bytes.size() == 12 && parse_cosem_datetime(item.bytes).ok();
+}
+
+// Wiener Netze (optical customer interface), Iskraemeco AM550 and Landis+Gyr E450:
+// structure(9){ date-time, +A Wh, -A Wh, +R varh, -R varh, +P W, -P W, +Q var, -Q var }, all
+// uint32 without scaler and unit. Siemens IM350 puts its meter id (octet-string) first:
+// structure(10). Sources: pocki80's gist 8d5aed9a5b99e9731130819229e15a37 (AM550 example key and
+// data), rddl-network/EnergyAgent energy_decrypter.py (AM550, E450, IM350 with keys).
+constexpr std::array<Quantity, 8> kWienerNetzeOrder = {
+    Quantity::kEnergyImport,         Quantity::kEnergyExport,       Quantity::kReactiveEnergyImport,
+    Quantity::kReactiveEnergyExport, Quantity::kPowerImport,        Quantity::kPowerExport,
+    Quantity::kReactivePowerImport,  Quantity::kReactivePowerExport};
+
+bool map_wiener_netze(std::span<const AxdrItem> items, const Children& body, Telegram& out) {
+  const bool with_id = body.size == 1 + 1 + kWienerNetzeOrder.size();
+  if (!with_id && body.size != 1 + kWienerNetzeOrder.size()) return false;
+  std::size_t at = 0;
+  const AxdrItem* id = with_id ? &items[body.index[at++]] : nullptr;
+  if (id != nullptr && !(id->is_string() && is_printable(id->bytes))) return false;
+  const AxdrItem& time = items[body.index[at++]];
+  if (!is_date_time(time)) return false;
+  for (std::size_t k = 0; k < kWienerNetzeOrder.size(); ++k) {
+    if (items[body.index[at + k]].type != AxdrType::kUint32) return false;
+  }
+  if (id != nullptr) out.meter_number.assign(as_text(id->bytes));
+  take_time(out, time.bytes);
+  for (std::size_t k = 0; k < kWienerNetzeOrder.size(); ++k) {
+    out[kWienerNetzeOrder[k]] = bare(items[body.index[at + k]]);
+  }
+  return true;
+}
+
+// Netz Burgenland's L+G E450 sends structure(14){ 3 x uint16, 3 x uint16, 4 x uint32, 3 x uint16,
+// meter number } (UtilitechAS/amsreader-firmware#501), but no public source says which register
+// each slot holds, so it has no table: such a body is kUnknownLayout, not a guess.
+
+Status map_provider(std::span<const AxdrItem> items, Telegram& out, ProviderLayout hint) {
+  Children body;
+  children_of(items, 0, body);
+  // kAuto takes the Wiener Netze table by its shape alone: a date-time followed by exactly eight
+  // uint32 (optionally after a meter id) is what no other known meter sends.
+  if ((hint == ProviderLayout::kAuto || hint == ProviderLayout::kWienerNetze) &&
+      map_wiener_netze(items, body, out)) {
+    out.layout = ValueLayout::kProvider;
+    out.provider_layout = provider_layout_name(ProviderLayout::kWienerNetze);
+    return Status::success();
+  }
+  return failure_at(DecodeError::kUnknownLayout, items[0].offset);
+}
+
 }  // namespace
 
 Status map_registers(std::span<const AxdrItem> items, Telegram& out) {
@@ -114,7 +293,9 @@ bool store_register(const Obis& obis, const Measurement& measurement, Telegram& 
   return true;
 }
 
-Status map_values(std::span<const AxdrItem> items, Telegram& out, ProviderLayout /*hint*/) {
+Status map_values(std::span<const AxdrItem> items, Telegram& out, ProviderLayout hint) {
+  if (is_capture_list(items)) return map_capture_list(items, out);
+  if (has_bare_values_only(items)) return map_provider(items, out, hint);
   // The nested layout opens with a structure holding structures; the flat one is a list.
   out.layout =
       items.size() > 1 && items[1].is_container() ? ValueLayout::kNested : ValueLayout::kObisList;

@@ -161,6 +161,38 @@ TEST(GeneralGloCiphering, AcceptsBroadcastKeyBitWithSuiteOne) {
   EXPECT_TRUE(parsed->encrypted());
 }
 
+TEST(GeneralGloCiphering, ParsesTheThreeByteLengthForm) {
+  // 83 000104: 260 = SC + FC + 243 + tag, written with three length bytes.
+  const Bytes rest = payload_of(243 + 12);
+  Bytes apdu = test::join({Bytes{0xDB, 0x08}, test::kDocSystemTitle,
+                           Bytes{0x83, 0x00, 0x01, 0x04, 0x30, 0x00, 0x00, 0x00, 0x07}, rest});
+  auto parsed = parse_general_glo_ciphering(apdu);
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(parsed->payload_offset, 19u);
+  EXPECT_EQ(parsed->payload.size(), 243u);
+  EXPECT_EQ(parsed->tag.size(), 12u);
+  EXPECT_EQ(parsed->frame_counter, 7u);
+
+  Bytes short_by_one = apdu;
+  short_by_one[13] = 0x05;  // one byte more than follows
+  expect_failure(parse_general_glo_ciphering(short_by_one), DecodeError::kApduLengthMismatch, 10);
+}
+
+TEST(GeneralGloCiphering, SuiteOneWithAndWithoutTag) {
+  // 0x21 / 0x31: bits 0..3 are the security suite (1: ECDH-ECDSA-AES-GCM-128-SHA-256, the same
+  // AES-128-GCM on the wire); the key-set (broadcast) bit is 0x40, not 0x01.
+  Bytes encrypted = test::glo_apdu(test::kDocSystemTitle, 0x21, 1, payload_of(20));
+  auto parsed = parse_general_glo_ciphering(encrypted);
+  ASSERT_TRUE(parsed);
+  EXPECT_TRUE(parsed->tag.empty());
+  Bytes tagged = test::glo_apdu(test::kDocSystemTitle, 0x31, 1, payload_of(20 + 12));
+  parsed = parse_general_glo_ciphering(tagged);
+  ASSERT_TRUE(parsed);
+  EXPECT_TRUE(parsed->authenticated());
+  EXPECT_EQ(parsed->payload.size(), 20u);
+  EXPECT_EQ(parsed->tag.size(), 12u);
+}
+
 TEST(DataNotification, ParsesWithDateTime) {
   const Bytes body = test::axdr::uint16(0x1234);
   const Bytes plaintext = test::data_notification(0x8006870E, test::doc_spec().time, body);

@@ -9,6 +9,7 @@
 
 #include "frame_builder.h"
 #include "meter/crypto/openssl_gcm_cipher.h"
+#include "public_vectors.h"
 
 namespace meter::core {
 namespace {
@@ -276,10 +277,64 @@ TEST_F(TelegramDecoderTest, AuthenticatedFrameWithTheRightKeysDecodes) {
   expect_measurement(t()[Quantity::kEnergyImport], 12937, 0, kUnitWattHour);
 }
 
-TEST_F(TelegramDecoderTest, TaggedFrameWithoutAuthenticationKeyIsNoAuthKey) {
-  expect_failure(decode_apdu(KeyRing(doc_keys()), encrypt(0x30, doc_keys(true))),
-                 DecodeError::kNoAuthKey, 13);  // the security control byte
+TEST_F(TelegramDecoderTest, TaggedFrameWithoutAuthenticationKeyDecodesUnverified) {
+  ASSERT_TRUE(decode_apdu(KeyRing(doc_keys()), encrypt(0x30, doc_keys(true))));
+  EXPECT_TRUE(t().encrypted);
+  EXPECT_FALSE(t().authenticated);
+  EXPECT_TRUE(t().tag_unverified);
+  EXPECT_EQ(t().security_control, 0x30);
+  expect_measurement(t()[Quantity::kEnergyImport], 12937, 0, kUnitWattHour);
+  EXPECT_EQ(t().meter_number.view(), "181220000009");
+
+  // Even a tampered tag goes unnoticed without the key to check it: that is what the flag says.
+  Bytes tampered_tag = encrypt(0x30, doc_keys(true));
+  tampered_tag.back() ^= 0x01;
+  ASSERT_TRUE(decode_apdu(KeyRing(doc_keys()), tampered_tag));
+  EXPECT_TRUE(t().tag_unverified);
+}
+
+TEST_F(TelegramDecoderTest, VerifiedTagIsNotUnverified) {
+  ASSERT_TRUE(decode_apdu(KeyRing(doc_keys(true)), encrypt(0x30, doc_keys(true))));
+  EXPECT_TRUE(t().authenticated);
+  EXPECT_FALSE(t().tag_unverified);
+  ASSERT_TRUE(decode_apdu(KeyRing(doc_keys()), encrypt(0x20, doc_keys())));
+  EXPECT_FALSE(t().authenticated);
+  EXPECT_FALSE(t().tag_unverified);
+}
+
+TEST_F(TelegramDecoderTest, TaggedFrameWithoutAuthenticationKeyAndWrongKeyIsWrongKey) {
+  const Status status = decode_apdu(KeyRing(MeterKeys{test::other_key(), std::nullopt}),
+                                    encrypt(0x30, doc_keys(true)));
+  ASSERT_FALSE(status);
+  EXPECT_EQ(status.failure().code, DecodeError::kWrongKey);
   EXPECT_FALSE(any_value_present(t()));
+}
+
+TEST_F(TelegramDecoderTest, SuiteOneWithTagIsVerifiedOrUnverified) {
+  ASSERT_TRUE(decode_apdu(KeyRing(doc_keys(true)), encrypt(0x31, doc_keys(true))));
+  EXPECT_TRUE(t().authenticated);
+  EXPECT_EQ(t().security_control, 0x31);
+  ASSERT_TRUE(decode_apdu(KeyRing(doc_keys()), encrypt(0x31, doc_keys(true))));
+  EXPECT_TRUE(t().tag_unverified);
+  EXPECT_EQ(t()[Quantity::kVoltageL1].raw, 2337);
+  MeterKeys wrong = doc_keys();
+  wrong.authentication = test::other_key();
+  expect_failure(decode_apdu(KeyRing(wrong), encrypt(0x31, doc_keys(true))),
+                 DecodeError::kAuthFailed, 18 + 243);
+  EXPECT_EQ(describe(failure_at(DecodeError::kAuthFailed, 261))
+                .rfind("authentication tag wrong: check the authentication key", 0),
+            0u);
+}
+
+TEST_F(TelegramDecoderTest, ThreeByteLengthFormInTheHeader) {
+  const Bytes compact = encrypt(0x20, doc_keys());
+  ASSERT_EQ(test::to_hex(test::ByteSpan(compact).subspan(10, 2)), "81F8");
+  // The same APDU with its length written as 83 0000F8.
+  const Bytes apdu = test::join({test::ByteSpan(compact).first(10), Bytes{0x83, 0x00, 0x00, 0xF8},
+                                 test::ByteSpan(compact).subspan(12)});
+  ASSERT_TRUE(decode_apdu(KeyRing(doc_keys()), apdu));
+  EXPECT_EQ(t()[Quantity::kEnergyImport].raw, 12937);
+  EXPECT_EQ(t().frame_counter, test::kDocFrameCounter);
 }
 
 TEST_F(TelegramDecoderTest, NoKeyForTheSystemTitle) {
@@ -459,6 +514,388 @@ TEST_F(TelegramDecoderTest, EmptyPayloadFailsOnce) {
   // Binary junk with newline bytes in it is one bad payload, not one per "line".
   EXPECT_EQ(read_payload(decoder, std::string("\x01\x02\n\x80\xFF\n\x10", 7), *telegram_),
             (std::vector<std::int64_t>{-1}));
+}
+
+// ---- public vectors (shared/vectors/public.json): expected values read off their bytes ------
+
+struct Vector {
+  std::string_view key;
+  std::string_view apdu;       // the general-glo-ciphering APDU out of the HDLC frame
+  std::string_view plaintext;  // its decryption
+};
+
+// pocki80's gist 8d5aed9a5b99e9731130819229e15a37: Iskraemeco AM550, Wiener Netze, example key.
+constexpr Vector kWnAm550Example = {
+    "AABBCCDDEEFF00112233445566778899",
+    "DB0844556677889900AA4F20888877775540D5496AB897685E9B7E469942209B881FE280526F77C9D1DEE763AFB4"
+    "63A9BBE88449CB3FE79725875DE945A405CB0F3119D3E06E3C4790130A29BC090CDF4B323CD7019D628CA255",
+    "0F0059A3740C07E5011B03100B2D00FFC4000209090C07E5011B03100B2D00FFC40006004484BC060000053E0600"
+    "01004B06001C20F106000001760600000000060000000006000000F4"};
+// rddl-network/EnergyAgent energy_decrypter.py: AM550, IM350 and E450 at Wiener Netze.
+constexpr Vector kWnAm550 = {
+    "927CE4ECA62FE23E19406C5EE452285E",
+    "DB0849534B69743C103F4F200010D9E208F5C0C61A10C2359A014DFA00024E52839D213A16B086E297AD13F7DB45"
+    "74D0D4D3AFF9BADA8F10F3BB33A39AC2FC5FB447342FF4D6A9E9361ECBD84C9B6F76F5ECE94425B2917A660B",
+    "0F0010D9E30C07E50A1504062C0200FF88800209090C07E50A1504062C0200FF8880060000035706000000F60600"
+    "00006706000000A90600000000060000000006000000000600000000"};
+constexpr Vector kWnIm350 = {
+    "4F9278B252D90B3F742F5711232AD27A",
+    "DB08534D5367753EC614612000124EF6B993602BA8F1ABB3C5D7208604F922F1240720E5D60B3846A3C9BCCE2FBE"
+    "D4C9F87DA01A2FD084FB0D1846B4B299326DB5524B4D0FC60ADBAF8AF60FBBCCA86FE755B6223C787D23D0466F93"
+    "D4C5EE906692CC2FB77E61F60F5A2AD4",
+    "0F000FC26B0C07E50A150405282200FF8880020A0910534D5331303330373838303030303230090C07E50A150405"
+    "282200FF888006000005B90600000000060000000006000015910600000004060000000006000000000600000012"};
+constexpr Vector kWnE450 = {
+    "1F51C774301C3E940065D9200DDDA5B4",
+    "DB084C475A67726D311E4F200021ED98F64D452292BF5966B5AF37DA66B67A4A49F9186244B1AA594E80248E44B9"
+    "CE93CF04C54D209880FFFA632A60C474591763CC1D31803012531DC84F1B43E0E4D076B57FB8F4CDEF1F86F3",
+    "0F0021ED980C07E50B0303043839FF8000000209090C07E50B0303043839FF800001060000238B0600001DB10600"
+    "001F9A0600001CE50600000000060000000006000000000600000000"};
+
+struct WienerNetzeValues {
+  std::int64_t import, export_, reactive_import, reactive_export;  // Wh, Wh, varh, varh
+  std::int64_t power_import, power_export, reactive_power_import, reactive_power_export;
+};
+
+class PublicVectorTest : public TelegramDecoderTest {
+ protected:
+  Status decode_plaintext(std::string_view hex, ProviderLayout layout = ProviderLayout::kAuto) {
+    TelegramDecoder decoder(cipher_, KeyRing(), DecoderOptions{layout});
+    return decoder.decode_plaintext(test::from_hex(hex), *telegram_);
+  }
+  Status decode_vector_apdu(const Vector& v, const AesKey& key) {
+    return decode_apdu(KeyRing(MeterKeys{key, std::nullopt}), test::from_hex(v.apdu));
+  }
+
+  void expect_bare(Quantity q, std::int64_t raw) {
+    const Measurement& m = t()[q];
+    EXPECT_TRUE(m.present) << info(q).key;
+    EXPECT_EQ(m.raw, raw) << info(q).key;
+    EXPECT_EQ(m.scaler, 0) << info(q).key;
+    EXPECT_FALSE(m.has_scaler_unit) << info(q).key;
+  }
+
+  void expect_wiener_netze(const WienerNetzeValues& v) {
+    EXPECT_EQ(t().layout, ValueLayout::kProvider);
+    ASSERT_NE(t().provider_layout, nullptr);
+    EXPECT_STREQ(t().provider_layout, "wiener-netze");
+    expect_bare(Quantity::kEnergyImport, v.import);
+    expect_bare(Quantity::kEnergyExport, v.export_);
+    expect_bare(Quantity::kReactiveEnergyImport, v.reactive_import);
+    expect_bare(Quantity::kReactiveEnergyExport, v.reactive_export);
+    expect_bare(Quantity::kPowerImport, v.power_import);
+    expect_bare(Quantity::kPowerExport, v.power_export);
+    expect_bare(Quantity::kReactivePowerImport, v.reactive_power_import);
+    expect_bare(Quantity::kReactivePowerExport, v.reactive_power_export);
+    for (const Quantity absent : {Quantity::kVoltageL1, Quantity::kCurrentL1,
+                                  Quantity::kPowerFactor, Quantity::kEnergyImportT1}) {
+      EXPECT_FALSE(t()[absent].present) << info(absent).key;
+    }
+    EXPECT_EQ(t().extra_count, 0u);
+  }
+};
+
+// +A 0x004484BC, -A 0x053E, +R 0x0001004B, -R 0x001C20F1, +P 0x0176, -P 0, +Q 0, -Q 0xF4.
+TEST_F(PublicVectorTest, WienerNetzeAm550Example) {
+  ASSERT_TRUE(decode_plaintext(kWnAm550Example.plaintext));
+  expect_wiener_netze({4490428, 1342, 65611, 1843441, 374, 0, 0, 244});
+  EXPECT_EQ(t().invoke_id, 0x0059A374u);
+  EXPECT_TRUE(t().meter_number.empty());
+  // 2021-01-27 16:11:45, deviation -60 (UTC+1): 15:11:45 UTC.
+  EXPECT_EQ(t().timestamp_utc, 1611760305);
+}
+
+TEST_F(PublicVectorTest, WienerNetzeAm550) {
+  ASSERT_TRUE(decode_plaintext(kWnAm550.plaintext));
+  expect_wiener_netze({0x357, 0xF6, 0x67, 0xA9, 0, 0, 0, 0});
+  // 2021-10-21 06:44:02, deviation -120 (UTC+2).
+  EXPECT_EQ(t().timestamp_utc, 1634791442);
+}
+
+TEST_F(PublicVectorTest, WienerNetzeSiemensIm350WithMeterId) {
+  ASSERT_TRUE(decode_plaintext(kWnIm350.plaintext));
+  expect_wiener_netze({0x5B9, 0, 0, 0x1591, 4, 0, 0, 0x12});
+  EXPECT_EQ(t().meter_number.view(), "SMS1030788000020");
+  EXPECT_EQ(t().timestamp_utc, 1634787634);  // 2021-10-21 05:40:34+02:00
+}
+
+TEST_F(PublicVectorTest, WienerNetzeLandisGyrE450) {
+  ASSERT_TRUE(decode_plaintext(kWnE450.plaintext));
+  expect_wiener_netze({0x238B, 0x1DB1, 0x1F9A, 0x1CE5, 0, 0, 0, 0});
+  ASSERT_TRUE(t().has_time);  // hundredths 0xFF, deviation 0x8000: not specified
+  EXPECT_EQ(t().meter_time.hour, 4);
+  EXPECT_EQ(t().meter_time.minute, 56);
+}
+
+TEST_F(PublicVectorTest, WienerNetzeTableByName) {
+  ASSERT_TRUE(decode_plaintext(kWnAm550.plaintext, ProviderLayout::kWienerNetze));
+  EXPECT_EQ(t()[Quantity::kEnergyImport].raw, 0x357);
+  // Another operator's table does not read a Wiener Netze body.
+  const Status status = decode_plaintext(kWnAm550.plaintext, ProviderLayout::kNetzBurgenland);
+  expect_failure(status, DecodeError::kUnknownLayout, 18);  // the body's structure tag
+  EXPECT_FALSE(any_value_present(t()));
+}
+
+TEST_F(PublicVectorTest, ProviderTableIsNotAppliedToObisLedBodies) {
+  // The operator profile names a table, but a body that carries its OBIS codes is read by them.
+  for (const ProviderLayout layout :
+       {ProviderLayout::kWienerNetze, ProviderLayout::kNetzBurgenland}) {
+    TelegramDecoder decoder(cipher_, KeyRing(doc_keys()), DecoderOptions{layout});
+    ASSERT_TRUE(decoder.decode_hex(test::kDocTelegramHex, *telegram_));
+    EXPECT_EQ(t().layout, ValueLayout::kObisList);
+    EXPECT_EQ(t().provider_layout, nullptr);
+    expect_measurement(t()[Quantity::kVoltageL1], 2337, -1, kUnitVolt);
+  }
+}
+
+TEST_F(PublicVectorTest, WienerNetzeApdusDecryptWithTheirKeys) {
+  for (const Vector* v : {&kWnAm550Example, &kWnAm550, &kWnIm350, &kWnE450}) {
+    ASSERT_TRUE(decode_vector_apdu(*v, *AesKey::from_hex(v->key))) << v->key;
+    EXPECT_EQ(t().security_control, 0x20);
+    EXPECT_EQ(t().layout, ValueLayout::kProvider);
+    Telegram from_plaintext;
+    TelegramDecoder decoder(cipher_, KeyRing());
+    ASSERT_TRUE(decoder.decode_plaintext(test::from_hex(v->plaintext), from_plaintext));
+    for (const QuantityInfo& q : kQuantities) {
+      EXPECT_EQ(t()[q.quantity].present, from_plaintext[q.quantity].present) << q.key;
+      EXPECT_EQ(t()[q.quantity].raw, from_plaintext[q.quantity].raw) << q.key;
+    }
+  }
+}
+
+TEST_F(PublicVectorTest, WienerNetzeApdusWithTheWrongKeyAreWrongKey) {
+  for (const Vector* v : {&kWnAm550Example, &kWnAm550, &kWnIm350, &kWnE450}) {
+    for (const AesKey& wrong : {test::other_key(), test::doc_key(), test::auth_key()}) {
+      const Status status = decode_vector_apdu(*v, wrong);
+      ASSERT_FALSE(status) << v->key;
+      EXPECT_EQ(status.failure().code, DecodeError::kWrongKey) << v->key;
+      EXPECT_FALSE(any_value_present(t()));
+    }
+  }
+}
+
+// Netz Burgenland, L+G E450 (UtilitechAS/amsreader-firmware#501): only the IV and ciphertext
+// with its tag were posted; SC 0x30, AAD 30 || AK.
+constexpr std::string_view kBurgenlandKey = "34743677397A24432646294A404E6352";
+constexpr std::string_view kBurgenlandAuthKey = "C0C1C2C3C4C5C6C7C8C9CACBCCCDCECF";
+constexpr std::string_view kBurgenlandIv = "4C475A6772A9A11100057E3B";
+constexpr std::string_view kBurgenlandCipherAndTag =
+    "DF8EAA0E1307A3FBC1F9E0B576C638FB39D71926963A7C68F4544985099EAB3E66D0CF4AE80A2C111C740E5897D5"
+    "BCF89307F771C7DCE0DEC86E38A9CB2AF744AB38AFAE60EC65044F1C66EC66B2ED637F09686EFFA4E23A53";
+
+Bytes burgenland_apdu() {
+  const Bytes iv = test::from_hex(kBurgenlandIv);
+  SystemTitle title{};
+  std::copy(iv.begin(), iv.begin() + 8, title.begin());
+  const std::uint32_t counter =
+      std::uint32_t{iv[8]} << 24 | std::uint32_t{iv[9]} << 16 | std::uint32_t{iv[10]} << 8 | iv[11];
+  return test::glo_apdu(title, 0x30, counter, test::from_hex(kBurgenlandCipherAndTag));
+}
+
+TEST_F(PublicVectorTest, BurgenlandTagVerifiesButItsOrderIsNotPublished) {
+  const MeterKeys keys{*AesKey::from_hex(kBurgenlandKey), AesKey::from_hex(kBurgenlandAuthKey)};
+  // The tag checks out, the body parses: a structure(14) of bare values no source explains.
+  expect_failure(decode_apdu(KeyRing(keys), burgenland_apdu()), DecodeError::kUnknownLayout,
+                 16 + 18);  // the body's structure tag, after 16 header and 18 plaintext bytes
+  EXPECT_TRUE(t().authenticated);
+  EXPECT_FALSE(any_value_present(t()));
+
+  // Without the authentication key: decrypted unverified, and still not mistaken for a wrong key.
+  expect_failure(decode_apdu(KeyRing(MeterKeys{keys.encryption, std::nullopt}), burgenland_apdu()),
+                 DecodeError::kUnknownLayout, 16 + 18);
+  EXPECT_TRUE(t().tag_unverified);
+
+  MeterKeys wrong_auth = keys;
+  wrong_auth.authentication = test::auth_key();
+  const Bytes apdu = burgenland_apdu();
+  expect_failure(decode_apdu(KeyRing(wrong_auth), apdu), DecodeError::kAuthFailed,
+                 static_cast<std::uint32_t>(apdu.size() - 12));
+}
+
+const MeterKeys kE450Keys{*AesKey::from_hex("5C316162209EBB790B52EB0E7FC5B11C"),
+                          AesKey::from_hex("92705C5C97286064EABAE38D190F87A4")};
+
+TEST_F(PublicVectorTest, E450BlockTransferWithVerifiedTag) {
+  TelegramDecoder decoder(cipher_, KeyRing(kE450Keys));
+  ASSERT_TRUE(decoder.decode_frames(test::from_hex(test::kE450BlocksHex), *telegram_));
+  EXPECT_EQ(t().framing, Framing::kApdu);
+  EXPECT_EQ(t().block_count, 3);
+  EXPECT_TRUE(t().authenticated);
+  EXPECT_FALSE(t().tag_unverified);
+  EXPECT_EQ(t().frame_counter, 0x00177BCAu);
+  EXPECT_EQ(t().layout, ValueLayout::kObisList);
+  // 1.8.0 0x004345A0, 1.8.1 0x0036D6BF, 1.8.2 0x000C6EE1, 1.7.0 0x0B4D, 3.8.0 0x001849E8,
+  // 4.8.0 0x001560AD, 3.7.0 0x06C7 (dlms_parser tests/expected/hdlc_landis_gyr_e450.h).
+  expect_bare(Quantity::kEnergyImport, 4408736);
+  expect_bare(Quantity::kEnergyImportT1, 3593919);
+  expect_bare(Quantity::kEnergyImportT2, 814817);
+  expect_bare(Quantity::kPowerImport, 2893);
+  expect_bare(Quantity::kEnergyExportT1, 0);
+  expect_bare(Quantity::kReactiveEnergyImport, 1591784);
+  expect_bare(Quantity::kReactiveEnergyExport, 1401005);
+  expect_bare(Quantity::kReactivePowerImport, 1735);
+  // 3.8.1, 3.8.2, 4.8.1, 4.8.2 are registers beyond the quantities.
+  ASSERT_EQ(t().extra_count, 4u);
+  EXPECT_EQ(t().extras[0].obis, Obis::of(1, 0, 3, 8, 1));
+  EXPECT_EQ(t().extras[0].measurement.raw, 1358750);
+  EXPECT_EQ(t().extras[3].obis, Obis::of(1, 0, 4, 8, 2));
+  EXPECT_EQ(t().extras[3].measurement.raw, 528522);
+}
+
+TEST_F(PublicVectorTest, E450BlockTransferWithoutAuthenticationKeyIsUnverified) {
+  TelegramDecoder decoder(cipher_, KeyRing(MeterKeys{kE450Keys.encryption, std::nullopt}));
+  ASSERT_TRUE(decoder.decode_frames(test::from_hex(test::kE450BlocksHex), *telegram_));
+  EXPECT_TRUE(t().tag_unverified);
+  EXPECT_FALSE(t().authenticated);
+  EXPECT_EQ(t().block_count, 3);
+  EXPECT_EQ(t()[Quantity::kEnergyImport].raw, 4408736);
+}
+
+TEST_F(PublicVectorTest, E450BlockTransferWithWrongKeys) {
+  MeterKeys wrong_auth = kE450Keys;
+  wrong_auth.authentication = test::auth_key();
+  TelegramDecoder decoder(cipher_, KeyRing(wrong_auth));
+  // The tag closes the joined 272-byte APDU.
+  expect_failure(decoder.decode_frames(test::from_hex(test::kE450BlocksHex), *telegram_),
+                 DecodeError::kAuthFailed, 272 - 12);
+  EXPECT_FALSE(any_value_present(t()));
+
+  TelegramDecoder unverified(cipher_, KeyRing(MeterKeys{test::other_key(), std::nullopt}));
+  const Status status = unverified.decode_frames(test::from_hex(test::kE450BlocksHex), *telegram_);
+  ASSERT_FALSE(status);
+  EXPECT_EQ(status.failure().code, DecodeError::kWrongKey);
+}
+
+TEST_F(PublicVectorTest, BlockTransferErrorsReachTheCaller) {
+  Bytes blocks = test::from_hex(test::kE450BlocksHex);
+  blocks[7 + 119 + 3] = 0x04;  // block 2 numbered 4
+  TelegramDecoder decoder(cipher_, KeyRing(kE450Keys));
+  const Status status = decoder.decode_frames(blocks, *telegram_);
+  expect_failure(status, DecodeError::kGbtBlockMissing, 7 + 119 + 2);
+  EXPECT_EQ(describe(status.failure()),
+            "general block transfer: block 2 of 4 missing (at byte 128)");
+}
+
+// esphome-libs/dlms_parser tests/dumps/hdlc_landis_gyr_e450_cyprus.log: five general block
+// transfer blocks (taken out of their HDLC frames) of a plaintext data-notification whose body is
+// the capture objects' list, then their values.
+constexpr std::string_view kCaptureListBlocksHex =
+    "E04000010000700F0008B66E0C07EA060801122E02FF80000002150115020412002809060008190900FF0F02120000"
+    "02"
+    "0412000809060000010000FF0F02120000020412000309060100150700FF0F02120000020412000309060100290700"
+    "FF"
+    "0F021200000204120003090601003D0700FF0F02120000E040000200006C020412000309060100160700FF0F021200"
+    "00"
+    "0204120003090601002A0700FF0F021200000204120003090601003E0700FF0F021200000204120003090601000107"
+    "00"
+    "FF0F02120000020412000309060100020700FF0F02120000020412000309060100030700FF0F02120000E040000300"
+    "00"
+    "6C020412000309060100040700FF0F021200000204120003090601000D0700FF0F021200000204120003090601001F"
+    "07"
+    "00FF0F02120000020412000309060100330700FF0F02120000020412000309060100470700FF0F0212000002041200"
+    "03"
+    "09060100200700FF0F02120000E0400004000074020412000309060100340700FF0F02120000020412000309060100"
+    "48"
+    "0700FF0F021200000204120003090601000E0700FF0F02120000020412000109060000600300FF0F02120000090C07"
+    "EA"
+    "060801122E04FF800080060000004906000000220600000050060000000006000000000600000000E0C00005000031"
+    "06"
+    "000000BB06000000000600000000060000026E12011E12008212004A1200591200EE1200EF1200EE12003206000000"
+    "0B";
+
+TEST_F(PublicVectorTest, CaptureListOfTheCyprusE450) {
+  TelegramDecoder decoder(cipher_, KeyRing());
+  ASSERT_TRUE(decoder.decode_frames(test::from_hex(kCaptureListBlocksHex), *telegram_));
+  EXPECT_EQ(t().block_count, 5);
+  EXPECT_FALSE(t().encrypted);
+  EXPECT_EQ(t().layout, ValueLayout::kCaptureList);
+  EXPECT_EQ(t().invoke_id, 0x0008B66Eu);
+  // Values in the list's order (dlms_parser tests/expected/hdlc_landis_gyr_e450_cyprus.h).
+  expect_bare(Quantity::kPowerImport, 187);
+  expect_bare(Quantity::kPowerExport, 0);
+  expect_bare(Quantity::kReactivePowerImport, 0);
+  expect_bare(Quantity::kReactivePowerExport, 622);
+  expect_bare(Quantity::kPowerFactor, 286);
+  expect_bare(Quantity::kCurrentL1, 130);
+  expect_bare(Quantity::kCurrentL2, 74);
+  expect_bare(Quantity::kCurrentL3, 89);
+  expect_bare(Quantity::kVoltageL1, 238);
+  expect_bare(Quantity::kVoltageL2, 239);
+  expect_bare(Quantity::kVoltageL3, 238);
+  EXPECT_FALSE(t()[Quantity::kEnergyImport].present);
+  // Per-phase powers, frequency and 0-0:96.3.0 are registers beyond the quantities.
+  ASSERT_EQ(t().extra_count, 8u);
+  EXPECT_EQ(t().extras[0].obis, Obis::of(1, 0, 21, 7, 0));
+  EXPECT_EQ(t().extras[0].measurement.raw, 73);
+  EXPECT_EQ(t().extras[2].obis, Obis::of(1, 0, 61, 7, 0));
+  EXPECT_EQ(t().extras[2].measurement.raw, 80);
+  EXPECT_EQ(t().extras[6].obis, Obis::of(1, 0, 14, 7, 0));
+  EXPECT_EQ(t().extras[6].measurement.raw, 50);
+  EXPECT_EQ(t().extras[7].obis, Obis::of(0, 0, 96, 3, 0));
+  EXPECT_EQ(t().extras[7].measurement.raw, 11);
+  ASSERT_TRUE(t().has_time);
+  EXPECT_EQ(t().meter_time.year, 2026);
+  EXPECT_EQ(t().meter_time.hour, 18);
+}
+
+TEST_F(MapRegisters, CaptureListOfBareObisCodesWithoutThePushSetup) {
+  const Bytes body = test::join({
+      axdr::structure(4),
+      axdr::array(3),
+      axdr::obis(Obis::of(0, 0, 96, 1, 0)),
+      axdr::obis(kEnergyImport),
+      axdr::obis(kVoltageL1),
+      axdr::text("1LGZ0012345678"),
+      axdr::uint32(4242),
+      axdr::uint16(231),
+  });
+  Telegram& out = *telegram_;
+  ByteReader in(body);
+  items_->size = 0;
+  ASSERT_TRUE(walk_axdr(in, *items_));
+  ASSERT_TRUE(map_values(items_->view(), out));
+  EXPECT_EQ(out.layout, ValueLayout::kCaptureList);
+  EXPECT_EQ(out.meter_number.view(), "1LGZ0012345678");
+  EXPECT_EQ(out[Quantity::kEnergyImport].raw, 4242);
+  EXPECT_EQ(out[Quantity::kVoltageL1].raw, 231);
+  EXPECT_FALSE(out[Quantity::kVoltageL1].has_scaler_unit);
+}
+
+TEST_F(MapRegisters, BareValuesOfNoKnownShapeAreUnknownLayout) {
+  const Bytes body = test::join({
+      axdr::structure(3),
+      axdr::uint16(236),
+      axdr::uint32(7619),
+      axdr::text("30137181"),
+  });
+  ByteReader in(body);
+  items_->size = 0;
+  ASSERT_TRUE(walk_axdr(in, *items_));
+  const Status status = map_values(items_->view(), *telegram_);
+  ASSERT_FALSE(status);
+  EXPECT_EQ(status.failure().code, DecodeError::kUnknownLayout);
+  EXPECT_EQ(status.failure().offset, 0u);
+}
+
+TEST_F(MapRegisters, WienerNetzeShapeNeedsEightUint32) {
+  const auto time = test::datetime_bytes(test::doc_spec().time);
+  Bytes values;
+  for (std::uint32_t v = 1; v <= 7; ++v) values = test::join({values, axdr::uint32(v)});
+  const Bytes seven_and_a_word =
+      test::join({axdr::structure(9), axdr::octet_string(time), values, axdr::uint16(8)});
+  ByteReader in(seven_and_a_word);
+  items_->size = 0;
+  ASSERT_TRUE(walk_axdr(in, *items_));
+  EXPECT_EQ(map_values(items_->view(), *telegram_).failure().code, DecodeError::kUnknownLayout);
+
+  const Bytes eight =
+      test::join({axdr::structure(9), axdr::octet_string(time), values, axdr::uint32(8)});
+  ByteReader again(eight);
+  items_->size = 0;
+  ASSERT_TRUE(walk_axdr(again, *items_));
+  ASSERT_TRUE(map_values(items_->view(), *telegram_));
+  EXPECT_EQ((*telegram_)[Quantity::kReactivePowerExport].raw, 8);
+  EXPECT_EQ((*telegram_)[Quantity::kPowerImport].raw, 5);
 }
 
 }  // namespace

@@ -209,9 +209,11 @@ TEST_F(TelegramEncoder, AuthenticatedWithTag) {
   EXPECT_TRUE(t().encrypted);
   EXPECT_EQ(t().frame_counter, 0x0001CA1Du);
 
-  const Status without_auth_key = decode(encoded, doc_keys());
-  ASSERT_FALSE(without_auth_key);
-  EXPECT_EQ(without_auth_key.failure().code, DecodeError::kNoAuthKey);
+  // Without the authentication key the values still come, flagged as unverified.
+  ASSERT_TRUE(decode(encoded, doc_keys()));
+  expect_values(spec);
+  EXPECT_FALSE(t().authenticated);
+  EXPECT_TRUE(t().tag_unverified);
 }
 
 TEST_F(TelegramEncoder, TagWithoutAuthenticationKeyEncodesNothing) {
@@ -263,6 +265,125 @@ TEST_F(TelegramEncoder, EvnScalersAndUnits) {
   EXPECT_EQ(evn_unit(Quantity::kPowerFactor), kUnitNone);
   EXPECT_EQ(evn_unit(Quantity::kPowerExport), kUnitWatt);
   EXPECT_EQ(evn_unit(Quantity::kReactiveEnergyExport), kUnitVarHour);
+}
+
+// Wiener Netze: the eight quantities of its table, in its order, with (Siemens) or without a
+// meter id; everything else the spec holds is not sent.
+TelegramSpec wiener_netze_spec(bool with_id) {
+  TelegramSpec spec;
+  spec.layout = Layout::kWienerNetze;
+  spec.time = test::make_time(2021, 10, 21, 6, 44, 2);
+  spec.invoke_id = 0x0010D9E3;
+  spec.meter_number = with_id ? "SMS1030788000020" : "";
+  set(spec, Quantity::kEnergyImport, 4490428);
+  set(spec, Quantity::kEnergyExport, 1342);
+  set(spec, Quantity::kReactiveEnergyImport, 65611);
+  set(spec, Quantity::kReactiveEnergyExport, 1843441);
+  set(spec, Quantity::kPowerImport, 374);
+  set(spec, Quantity::kPowerExport, 2);
+  set(spec, Quantity::kReactivePowerImport, 7);
+  set(spec, Quantity::kReactivePowerExport, 244);
+  return spec;
+}
+
+void expect_bare_values(const Telegram& t, const TelegramSpec& spec) {
+  for (const QuantityInfo& quantity : kQuantities) {
+    const auto& raw = spec.raw[static_cast<std::size_t>(quantity.quantity)];
+    const Measurement& m = t[quantity.quantity];
+    EXPECT_EQ(m.present, raw.has_value()) << quantity.key;
+    if (!raw) continue;
+    EXPECT_EQ(m.raw, *raw) << quantity.key;
+    EXPECT_EQ(m.scaler, 0) << quantity.key;
+    EXPECT_FALSE(m.has_scaler_unit) << quantity.key;
+  }
+  EXPECT_EQ(t.meter_number.view(), spec.meter_number);
+  EXPECT_EQ(t.invoke_id, spec.invoke_id);
+  EXPECT_EQ(t.timestamp_utc, spec.time.to_utc_epoch());
+}
+
+TEST_F(TelegramEncoder, WienerNetzeLayoutWithoutMeterId) {
+  const TelegramSpec spec = wiener_netze_spec(false);
+  const Encoded encoded = encode(spec, test::doc_cipher());
+  // The AM550 layout: structure(9), date-time, then 06 <+A>.
+  EXPECT_EQ(test::to_hex(ByteSpan(encoded.plaintext).subspan(18, 4)), "0209090C");
+  EXPECT_EQ(test::to_hex(ByteSpan(encoded.plaintext).subspan(34, 5)), "06004484BC");
+  EXPECT_EQ(encoded.plaintext.size(), 18u + 2 + 14 + 8 * 5);  // as the AM550's 74 bytes
+  ASSERT_TRUE(decode(encoded, doc_keys()));
+  expect_bare_values(t(), spec);
+  EXPECT_EQ(t().layout, ValueLayout::kProvider);
+  EXPECT_STREQ(t().provider_layout, "wiener-netze");
+}
+
+TEST_F(TelegramEncoder, WienerNetzeLayoutWithMeterId) {
+  TelegramSpec spec = wiener_netze_spec(true);
+  spec.raw[static_cast<std::size_t>(Quantity::kVoltageL1)] = 2301;  // not in the table
+  const Encoded encoded = encode(spec, test::doc_cipher());
+  EXPECT_EQ(test::to_hex(ByteSpan(encoded.plaintext).subspan(18, 4)), "020A0910");
+  ASSERT_TRUE(decode(encoded, doc_keys()));
+  spec.raw[static_cast<std::size_t>(Quantity::kVoltageL1)].reset();
+  expect_bare_values(t(), spec);
+  EXPECT_EQ(t().meter_number.view(), "SMS1030788000020");
+}
+
+TEST_F(TelegramEncoder, WienerNetzeSendsZeroForAQuantityNotGiven) {
+  TelegramSpec spec = wiener_netze_spec(false);
+  spec.raw[static_cast<std::size_t>(Quantity::kReactivePowerImport)].reset();
+  ASSERT_TRUE(decode(encode(spec, test::doc_cipher()), doc_keys()));
+  EXPECT_TRUE(t()[Quantity::kReactivePowerImport].present);
+  EXPECT_EQ(t()[Quantity::kReactivePowerImport].raw, 0);
+}
+
+TEST_F(TelegramEncoder, CaptureListLayout) {
+  TelegramSpec spec = evn_spec();
+  spec.layout = Layout::kCaptureList;
+  set(spec, Quantity::kEnergyImportT1, 600000);
+  set(spec, Quantity::kEnergyImportT2, 200000);
+  set(spec, Quantity::kEnergyExportT1, 1000);
+  set(spec, Quantity::kEnergyExportT2, 234);
+  set(spec, Quantity::kReactivePowerExport, 12);
+  const Encoded encoded = encode(spec, test::doc_cipher());
+  // structure(n), array(n) whose first entry is the push setup {40, 0-0:25.9.0.255, 2, 0}.
+  const std::size_t n = 2 + 1 + 16;
+  EXPECT_EQ(encoded.plaintext[18], 0x02);
+  EXPECT_EQ(encoded.plaintext[19], n);
+  EXPECT_EQ(test::to_hex(ByteSpan(encoded.plaintext).subspan(20, 2 + 16)),
+            "0113020412002809060000190900FF0F0212");
+  ASSERT_TRUE(decode(encoded, doc_keys()));
+  expect_bare_values(t(), spec);
+  EXPECT_EQ(t().layout, ValueLayout::kCaptureList);
+  EXPECT_EQ(t()[Quantity::kEnergyImportT2].raw, 200000);
+  EXPECT_EQ(t().extra_count, 0u);
+}
+
+TEST_F(TelegramEncoder, CaptureListWithoutMeterNumber) {
+  TelegramSpec spec = evn_spec();
+  spec.layout = Layout::kCaptureList;
+  spec.meter_number.clear();
+  ASSERT_TRUE(decode(encode(spec, test::doc_cipher()), doc_keys()));
+  expect_bare_values(t(), spec);
+}
+
+// Without a tag only the plaintext shows a wrong key: on every layout, at every frame counter
+// (each gives other garbage), the decoder must say kWrongKey and never yield values.
+TEST_F(TelegramEncoder, WrongKeyOnEveryLayoutIsWrongKey) {
+  TelegramSpec ksm = evn_spec();
+  ksm.layout = Layout::kKsmWest;
+  ksm.logical_device_name = "KFM1200200000";
+  TelegramSpec capture = evn_spec();
+  capture.layout = Layout::kCaptureList;
+  const MeterKeys wrong{test::other_key(), std::nullopt};
+  for (const TelegramSpec& spec :
+       {evn_spec(), ksm, wiener_netze_spec(false), wiener_netze_spec(true), capture}) {
+    for (std::uint32_t counter = 1; counter <= 300; ++counter) {
+      const Encoded encoded = encode(spec, test::doc_cipher(0x20, counter));
+      const Status status = decode(encoded, wrong);
+      ASSERT_FALSE(status) << "layout " << static_cast<int>(spec.layout) << " counter " << counter;
+      ASSERT_EQ(status.failure().code, DecodeError::kWrongKey)
+          << "layout " << static_cast<int>(spec.layout) << " counter " << counter << ": "
+          << describe(status.failure());
+    }
+    ASSERT_TRUE(decode(encode(spec, test::doc_cipher(0x20, 7)), doc_keys()));
+  }
 }
 
 }  // namespace

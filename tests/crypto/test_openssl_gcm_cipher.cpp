@@ -103,6 +103,23 @@ TEST(OpenSslGcmCipher, DecryptsWithoutATagAsTheCounterModeItIs) {
   EXPECT_EQ(data, bytes(kCase4.plaintext));
 }
 
+TEST(OpenSslGcmCipher, DecryptsUnverifiedWhateverTheTag) {
+  // A tagged frame (SC 0x30) read without the authentication key: the same keystream, no check.
+  OpenSslGcmCipher cipher;
+  auto data = bytes(kCase4.ciphertext);
+  const auto iv = iv_of(kCase4);
+  ASSERT_EQ(cipher.decrypt_unverified(key_of(kCase4), iv, data), CipherResult::kOk);
+  EXPECT_EQ(data, bytes(kCase4.plaintext));
+  // A 600-byte buffer crosses the cipher's internal chunk of 512 bytes: encrypt, then undo.
+  std::vector<std::uint8_t> long_data(600);
+  for (std::size_t i = 0; i < long_data.size(); ++i) long_data[i] = static_cast<std::uint8_t>(i);
+  const auto original = long_data;
+  ASSERT_EQ(cipher.encrypt(key_of(kCase4), iv, {}, long_data, {}), CipherResult::kOk);
+  ASSERT_NE(long_data, original);
+  ASSERT_EQ(cipher.decrypt_unverified(key_of(kCase4), iv, long_data), CipherResult::kOk);
+  EXPECT_EQ(long_data, original);
+}
+
 TEST(OpenSslGcmCipher, RefusesAChangedTagCiphertextOrAdditionalData) {
   const auto iv = iv_of(kCase4);
   const auto key = key_of(kCase4);

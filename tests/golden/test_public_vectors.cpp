@@ -278,7 +278,10 @@ TEST_F(PublicVectors, BurgenlandTagVerifiesWithItsAuthenticationKey) {
 
     TelegramDecoder decoder(cipher_, KeyRing(keys_of(vector)));
     const Status status = decoder.decode_apdu(apdu, *telegram_);
-    ASSERT_TRUE(status) << to_string(status.failure().code);
+    // The tag verifies and the body parses, but no public source says which register each of
+    // its 14 bare values is: refused as an unknown layout, after the header was read.
+    ASSERT_FALSE(status);
+    EXPECT_EQ(status.failure().code, DecodeError::kUnknownLayout);
     EXPECT_TRUE(telegram_->authenticated);
     // 2022-12-12 12:35:45 with deviation unspecified: Vienna winter time, UTC+1.
     EXPECT_EQ(telegram_->timestamp_utc,

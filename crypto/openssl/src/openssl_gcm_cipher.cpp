@@ -36,7 +36,7 @@ OpenSslGcmCipher::~OpenSslGcmCipher() {
   EVP_CIPHER_free(gcm_cipher_);
 }
 
-CipherResult OpenSslGcmCipher::decrypt_without_tag(
+CipherResult OpenSslGcmCipher::decrypt_unverified(
     const core::AesKey& key, std::span<const std::uint8_t, core::kGcmIvBytes> iv,
     std::span<std::uint8_t> data) {
   // GCM's keystream is AES-CTR starting at counter block IV || 00000002: encrypt the counter
@@ -82,7 +82,7 @@ CipherResult OpenSslGcmCipher::decrypt(const core::AesKey& key,
                                        std::span<std::uint8_t> data,
                                        std::span<const std::uint8_t> tag) {
   if (!fits_int(data.size()) || !fits_int(aad.size())) return CipherResult::kFailed;
-  if (tag.empty()) return decrypt_without_tag(key, iv, data);
+  if (tag.empty()) return decrypt_unverified(key, iv, data);
 
   EVP_CIPHER_CTX* context = gcm_context_;
   int written = 0;

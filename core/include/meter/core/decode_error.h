@@ -126,7 +126,8 @@ constexpr const char* to_string(DecodeError error) {
     case DecodeError::kOmsTelegram:
       return "this looks like an OMS telegram (Netz OÖ, AMIS): not DLMS, cannot be read this way";
     case DecodeError::kUnknownLayout:
-      return "values without OBIS codes in an unknown order: set SMARTMETER_OPERATOR";
+      return "values without OBIS codes in an order no provider table describes "
+             "(SMARTMETER_OPERATOR chooses the operator's table where one is published)";
   }
   return "unknown error";
 }

@@ -36,6 +36,12 @@ class GcmCipher {
                                std::span<const std::uint8_t> aad, std::span<std::uint8_t> data,
                                std::span<const std::uint8_t> tag) = 0;
 
+  // Decrypts `data` in place without looking at a tag (AES-CTR from counter block
+  // IV || 00000002, as GCM does): for a tagged frame when no authentication key is configured.
+  virtual CipherResult decrypt_unverified(const AesKey& key,
+                                          std::span<const std::uint8_t, kGcmIvBytes> iv,
+                                          std::span<std::uint8_t> data) = 0;
+
   // Encrypts `data` in place; writes tag_out.size() bytes of the tag when it is not empty.
   virtual CipherResult encrypt(const AesKey& key, std::span<const std::uint8_t, kGcmIvBytes> iv,
                                std::span<const std::uint8_t> aad, std::span<std::uint8_t> data,

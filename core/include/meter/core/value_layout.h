@@ -18,10 +18,13 @@
 namespace meter::core {
 
 // Provider tables; kAuto lets the shape of the body choose (an OBIS-led body never needs one).
+// kAuto takes the Wiener Netze table for a structure of a date-time and exactly eight uint32
+// (after a meter id or not): no other meter known to send bare values has that shape.
 enum class ProviderLayout : std::uint8_t {
   kAuto,
   kWienerNetze,     // date-time + 8 bare uint32 (+A, -A, +R, -R, +P, -P, +Q, -Q); Siemens with id
-  kNetzBurgenland,  // structure(14) of bare values, meter number last (L+G E450)
+  kNetzBurgenland,  // structure(14) of bare values, meter number last (L+G E450): no public
+                    // source gives the slots' meaning, so its bodies are kUnknownLayout
 };
 
 // "auto", "wiener-netze", "netz-burgenland"; nullopt for an unknown name.

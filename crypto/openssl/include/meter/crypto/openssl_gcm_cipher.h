@@ -26,16 +26,16 @@ class OpenSslGcmCipher final : public core::GcmCipher {
                              std::span<const std::uint8_t> aad, std::span<std::uint8_t> data,
                              std::span<const std::uint8_t> tag) override;
 
+  core::CipherResult decrypt_unverified(const core::AesKey& key,
+                                        std::span<const std::uint8_t, core::kGcmIvBytes> iv,
+                                        std::span<std::uint8_t> data) override;
+
   core::CipherResult encrypt(const core::AesKey& key,
                              std::span<const std::uint8_t, core::kGcmIvBytes> iv,
                              std::span<const std::uint8_t> aad, std::span<std::uint8_t> data,
                              std::span<std::uint8_t> tag_out) override;
 
  private:
-  core::CipherResult decrypt_without_tag(const core::AesKey& key,
-                                         std::span<const std::uint8_t, core::kGcmIvBytes> iv,
-                                         std::span<std::uint8_t> data);
-
   evp_cipher_st* ctr_cipher_ = nullptr;
   evp_cipher_st* gcm_cipher_ = nullptr;
   evp_cipher_ctx_st* ctr_context_ = nullptr;
