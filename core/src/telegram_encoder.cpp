@@ -309,9 +309,4 @@ std::vector<std::vector<std::uint8_t>> encode_general_block_transfer(
   return {};
 }
 
-std::vector<std::uint8_t> encode_hdlc_frames(std::span<const std::uint8_t> /*payload*/,
-                                             const HdlcSpec& /*spec*/) {
-  return {};
-}
-
 }  // namespace meter::core

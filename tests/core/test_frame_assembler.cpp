@@ -330,7 +330,7 @@ TEST(FrameAssembler, FinishPrefersARecordedChecksumErrorOverLaterTruncation) {
 TEST(FrameAssembler, ErrorOffsetsCountFromTheStreamStart) {
   auto assembler = std::make_unique<FrameAssembler>();
   const Bytes junk = {0x01, 0x02, 0x03, 0x04, 0x05};
-  const Bytes not_dlms = test::mbus_frame(Bytes(20, 0x33), 0x72);
+  const Bytes not_dlms = test::mbus_frame(Bytes(20, 0x33), 0x20);
   const Bytes stream = test::join({junk, doc_telegram(), junk, not_dlms});
   const Output out = feed(*assembler, stream, 64);
   ASSERT_EQ(out.telegrams.size(), 1u);
