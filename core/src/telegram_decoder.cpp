@@ -49,7 +49,9 @@ Status TelegramDecoder::decode_loaded(std::size_t& offset, Telegram& out) {
   const std::span<const std::uint8_t> rest{bytes_.data() + offset, loaded_size_ - offset};
   std::size_t consumed = 0;
   const Status status = decode_frames_from(rest, out, consumed);
-  offset = status ? offset + consumed : loaded_size_;
+  // A telegram that was framed but failed later (a wrong key, an unknown layout) does not hide
+  // the telegrams after it; a framing failure ends the bytes.
+  offset = consumed > 0 ? offset + consumed : loaded_size_;
   return status;
 }
 
