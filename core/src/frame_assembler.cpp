@@ -8,8 +8,8 @@ namespace {
 
 constexpr FrameCheck kNothingPending = {FrameStatus::kNeedMore, DecodeError::kTruncated, 0, 0};
 
-constexpr uint8_t kBlockTransfer = 0xE0;     // general-block-transfer APDU tag
-constexpr uint8_t kLastBlockBit = 0x80;      // its block-control byte: last block
+constexpr uint8_t kBlockTransfer = 0xE0;  // general-block-transfer APDU tag
+constexpr uint8_t kLastBlockBit = 0x80;   // its block-control byte: last block
 constexpr uint8_t kGeneralGloCipheringTag = 0xDB;
 constexpr uint8_t kDataNotificationTag = 0x0F;
 constexpr uint8_t kTextStart = '/';
@@ -30,12 +30,17 @@ size_t index_of_start(const uint8_t* data, size_t size) {
   return i;
 }
 
-bool is_text_byte(uint8_t byte) { return (byte >= 0x20 && byte < 0x7F) || byte == '\r' || byte == '\n'; }
+bool is_text_byte(uint8_t byte) {
+  return (byte >= 0x20 && byte < 0x7F) || byte == '\r' || byte == '\n';
+}
 
-bool is_letter(uint8_t byte) { return (byte >= 'A' && byte <= 'Z') || (byte >= 'a' && byte <= 'z'); }
+bool is_letter(uint8_t byte) {
+  return (byte >= 'A' && byte <= 'Z') || (byte >= 'a' && byte <= 'z');
+}
 
 bool is_hex_digit(uint8_t byte) {
-  return (byte >= '0' && byte <= '9') || (byte >= 'A' && byte <= 'F') || (byte >= 'a' && byte <= 'f');
+  return (byte >= '0' && byte <= '9') || (byte >= 'A' && byte <= 'F') ||
+         (byte >= 'a' && byte <= 'f');
 }
 
 FrameCheck text_invalid(DecodeError error, size_t offset) {
@@ -77,8 +82,7 @@ FrameCheck check_text_frame(const uint8_t* data, size_t size, size_t capacity) {
 
 bool is_serious(DecodeError error) {
   // Header mismatches are what resynchronisation over junk produces; these are not.
-  return error != DecodeError::kBadStartByte && error != DecodeError::kLengthMismatch &&
-         error != DecodeError::kNoFrame;
+  return error != DecodeError::kBadStartByte && error != DecodeError::kLengthMismatch;
 }
 
 }  // namespace
@@ -191,9 +195,9 @@ FrameCheck FrameAssembler::check_frame(const uint8_t* data, size_t size, Checked
         info_size >= 2 && info[0] == kBlockTransfer && (info[1] & kLastBlockBit) == 0;
     // Block transfer: E0, block control, block number (2 bytes): block 1 starts a message.
     checked->apdu_start =
-        info_size >= 1 && (info[0] == kGeneralGloCipheringTag || info[0] == kDataNotificationTag ||
-                           (info[0] == kBlockTransfer && info_size >= 4 && info[2] == 0 &&
-                            info[3] == 1));
+        info_size >= 1 &&
+        (info[0] == kGeneralGloCipheringTag || info[0] == kDataNotificationTag ||
+         (info[0] == kBlockTransfer && info_size >= 4 && info[2] == 0 && info[3] == 1));
     return check;
   }
   if (data[0] == kTextStart) {
@@ -313,6 +317,7 @@ FrameAssembler::Event FrameAssembler::process() {
     }
     pending_check_ = kNothingPending;
     if (check.status == FrameStatus::kInvalid) {
+      // kNoFrame: a 7E or '/' in other data, passed over without a word.
       if (check.error != DecodeError::kNoFrame) {
         record_error(check.error, pending_offset_ + check.offset);
       }
@@ -328,8 +333,8 @@ FrameAssembler::Event FrameAssembler::process() {
       record_error(DecodeError::kIncomplete, pending_offset_);
       drop_segments();
     } else if (fits != Fit::kNext) {
-      const DecodeFailure why = fits == Fit::kTooMany ? DecodeFailure{DecodeError::kTooLarge, 0}
-                                                      : out_of_order(checked);
+      const DecodeFailure why =
+          fits == Fit::kTooMany ? DecodeFailure{DecodeError::kTooLarge, 0} : out_of_order(checked);
       record_error(why.code, pending_offset_ + why.offset);
       drop_segments();
       drop_pending(checked.frame_size);

@@ -52,8 +52,8 @@ std::vector<std::uint8_t> encode_hdlc_frames(std::span<const std::uint8_t> paylo
     if (length > kMaxLength) return {};
     const std::size_t start = out.size();
     out.push_back(kHdlcFlag);
-    out.push_back(static_cast<std::uint8_t>(kFormatType3 | (more ? kSegmentationBit : 0) |
-                                            (length >> 8U)));
+    out.push_back(
+        static_cast<std::uint8_t>(kFormatType3 | (more ? kSegmentationBit : 0) | (length >> 8U)));
     out.push_back(static_cast<std::uint8_t>(length & 0xFFU));
     out.insert(out.end(), spec.destination.begin(), spec.destination.end());
     out.insert(out.end(), spec.source.begin(), spec.source.end());

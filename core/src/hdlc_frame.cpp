@@ -55,7 +55,7 @@ FrameCheck check_hdlc_frame(const uint8_t* data, size_t size, HdlcFrame* frame) 
   if ((data[1] & kFormatTypeMask) != kFormatType3) return invalid(DecodeError::kHdlcBadFormat, 1);
   const size_t length = (static_cast<size_t>(data[1] & 0x07U) << 8U) | data[2];
   if (length < kMinLength) return invalid(DecodeError::kHdlcBadFormat, 1);
-  const size_t fcs_at = length - 1;   // the length counts format .. FCS, the flag is at 0
+  const size_t fcs_at = length - 1;  // the length counts format .. FCS, the flag is at 0
   const size_t closing_at = length + 1;
 
   // The header is checked as soon as it is there, so that a 7E A? in other data is rejected

@@ -41,7 +41,7 @@ namespace meter::core {
 
 class FrameAssembler {
  public:
-  static constexpr size_t kCapacity = 1536;   // raw bytes of one telegram plus look-ahead
+  static constexpr size_t kCapacity = 1536;  // raw bytes of one telegram plus look-ahead
   // The CI field numbers M-Bus segments with 4 bits; HDLC frames of one telegram are bounded
   // by the same count.
   static constexpr size_t kMaxSegments = 16;
