@@ -464,35 +464,11 @@ TEST_F(TelegramDecoderTest, EmptyPayloadFailsOnce) {
 
 // ---- HDLC and text framing ----
 
-bool is_framing_error(DecodeError code) {
-  switch (code) {
-    case DecodeError::kNoFrame:
-    case DecodeError::kTruncated:
-    case DecodeError::kBadStartByte:
-    case DecodeError::kLengthMismatch:
-    case DecodeError::kBadChecksum:
-    case DecodeError::kBadStopByte:
-    case DecodeError::kNotDlms:
-    case DecodeError::kBadSegmentSequence:
-    case DecodeError::kIncomplete:
-    case DecodeError::kTooLarge:
-    case DecodeError::kHdlcBadFormat:
-    case DecodeError::kHdlcBadHcs:
-    case DecodeError::kHdlcBadFcs:
-    case DecodeError::kHdlcNoClosingFlag:
-    case DecodeError::kHdlcNoLlc:
-    case DecodeError::kHdlcBadSegment:
-    case DecodeError::kOmsTelegram:
-      return true;
-    default:
-      return false;
-  }
-}
-
 // A failure, if any, comes from a layer after the framing.
 void expect_framed(const Status& status) {
   if (!status) {
     EXPECT_FALSE(is_framing_error(status.failure().code)) << describe(status.failure());
+    EXPECT_NE(status.failure().code, DecodeError::kTooLarge);
   }
 }
 
@@ -517,6 +493,7 @@ TEST_F(TelegramDecoderTest, WienerNetzeHdlcTelegramsGetThroughFramingAndDecrypti
     if (!status) {
       const DecodeError code = status.failure().code;
       EXPECT_FALSE(is_framing_error(code)) << to_string(code);
+      EXPECT_NE(code, DecodeError::kTooLarge);
       EXPECT_NE(code, DecodeError::kNoKey);
       EXPECT_NE(code, DecodeError::kUnsupportedApdu);
       EXPECT_NE(code, DecodeError::kUnsupportedSecurity);
@@ -555,6 +532,10 @@ TEST_F(TelegramDecoderTest, HdlcFramingErrorsNameHdlc) {
                  static_cast<std::uint32_t>(frames.size() - 3));
   EXPECT_NE(describe(decoder.decode_frames(frames, *telegram_).failure()).find("HDLC"),
             std::string::npos);
+  EXPECT_TRUE(is_framing_error(DecodeError::kHdlcBadFcs));
+  EXPECT_TRUE(is_framing_error(DecodeError::kOmsTelegram));
+  EXPECT_FALSE(is_framing_error(DecodeError::kUnknownLayout));
+  EXPECT_FALSE(is_framing_error(DecodeError::kWrongKey));
 }
 
 TEST_F(TelegramDecoderTest, TextInputIsFramedAsText) {
