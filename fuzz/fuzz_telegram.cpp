@@ -47,7 +47,10 @@ void check(const meter::core::Status& status, const meter::core::Telegram& teleg
   METER_FUZZ_CHECK(telegram.extra_count <= meter::core::kMaxExtraRegisters);
   METER_FUZZ_CHECK(telegram.meter_number.size <= telegram.meter_number.chars.size());
   METER_FUZZ_CHECK(telegram.logical_device_name.size <= telegram.logical_device_name.chars.size());
-  METER_FUZZ_CHECK(telegram.segment_count >= 1);
+  // Frames of a link layer: at least one; a bare APDU or unframed text has none.
+  const bool framed = telegram.framing == meter::core::Framing::kMbus ||
+                      telegram.framing == meter::core::Framing::kHdlc;
+  METER_FUZZ_CHECK(!framed || telegram.segment_count >= 1);
   METER_FUZZ_CHECK(telegram.segment_count <= meter::core::FrameAssembler::kMaxSegments);
   // Flags follow the security byte; a tag was verified whenever one was announced.
   const std::uint8_t security = telegram.security_control;
