@@ -4,6 +4,9 @@
 // frames), SC 0x20, the public Netz NÖ example key, realistic three-phase values. A few hundred
 // distinct telegrams (frame counter, time and values all differ) are cycled so the branch
 // predictor and caches see a realistic stream, not one telegram over and over.
+// BM_HexToValuesOf/<format> decodes the other framings and layouts the same way: Wiener Netze
+// bare values in one HDLC frame, an E450-style OBIS list in general block transfer blocks (one
+// HDLC frame each, SC 0x30 with the tag checked), and the P1 text telegram in a ciphered APDU.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -22,6 +25,7 @@
 #include "meter/core/telegram.h"
 #include "meter/core/telegram_decoder.h"
 #include "meter/core/telegram_encoder.h"
+#include "meter/core/value_layout.h"
 #include "meter/crypto/openssl_gcm_cipher.h"
 #include "meter/json/telegram_json.h"
 #include "support/household_values.h"
@@ -44,18 +48,51 @@ struct Sample {
 
 meter::core::AesKey doc_key() { return *meter::core::AesKey::from_hex(kDocKey); }
 
-std::vector<Sample> make_samples() {
+// Any 16 bytes: the authentication key of the tagged formats.
+constexpr std::string_view kAuthKey = "D0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF";
+meter::core::AesKey auth_key() { return *meter::core::AesKey::from_hex(kAuthKey); }
+
+enum class Format : std::uint8_t { kEvnMbus, kWienerNetzeHdlc, kGbtHdlc, kP1Text };
+
+// The link layer (or none) around one ciphered APDU.
+Bytes frame(Format format, std::span<const std::uint8_t> apdu) {
+  switch (format) {
+    case Format::kEvnMbus:
+      return meter::core::encode_mbus_frames(apdu);
+    case Format::kWienerNetzeHdlc:
+      return meter::core::encode_hdlc_frames(apdu);
+    case Format::kGbtHdlc: {
+      Bytes frames;
+      for (const Bytes& block : meter::core::encode_general_block_transfer(apdu, 120)) {
+        const Bytes one = meter::core::encode_hdlc_frames(block);
+        if (one.empty()) return {};
+        frames.insert(frames.end(), one.begin(), one.end());
+      }
+      return frames;
+    }
+    case Format::kP1Text:
+      return {apdu.begin(), apdu.end()};  // the bare APDU
+  }
+  return {};
+}
+
+std::vector<Sample> make_samples(Format format = Format::kEvnMbus) {
   meter::crypto::OpenSslGcmCipher cipher;
   meter::core::CipherSpec cipher_spec;
   cipher_spec.system_title = meter::bench::kaifa_system_title(0x50000009);
   cipher_spec.keys.encryption = doc_key();
+  if (format == Format::kGbtHdlc || format == Format::kP1Text) {
+    cipher_spec.security_control = 0x30;
+    cipher_spec.keys.authentication = auth_key();
+  }
 
   meter::bench::Random random;  // the same telegrams on every run
   meter::bench::EnergyCounters counters;
   std::vector<Sample> samples;
   for (std::size_t i = 0; i < kTelegramCount; ++i) {
     meter::core::TelegramSpec spec;
-    spec.layout = meter::core::Layout::kEvn;
+    spec.layout = format == Format::kWienerNetzeHdlc ? meter::core::Layout::kWienerNetze
+                                                     : meter::core::Layout::kEvn;
     // One telegram every 5 s from 2024-06-15 12:00:00 CEST.
     const auto seconds = static_cast<std::uint32_t>(5 * i);
     spec.time = {2024,
@@ -74,9 +111,11 @@ std::vector<Sample> make_samples() {
 
     cipher_spec.frame_counter = static_cast<std::uint32_t>(0x0001CA1D + i);
     Sample sample;
-    sample.plaintext = meter::core::encode_data_notification(spec);
+    sample.plaintext = format == Format::kP1Text ? meter::core::encode_p1_text(spec)
+                                                 : meter::core::encode_data_notification(spec);
     sample.apdu = meter::core::encode_general_glo_ciphering(sample.plaintext, cipher_spec, cipher);
-    sample.frames = meter::core::encode_mbus_frames(sample.apdu);
+    sample.frames = frame(format, sample.apdu);
+    if (sample.plaintext.empty() || sample.apdu.empty() || sample.frames.empty()) return {};
     sample.hex.resize(2 * sample.frames.size());
     meter::core::encode_hex_upper(sample.frames.data(), sample.frames.size(), sample.hex.data());
     meter::core::CipheredApdu header;
@@ -96,7 +135,9 @@ const std::vector<Sample>& samples() {
 // The decoder as the service holds it: one per thread, reused for every telegram.
 struct Decoding {
   meter::crypto::OpenSslGcmCipher cipher;
-  meter::core::TelegramDecoder decoder{cipher, meter::core::KeyRing({doc_key(), std::nullopt})};
+  meter::core::TelegramDecoder decoder{cipher,
+                                       meter::core::KeyRing({doc_key(), auth_key()}),
+                                       {meter::core::ProviderLayout::kWienerNetze}};
   std::unique_ptr<meter::core::Telegram> telegram = std::make_unique<meter::core::Telegram>();
 };
 
@@ -123,6 +164,32 @@ void BM_HexToValues(benchmark::State& state) {  // NOLINT(readability-identifier
   finish(state, bytes);
 }
 BENCHMARK(BM_HexToValues);
+
+// Hex -> values for the other formats; the EVN figure above is the same path for M-Bus.
+void BM_HexToValuesOf(benchmark::State& state, Format format) {  // NOLINT
+  const auto all = make_samples(format);
+  if (all.empty()) {
+    state.SkipWithError("the encoder cannot make this format");
+    return;
+  }
+  Decoding d;
+  std::size_t i = 0;
+  std::int64_t bytes = 0;
+  for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores)
+    const Sample& sample = all[i];
+    if (!d.decoder.decode_hex(sample.hex, *d.telegram)) {
+      state.SkipWithError("decode_hex failed");
+      break;
+    }
+    benchmark::DoNotOptimize(d.telegram->values[0].raw);
+    bytes += static_cast<std::int64_t>(sample.hex.size());
+    i = i + 1 == all.size() ? 0 : i + 1;
+  }
+  finish(state, bytes);
+}
+BENCHMARK_CAPTURE(BM_HexToValuesOf, wiener_netze_hdlc, Format::kWienerNetzeHdlc);
+BENCHMARK_CAPTURE(BM_HexToValuesOf, gbt_in_hdlc_sc30, Format::kGbtHdlc);
+BENCHMARK_CAPTURE(BM_HexToValuesOf, p1_text_apdu_sc30, Format::kP1Text);
 
 void BM_HexToJson(benchmark::State& state) {  // NOLINT(readability-identifier-naming)
   const auto& all = samples();

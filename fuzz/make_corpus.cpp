@@ -23,6 +23,7 @@
 
 #include "meter/core/apdu.h"
 #include "meter/core/hex.h"
+#include "meter/core/p1_text.h"
 #include "meter/core/telegram_encoder.h"
 #include "meter/crypto/openssl_gcm_cipher.h"
 
@@ -261,6 +262,70 @@ Bytes flipped(Bytes bytes, std::size_t at) {
   return bytes;
 }
 
+// Energienetze Steiermark's Sagemcom T210-D-r: the P1 text telegram with tariff registers.
+meter::core::TelegramSpec text_spec() {
+  meter::core::TelegramSpec spec;
+  spec.logical_device_name = "EST5\\253700000_A";
+  spec.meter_number.clear();
+  spec.time = {2024, 6, 15, 6, 12, 30, 5, 0xFF, -120, 0x80};
+  auto set = [&](Quantity q, std::int64_t raw) { spec.raw[static_cast<std::size_t>(q)] = raw; };
+  set(Quantity::kEnergyImport, 7112944);
+  set(Quantity::kEnergyImportT1, 4675651);
+  set(Quantity::kEnergyImportT2, 2437293);
+  set(Quantity::kPowerImport, 1068);
+  set(Quantity::kEnergyExport, 33153972);
+  set(Quantity::kPowerExport, 0);
+  set(Quantity::kReactiveEnergyImport, 671304);
+  set(Quantity::kReactivePowerImport, 103);
+  return spec;
+}
+
+// The text with `from` replaced by `to` and the CRC written again, so the line is what breaks.
+Bytes text_with(const Bytes& text, std::string_view from, std::string_view to) {
+  std::string changed(text.begin(), text.end());
+  changed.replace(changed.find(from), from.size(), to);
+  changed.erase(changed.find('!') + 1);
+  Bytes out(changed.begin(), changed.end());
+  char crc[8];
+  (void)std::snprintf(crc, sizeof crc, "%04X\r\n", unsigned{meter::core::crc16_arc(out)});
+  out.insert(out.end(), crc, crc + 6);
+  return out;
+}
+
+void write_text_corpus(Writer& out, meter::core::GcmCipher& cipher) {
+  const Bytes text = meter::core::encode_p1_text(text_spec());
+  auto instantaneous = evn_spec();  // voltages, currents, PF and a meter number; winter time
+  instantaneous.time = {2024, 1, 15, 1, 7, 5, 0, 0xFF, -60, 0x00};
+  const Bytes dsmr = meter::core::encode_p1_text(instantaneous);
+  out.write("fuzz_p1_text", "t210dr-text.txt", text);
+  out.write("fuzz_p1_text", "instantaneous-winter-text.txt", dsmr);
+  out.write("fuzz_p1_text", "channels-and-logs-text.txt",
+            text_with(text, "1-3:0.2.8(50)",
+                      "0-1:24.2.1(240615061000S)(00012.345*m3)\r\n1-1:1.8.0(12.5*kWh)\r\n"
+                      "1-0:99.97.0(1)(0-0:96.7.19)(240101120000W)(0000000240*s)"));
+  Bytes bad_crc = text;
+  bad_crc[bad_crc.size() - 3] ^= 0x01;
+  out.write("fuzz_p1_text", "broken-crc.txt", bad_crc);
+  out.write("fuzz_p1_text", "broken-truncated.txt",
+            std::span<const std::uint8_t>(text).first(text.size() - 7));
+  out.write("fuzz_p1_text", "broken-line.txt", text_with(text, "1-0:1.7.0(", "1-0:1.7.0"));
+  out.write("fuzz_p1_text", "broken-unit.txt", text_with(text, "*W)", "*Q)"));
+  out.write("fuzz_p1_text", "broken-time.txt", text_with(text, "240615", "241315"));
+
+  // The text inside a general-glo-ciphering APDU, as the meter sends it (fuzz_telegram's key).
+  meter::core::CipherSpec cipher_spec;
+  cipher_spec.system_title = title("SAG", 0x00033FE2);
+  cipher_spec.frame_counter = 0xFC;
+  cipher_spec.keys.encryption = key(kDocKey);
+  const Bytes apdu = meter::core::encode_general_glo_ciphering(text, cipher_spec, cipher);
+  if (apdu.empty()) {
+    (void)std::fprintf(stderr, "fuzz_make_corpus: encoding the text APDU failed\n");
+    std::exit(1);
+  }
+  out.write_text("fuzz_telegram", "p1-text-sc20-apdu.hex", to_hex(apdu) + "\n");
+  out.write("fuzz_apdu", "p1-text-sc20-apdu.bin", apdu);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -352,16 +417,17 @@ int main(int argc, char** argv) {
     const Bytes blocks = hdlc_block_frames(tagged.apdu, 120);
     const Bytes noise = {0x7E, 0x68, 0x05, 0x06, 0x68, 0x7E, 0xA0, 0x2F, 0x00};
     const Bytes mixed = concat({noise, single, evn.frames, noise, blocks, segmented});
+    const Bytes broken_fcs = flipped(single, 40);
+    const Bytes cut(single.begin(), single.end() - 2);
     Bytes unfixed = single;
     unfixed[8] ^= 0xFF;                   // HCS
     unfixed[unfixed.size() - 3] ^= 0xFF;  // FCS
-    for (const auto& [name, bytes] :
-         {std::pair<std::string, const Bytes&>{"hdlc-single", single},
-          {"hdlc-segmented", segmented},
-          {"hdlc-block-transfer", blocks},
-          {"hdlc-mixed-with-mbus-and-noise", mixed},
-          {"hdlc-broken-fcs", flipped(single, 40)},
-          {"hdlc-broken-truncated", Bytes(single.begin(), single.end() - 2)}}) {
+    for (const auto& [name, bytes] : {std::pair<std::string, const Bytes&>{"hdlc-single", single},
+                                      {"hdlc-segmented", segmented},
+                                      {"hdlc-block-transfer", blocks},
+                                      {"hdlc-mixed-with-mbus-and-noise", mixed},
+                                      {"hdlc-broken-fcs", broken_fcs},
+                                      {"hdlc-broken-truncated", cut}}) {
       out.write("fuzz_hdlc", name + ".bin", hdlc_input(false, {}, bytes));
       out.write("fuzz_frame_assembler", name + ".bin", with_chunking({}, bytes));
       out.write_text("fuzz_telegram", name + ".hex", to_hex(bytes) + "\n");
@@ -370,6 +436,8 @@ int main(int argc, char** argv) {
     out.write("fuzz_hdlc", "hdlc-template-fixed-up.bin", hdlc_input(true, {}, unfixed));
     out.write("fuzz_hdlc", "hdlc-mixed-fixed-up-chunks.bin", hdlc_input(true, {13, 100}, mixed));
   }
+
+  write_text_corpus(out, cipher);
 
   (void)std::printf("fuzz_make_corpus: wrote %zu files, %zu bytes to %s\n", out.files, out.bytes,
                     out.root.c_str());

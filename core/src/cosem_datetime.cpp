@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "meter/core/cosem_datetime.h"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace meter::core {
@@ -30,16 +31,18 @@ std::int64_t CosemDateTime::to_utc_epoch() const {
   return local_seconds(*this) - static_cast<std::int64_t>(utc_offset_min()) * 60;
 }
 
-std::string CosemDateTime::to_iso_local() const {
+std::size_t CosemDateTime::write_iso_local(char* text) const {
   const std::int32_t offset = utc_offset_min();
   const char sign = offset < 0 ? '-' : '+';
   const std::int32_t magnitude = offset < 0 ? -offset : offset;
-  char text[40];
   if (year > 9999 || magnitude / 60 > 99) {
-    (void)std::snprintf(text, sizeof text, "%04u-%02u-%02uT%02u:%02u:%02u%c%02d:%02d",
-                        unsigned{year}, unsigned{month}, unsigned{day}, unsigned{hour},
-                        unsigned{minute}, unsigned{second}, sign, magnitude / 60, magnitude % 60);
-    return text;
+    const int written =
+        std::snprintf(text, kIsoLocalMaxChars, "%04u-%02u-%02uT%02u:%02u:%02u%c%02d:%02d",
+                      unsigned{year}, unsigned{month}, unsigned{day}, unsigned{hour},
+                      unsigned{minute}, unsigned{second}, sign, magnitude / 60, magnitude % 60);
+    return written < 0
+               ? 0
+               : std::min<std::size_t>(static_cast<std::size_t>(written), kIsoLocalMaxChars - 1);
   }
   // The common case without printf (it runs for every telegram the service publishes).
   char* out = text;
@@ -66,7 +69,12 @@ std::string CosemDateTime::to_iso_local() const {
   digits(static_cast<unsigned>(magnitude / 60), 2);
   put(':');
   digits(static_cast<unsigned>(magnitude % 60), 2);
-  return std::string(text, out);
+  return static_cast<std::size_t>(out - text);
+}
+
+std::string CosemDateTime::to_iso_local() const {
+  char text[kIsoLocalMaxChars];
+  return {text, write_iso_local(text)};
 }
 
 Result<CosemDateTime> parse_cosem_datetime(std::span<const std::uint8_t> bytes,

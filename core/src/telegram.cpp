@@ -25,6 +25,8 @@ const char* unit_symbol(std::uint8_t unit) {
       return "V";
     case 44:
       return "Hz";
+    case 13:  // gas and water meters behind a P1 text telegram
+      return "m3";
     case kUnitNone:
       return "1";
     default:

@@ -302,7 +302,6 @@ std::vector<std::uint8_t> encode_mbus_frames(std::span<const std::uint8_t> apdu,
 }
 
 // Not yet written: the formats below come with their decoders.
-std::vector<std::uint8_t> encode_p1_text(const TelegramSpec& /*spec*/) { return {}; }
 
 std::vector<std::vector<std::uint8_t>> encode_general_block_transfer(
     std::span<const std::uint8_t> /*apdu*/, std::size_t /*block_bytes*/) {

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -80,6 +81,34 @@ TEST(HaDiscovery, EnergySensorsQualifyForTheEnergyDashboard) {
     EXPECT_EQ(kEnergyUnits.count(config.at("unit_of_measurement").get<std::string>()), 1U);
     // No last_reset: the counters are lifetime totals.
     EXPECT_FALSE(config.contains("last_reset_value_template"));
+  }
+}
+
+// Reactive and tariff registers get a sensor only from a meter that sends them: an EVN meter's
+// device does not fill up with sensors that never get a value.
+TEST(HaDiscovery, RegistersBeyondTheElevenOnlyWhenTheMeterSendsThem) {
+  HaDiscoveryOptions options;
+  options.sent_optional_keys = {"RIn", "QOut", "WIn1"};
+  const auto all = configs(kMeter, options);
+  EXPECT_EQ(all.size(), configs(kMeter, {}).size() + 3);
+  const json& reactive_energy = all.at(topic("reactive_energy_in"));
+  EXPECT_EQ(reactive_energy.at("unit_of_measurement"), "varh");
+  EXPECT_EQ(reactive_energy.at("state_class"), "total_increasing");
+  EXPECT_FALSE(reactive_energy.contains("device_class"));
+  EXPECT_NE(reactive_energy.at("value_template").get<std::string>().find("value_json.RIn.value"),
+            std::string::npos);
+  const json& reactive_power = all.at(topic("reactive_power_out"));
+  EXPECT_EQ(reactive_power.at("device_class"), "reactive_power");
+  EXPECT_EQ(reactive_power.at("unit_of_measurement"), "var");
+  const json& tariff = all.at(topic("energy_in_t1"));
+  EXPECT_EQ(tariff.at("device_class"), "energy");
+  EXPECT_EQ(tariff.at("unit_of_measurement"), "Wh");
+  EXPECT_EQ(all.count(topic("energy_in_t2")), 0U);
+  // Every optional key is one of the values JSON's keys.
+  for (const std::string& key : ha_optional_keys()) {
+    EXPECT_TRUE(std::any_of(core::kQuantities.begin(), core::kQuantities.end(),
+                            [&key](const core::QuantityInfo& q) { return key == q.key; }))
+        << key;
   }
 }
 
@@ -186,6 +215,7 @@ TEST(HaDiscovery, RemovalClearsEveryTopicTheConfigsMayHaveUsed) {
   const auto removal = ha_removal_messages(kMeter, single_phase);
   HaDiscoveryOptions everything;
   everything.cost = true;
+  everything.sent_optional_keys = ha_optional_keys();
   const auto announced = configs(kMeter, everything);  // earlier with three phases and cost
   ASSERT_EQ(removal.size(), announced.size());
   for (const HaMessage& message : removal) {

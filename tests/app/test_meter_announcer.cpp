@@ -128,6 +128,31 @@ TEST(MeterAnnouncer, ASinglePhaseMeterLosesItsL2AndL3Entities) {
   EXPECT_EQ(mqtt.count_prefix("homeassistant/"), one);
 }
 
+TEST(MeterAnnouncer, ReactiveAndTariffRegistersAreAnnouncedWhileTheMeterSendsThem) {
+  RecordingMqtt mqtt;
+  MeterAnnouncer announcer(options(), true, mqtt, kFormat);
+  MeterSnapshot plain = meter(Diagnosis::kOk, true);
+  announcer.update(snapshot(plain));
+  const std::string reactive = "homeassistant/sensor/smartmeter_" +
+                               std::string("4b464d6700000001") + "/reactive_energy_in/config";
+  EXPECT_EQ(mqtt.count_prefix(reactive), 0U);
+
+  MeterSnapshot wiener = plain;
+  wiener.latest->values[static_cast<std::size_t>(core::Quantity::kReactiveEnergyImport)] = 12.0;
+  announcer.update(snapshot(wiener));
+  EXPECT_EQ(mqtt.count_prefix(reactive), 1U);
+  announcer.update(snapshot(wiener));  // unchanged: nothing again
+  EXPECT_EQ(mqtt.count_prefix(reactive), 1U);
+
+  mqtt.sent.clear();
+  announcer.update(snapshot(plain));  // the register stopped: its entity goes
+  const bool removed = std::any_of(mqtt.sent.begin(), mqtt.sent.end(), [&](const auto& s) {
+    return s.topic == reactive && s.payload.empty();
+  });
+  EXPECT_TRUE(removed);
+  EXPECT_EQ(mqtt.count_prefix(reactive), 0U);
+}
+
 TEST(MeterAnnouncer, WithoutDiscoveryOnlyTheDiagnosisIsPublished) {
   RecordingMqtt mqtt;
   MeterAnnouncer announcer(options(), false, mqtt, kFormat);

@@ -15,6 +15,7 @@
 #include "meter/core/byte_reader.h"
 #include "meter/core/frame_assembler.h"
 #include "meter/core/hex.h"
+#include "meter/core/p1_text.h"
 #include "meter/core/telegram_decoder.h"
 #include "meter/crypto/openssl_gcm_cipher.h"
 
@@ -313,6 +314,16 @@ TEST_F(PublicVectors, SteiermarkTagMismatchIsAnErrorNeverSilentValues) {
               CipherResult::kOk);
     const auto plaintext = bytes(vector["plaintext_hex"]);
     EXPECT_TRUE(std::equal(plaintext.begin(), plaintext.end(), ciphered->payload.begin()));
+
+    // The text reads to what the source asserts (WirkenergieP / WirkenergieN in Wh).
+    telegram_->clear();
+    ASSERT_TRUE(parse_p1_text(ciphered->payload, ciphered->payload_offset, *telegram_));
+    const json& expected = vector["source_expected"];
+    EXPECT_EQ((*telegram_)[Quantity::kEnergyImport].raw,
+              expected["WirkenergieP"].get<std::int64_t>());
+    EXPECT_EQ((*telegram_)[Quantity::kEnergyExport].raw,
+              expected["WirkenergieN"].get<std::int64_t>());
+    EXPECT_EQ((*telegram_)[Quantity::kEnergyImport].scaler, 0);
     return;
   }
   FAIL() << "vector steiermark_sagemcom_t210dr_dsmr missing";

@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -155,6 +157,43 @@ TEST(TelegramJson, LargePositiveScalerDoesNotOverflow) {
   const auto json = telegram_to_json(telegram);
   const double value = json["WIn"]["value"].get<double>();
   EXPECT_EQ(value, 1e19);
+}
+
+// The line is written into a fixed buffer: the largest telegram a decoder can fill (every
+// quantity and extra register at its widest, both texts made of bytes that need escaping) must
+// come out whole and parse back.
+TEST(TelegramJson, TheLargestTelegramComesOutWholeAndParses) {
+  Telegram telegram;
+  for (std::size_t i = 0; i < core::kQuantityCount; ++i) {
+    telegram.values[i] = measurement(std::numeric_limits<std::int64_t>::min(), -7, 201);
+  }
+  std::string control(telegram.meter_number.chars.size(), '\x01');
+  telegram.meter_number.assign(control);
+  telegram.logical_device_name.assign(control);
+  telegram.encrypted = true;
+  telegram.frame_counter = std::numeric_limits<std::uint32_t>::max();
+  for (auto& extra : telegram.extras) {
+    extra = {core::Obis::of(255, 255, 255, 255, 255, 255),
+             measurement(std::numeric_limits<std::int64_t>::max(), -9, 255)};
+  }
+  telegram.extra_count = telegram.extras.size();
+  const std::string line = telegram_to_json_line(telegram);
+  const auto json = nlohmann::ordered_json::parse(line);
+  EXPECT_EQ(json["meterNumber"].get<std::string>(), control);
+  EXPECT_EQ(json["deviceName"].get<std::string>(), control);
+  EXPECT_EQ(json["I3"]["unit"], "unit 201");
+  EXPECT_DOUBLE_EQ(json["I3"]["value"].get<double>(), -9.223372036854775808e11);
+  EXPECT_EQ(json["registers"].size(), 1U);  // 32 times the same OBIS code: one key survives
+  EXPECT_DOUBLE_EQ(json["registers"]["255-255:255.255.255*255"]["value"].get<double>(),
+                   9.223372036854775807e9);
+  EXPECT_EQ(std::count(line.begin(), line.end(), '*'), 32);  // every register was written
+}
+
+TEST(TelegramJson, ATagNotCheckedIsSaid) {
+  auto telegram = decoded_doc_telegram();
+  EXPECT_FALSE(telegram_to_json(*telegram).contains("authenticated"));
+  telegram->tag_unverified = true;  // decrypted without the authentication key
+  EXPECT_EQ(telegram_to_json(*telegram)["authenticated"], false);
 }
 
 }  // namespace

@@ -14,23 +14,14 @@ namespace {
 
 using core::Measurement;
 using core::Quantity;
-// A reserved std::string: the line is built in place and returned without a copy.
-using Buffer = std::string;
-constexpr std::size_t kLineCapacity = 768;
-
-template <typename Integer>
-void append_integer(Buffer& out, Integer value) {
-  const fmt::format_int text(value);
-  out.append(text.data(), text.data() + text.size());
-}
 
 // raw * 10^scaler for -4 <= scaler < 0 written by moving the decimal point of the integer,
 // trailing zeros dropped but one digit kept (2337, -1 -> 233.7; 1000, -3 -> 1.0). For these
 // magnitudes that is exactly the shortest round-trip text of the double, without formatting
-// one. False when the value is outside that range.
-bool append_decimal(Buffer& out, std::int64_t raw, int scaler) {
+// one. Returns the end of the text, or nullptr (nothing written) outside that range.
+char* write_decimal(char* out, std::int64_t raw, int scaler) {
   constexpr std::int64_t kExact = 1'000'000'000'000'000;  // well inside a double's 2^53
-  if (scaler < -4 || scaler >= 0 || raw <= -kExact || raw >= kExact) return false;
+  if (scaler < -4 || scaler >= 0 || raw <= -kExact || raw >= kExact) return nullptr;
   const auto places = static_cast<std::size_t>(-scaler);
   char digits[24];
   const auto magnitude = static_cast<std::uint64_t>(raw < 0 ? -raw : raw);
@@ -42,84 +33,16 @@ bool append_decimal(Buffer& out, std::int64_t raw, int scaler) {
   const std::size_t length = pad + text.size();
   std::size_t fraction_end = length;
   while (fraction_end > length - places + 1 && digits[fraction_end - 1] == '0') --fraction_end;
-  if (raw < 0) out.push_back('-');
-  out.append(digits, digits + (length - places));
-  out.push_back('.');
-  out.append(digits + (length - places), digits + fraction_end);
-  return true;
-}
-
-// Scaled values with a non-negative scaler stay integers (12937, not 12937.0); the rest are
-// reals in their shortest round-trip form, a whole number keeping ".0" (1.0, 234.0).
-void append_number(Buffer& out, const Measurement& m) {
-  if (m.is_integral()) {
-    std::int64_t value = m.raw;
-    bool fits = true;
-    for (int i = 0; i < m.scaler && fits; ++i) fits = !__builtin_mul_overflow(value, 10, &value);
-    if (fits) {
-      append_integer(out, value);
-      return;
-    }
-  }
-  if (append_decimal(out, m.raw, m.scaler)) return;
-  const std::size_t start = out.size();
-  fmt::format_to(std::back_inserter(out), "{}", m.value());
-  const std::string_view written(out.data() + start, out.size() - start);
-  if (written.find_first_of(".eEn") == std::string_view::npos) {
-    out.push_back('.');
-    out.push_back('0');
-  }
-}
-
-std::string format_number(const Measurement& m) {
-  Buffer out;
-  append_number(out, m);
-  return out;
+  if (raw < 0) *out++ = '-';
+  out = std::copy(digits, digits + (length - places), out);
+  *out++ = '.';
+  return std::copy(digits + (length - places), digits + fraction_end, out);
 }
 
 std::string unit_of(const Measurement& m, const char* fallback) {
   if (!m.has_scaler_unit) return fallback;
   const char* symbol = core::unit_symbol(m.unit);
   return symbol != nullptr ? symbol : fmt::format("unit {}", m.unit);
-}
-
-bool needs_escape(char c) { return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20; }
-
-void append_text(Buffer& out, std::string_view text) {
-  out.push_back('"');
-  if (std::none_of(text.begin(), text.end(), needs_escape)) {
-    out.append(text);
-    out.push_back('"');
-    return;
-  }
-  for (const char c : text) {
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(c);
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      fmt::format_to(std::back_inserter(out), "\\u{:04x}", static_cast<unsigned>(c));
-    } else {
-      out.push_back(c);
-    }
-  }
-  out.push_back('"');
-}
-
-// Keys are the program's own names: nothing to escape.
-void append_key(Buffer& out, std::string_view key) {
-  if (out.size() > 1) out.push_back(',');
-  out.push_back('"');
-  out.append(key);
-  out.append(std::string_view("\":"));
-}
-
-// {"value":<number>,"unit":"<unit>"}
-void append_value(Buffer& out, const Measurement& m, std::string_view unit) {
-  out.append(std::string_view("{\"value\":"));
-  append_number(out, m);
-  out.append(std::string_view(",\"unit\":"));
-  append_text(out, unit);
-  out.push_back('}');
 }
 
 }  // namespace
@@ -130,59 +53,197 @@ std::string system_title_hex(const core::SystemTitle& system_title) {
   return text;
 }
 
+namespace {
+
+// The values line is written into a fixed buffer with plain stores and copied into the string
+// once: the service writes one per telegram, and std::string's per-character growth checks cost
+// as much as the decoding. The buffer holds the largest line a Telegram can give: every quantity
+// and extra register with the longest number and unit, both texts escaped at 6 chars per byte.
+constexpr std::size_t kMaxNumberChars = 32;  // int64, or a double's shortest form + ".0"
+constexpr std::size_t kMaxUnitChars = 12;    // "varh", "unit 255"
+constexpr std::size_t kMaxValueChars = 24 + kMaxNumberChars + kMaxUnitChars;
+constexpr std::size_t kMaxTextChars = 2 + 6 * sizeof(core::FixedText{}.chars);
+constexpr std::size_t kMaxLineChars = 64 + core::kQuantityCount * (12 + kMaxValueChars) +
+                                      2 * (16 + kMaxTextChars) + 200 +
+                                      core::kMaxExtraRegisters * (30 + kMaxValueChars);
+
+// The product's keys with their lengths, worked out at compile time.
+constexpr auto kKeys = [] {
+  std::array<std::string_view, core::kQuantityCount> keys{};
+  for (std::size_t i = 0; i < keys.size(); ++i) keys[i] = core::kQuantities[i].key;
+  return keys;
+}();
+constexpr auto kDefaultUnits = [] {
+  std::array<std::string_view, core::kQuantityCount> units{};
+  for (std::size_t i = 0; i < units.size(); ++i) units[i] = core::kQuantities[i].default_unit;
+  return units;
+}();
+
+class LineWriter {
+ public:
+  void put(char c) { *at_++ = c; }
+  void put(std::string_view text) {
+    std::memcpy(at_, text.data(), text.size());
+    at_ += text.size();
+  }
+  template <typename Integer>
+  void integer(Integer value) {
+    const fmt::format_int text(value);
+    put(std::string_view(text.data(), text.size()));
+  }
+
+  // ,"key": (no comma before the first key)
+  void key(std::string_view name) {
+    if (at_ != buffer_.data() + 1) put(',');
+    put('"');
+    put(name);
+    put(std::string_view("\":"));
+  }
+
+  void text(std::string_view value) {
+    put('"');
+    for (const char c : value) {
+      if (c == '"' || c == '\\') {
+        put('\\');
+        put(c);
+      } else if (static_cast<unsigned char>(c) < 0x20) {
+        at_ = fmt::format_to(at_, "\\u{:04x}", static_cast<unsigned>(c));
+      } else {
+        put(c);
+      }
+    }
+    put('"');
+  }
+
+  // Scaled values with a non-negative scaler stay integers (12937, not 12937.0); the rest are
+  // reals in their shortest round-trip form, a whole number keeping ".0" (1.0, 234.0).
+  void number(const Measurement& m) {
+    if (m.is_integral()) {
+      std::int64_t value = m.raw;
+      bool fits = true;
+      for (int i = 0; i < m.scaler && fits; ++i) fits = !__builtin_mul_overflow(value, 10, &value);
+      if (fits) {
+        integer(value);
+        return;
+      }
+    }
+    if (char* end = write_decimal(at_, m.raw, m.scaler); end != nullptr) {
+      at_ = end;
+      return;
+    }
+    char* start = at_;
+    at_ = fmt::format_to_n(at_, kMaxNumberChars - 2, "{}", m.value()).out;
+    if (std::string_view(start, static_cast<std::size_t>(at_ - start)).find_first_of(".eEn") ==
+        std::string_view::npos) {
+      put(std::string_view(".0"));
+    }
+  }
+
+  // {"value":<number>,"unit":"<unit>"}; a meter's unit without a symbol reads "unit <code>".
+  void value(const Measurement& m, std::string_view fallback_unit) {
+    put(std::string_view("{\"value\":"));
+    number(m);
+    put(std::string_view(",\"unit\":\""));
+    if (!m.has_scaler_unit) {
+      put(fallback_unit);
+    } else if (const char* symbol = core::unit_symbol(m.unit); symbol != nullptr) {
+      put(std::string_view(symbol));
+    } else {
+      put(std::string_view("unit "));
+      integer(m.unit);
+    }
+    put(std::string_view("\"}"));
+  }
+
+  void obis(const core::Obis& code) {
+    constexpr std::array<char, 5> kSeparators = {'-', ':', '.', '.', '*'};
+    put('"');
+    for (std::size_t i = 0; i < code.bytes.size(); ++i) {
+      integer(code.bytes[i]);
+      if (i < kSeparators.size()) put(kSeparators[i]);
+    }
+    put('"');
+  }
+
+  void iso_time(const core::CosemDateTime& time) {
+    put('"');
+    at_ += time.write_iso_local(at_);
+    put('"');
+  }
+
+  std::string str() const { return std::string(buffer_.data(), static_cast<const char*>(at_)); }
+
+ private:
+  std::array<char, kMaxLineChars> buffer_;
+  char* at_ = buffer_.data();
+};
+
+std::string format_number(const Measurement& m) {
+  LineWriter out;
+  out.number(m);
+  return out.str();
+}
+
+}  // namespace
+
 // The one serialisation of a telegram; telegram_to_json() parses it back for callers that want
 // an object, so the two can never disagree.
 std::string telegram_to_json_line(const core::Telegram& t) {
-  Buffer out;
-  out.reserve(kLineCapacity);
-  out.push_back('{');
+  LineWriter out;
+  out.put('{');
   // The original's keys (WIn .. PF), its timestamp, then what it did not know.
   constexpr std::size_t kOriginalKeys = static_cast<std::size_t>(Quantity::kPowerFactor) + 1;
-  for (std::size_t i = 0; i < core::kQuantities.size(); ++i) {
+  for (std::size_t i = 0; i < core::kQuantityCount; ++i) {
     if (i == kOriginalKeys && t.has_time) {
-      append_key(out, "timestamp");
-      out.append(std::string_view("{\"value\":"));
-      append_integer(out, t.timestamp_utc);
-      out.append(std::string_view(",\"unit\":\"s\"}"));
+      out.key("timestamp");
+      out.put(std::string_view("{\"value\":"));
+      out.integer(t.timestamp_utc);
+      out.put(std::string_view(",\"unit\":\"s\"}"));
     }
-    const auto& quantity = core::kQuantities[i];
-    const Measurement& m = t[quantity.quantity];
+    const Measurement& m = t.values[i];
     if (!m.present) continue;
-    append_key(out, quantity.key);
-    append_value(out, m, unit_of(m, quantity.default_unit));
+    out.key(kKeys[i]);
+    out.value(m, kDefaultUnits[i]);
   }
   if (!t.meter_number.empty()) {
-    append_key(out, "meterNumber");
-    append_text(out, t.meter_number.view());
+    out.key("meterNumber");
+    out.text(t.meter_number.view());
   }
   if (!t.logical_device_name.empty()) {
-    append_key(out, "deviceName");
-    append_text(out, t.logical_device_name.view());
+    out.key("deviceName");
+    out.text(t.logical_device_name.view());
   }
   if (t.encrypted || t.authenticated) {
-    append_key(out, "systemTitle");
-    append_text(out, system_title_hex(t.system_title));
-    append_key(out, "frameCounter");
-    append_integer(out, t.frame_counter);
+    out.key("systemTitle");
+    char title[2 * core::SystemTitle{}.size()];
+    core::encode_hex_upper(t.system_title.data(), t.system_title.size(), title);
+    out.text(std::string_view(title, sizeof title));
+    out.key("frameCounter");
+    out.integer(t.frame_counter);
+  }
+  if (t.tag_unverified) {
+    // Decrypted without the authentication key: the values were not proven to be the meter's.
+    out.key("authenticated");
+    out.put(std::string_view("false"));
   }
   if (t.has_time) {
-    append_key(out, "meterTime");
-    append_text(out, t.meter_time.to_iso_local());
+    out.key("meterTime");
+    out.iso_time(t.meter_time);
   }
   if (t.extra_count > 0) {
-    append_key(out, "registers");
-    out.push_back('{');
+    out.key("registers");
+    out.put('{');
     for (std::size_t i = 0; i < t.extra_count; ++i) {
       const auto& extra = t.extras[i];
-      if (i > 0) out.push_back(',');
-      append_text(out, extra.obis.to_string());
-      out.push_back(':');
-      append_value(out, extra.measurement, unit_of(extra.measurement, ""));
+      if (i > 0) out.put(',');
+      out.obis(extra.obis);
+      out.put(':');
+      out.value(extra.measurement, "");
     }
-    out.push_back('}');
+    out.put('}');
   }
-  out.push_back('}');
-  return out;
+  out.put('}');
+  return out.str();
 }
 
 nlohmann::ordered_json telegram_to_json(const core::Telegram& telegram) {

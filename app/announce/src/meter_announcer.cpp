@@ -3,6 +3,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 namespace meter::app {
 namespace {
 
@@ -14,6 +16,27 @@ bool sends_three_phases(const MeterSnapshot& meter) {
   const Reading& reading = *meter.latest;
   return reading[core::Quantity::kVoltageL2].has_value() ||
          !reading[core::Quantity::kVoltageL1].has_value();
+}
+
+// The optional registers (reactive, tariff) the meter's latest reading holds, in table order.
+std::vector<std::string> sent_optional_keys(const MeterSnapshot& meter) {
+  std::vector<std::string> keys;
+  if (!meter.latest) return keys;
+  for (std::size_t i = 0; i < core::kQuantityCount; ++i) {
+    const std::string key = core::kQuantities[i].key;
+    const auto& optional = ha_optional_keys();
+    if (meter.latest->values[i].has_value() &&
+        std::find(optional.begin(), optional.end(), key) != optional.end()) {
+      keys.push_back(key);
+    }
+  }
+  return keys;
+}
+
+bool includes(const std::vector<std::string>& all, const std::vector<std::string>& some) {
+  return std::all_of(some.begin(), some.end(), [&all](const std::string& key) {
+    return std::find(all.begin(), all.end(), key) != all.end();
+  });
 }
 
 }  // namespace
@@ -93,15 +116,21 @@ void MeterAnnouncer::update(const LiveSnapshot& snapshot) {
     HaDiscoveryOptions options = options_;
 
     const bool three_phase = sends_three_phases(meter);
-    if (known.announced && known.three_phase != three_phase) {
+    std::vector<std::string> optional_keys = sent_optional_keys(meter);
+    // Entities of registers the meter no longer sends are removed; new ones just announced.
+    if (known.announced &&
+        (known.three_phase != three_phase || !includes(optional_keys, known.optional_keys))) {
       options.three_phase = known.three_phase;
       if (discovery_ && !publish_all(ha_removal_messages(ha, options))) continue;
       known.announced = false;
     }
+    if (known.announced && optional_keys != known.optional_keys) known.announced = false;
     if (discovery_ && !known.announced) {
       options.three_phase = three_phase;
+      options.sent_optional_keys = optional_keys;
       known.announced = publish_all(ha_discovery_messages(ha, options, format_));
       known.three_phase = three_phase;
+      known.optional_keys = std::move(optional_keys);
     }
 
     if (!known.diagnosis_logged || known.diagnosis != meter.diagnosis) {

@@ -16,22 +16,42 @@ struct SensorSpec {
   const char* unit;  // nullptr: no unit
   int precision;     // suggested_display_precision
   bool third_phase;  // only with three_phase
+  bool optional;     // only when the meter sends it (HaDiscoveryOptions::sent_optional_keys)
 };
 
 // Energy counters as the meter sends them (Wh): Home Assistant's Energy dashboard accepts any
 // energy unit for grid sensors with state_class total_increasing and converts for display.
 constexpr SensorSpec kSensors[] = {
-    {"energy_in", "Energy import", "WIn", "energy", "total_increasing", "Wh", 0, false},
-    {"energy_out", "Energy export", "WOut", "energy", "total_increasing", "Wh", 0, false},
-    {"power_in", "Power import", "PIn", "power", "measurement", "W", 0, false},
-    {"power_out", "Power export", "POut", "power", "measurement", "W", 0, false},
-    {"voltage_l1", "Voltage L1", "U1", "voltage", "measurement", "V", 1, false},
-    {"voltage_l2", "Voltage L2", "U2", "voltage", "measurement", "V", 1, true},
-    {"voltage_l3", "Voltage L3", "U3", "voltage", "measurement", "V", 1, true},
-    {"current_l1", "Current L1", "I1", "current", "measurement", "A", 2, false},
-    {"current_l2", "Current L2", "I2", "current", "measurement", "A", 2, true},
-    {"current_l3", "Current L3", "I3", "current", "measurement", "A", 2, true},
-    {"power_factor", "Power factor", "PF", "power_factor", "measurement", nullptr, 3, false},
+    {"energy_in", "Energy import", "WIn", "energy", "total_increasing", "Wh", 0, false, false},
+    {"energy_out", "Energy export", "WOut", "energy", "total_increasing", "Wh", 0, false, false},
+    {"power_in", "Power import", "PIn", "power", "measurement", "W", 0, false, false},
+    {"power_out", "Power export", "POut", "power", "measurement", "W", 0, false, false},
+    {"voltage_l1", "Voltage L1", "U1", "voltage", "measurement", "V", 1, false, false},
+    {"voltage_l2", "Voltage L2", "U2", "voltage", "measurement", "V", 1, true, false},
+    {"voltage_l3", "Voltage L3", "U3", "voltage", "measurement", "V", 1, true, false},
+    {"current_l1", "Current L1", "I1", "current", "measurement", "A", 2, false, false},
+    {"current_l2", "Current L2", "I2", "current", "measurement", "A", 2, true, false},
+    {"current_l3", "Current L3", "I3", "current", "measurement", "A", 2, true, false},
+    {"power_factor", "Power factor", "PF", "power_factor", "measurement", nullptr, 3, false, false},
+    // What some meters send beyond the eleven above: reactive energy and power (Wiener Netze,
+    // KSM West), tariff registers (Landis+Gyr E450). Reactive energy has no device class that
+    // every Home Assistant release knows, so it goes without one.
+    {"reactive_energy_in", "Reactive energy import", "RIn", nullptr, "total_increasing", "varh", 0,
+     false, true},
+    {"reactive_energy_out", "Reactive energy export", "ROut", nullptr, "total_increasing", "varh",
+     0, false, true},
+    {"reactive_power_in", "Reactive power import", "QIn", "reactive_power", "measurement", "var", 0,
+     false, true},
+    {"reactive_power_out", "Reactive power export", "QOut", "reactive_power", "measurement", "var",
+     0, false, true},
+    {"energy_in_t1", "Energy import tariff 1", "WIn1", "energy", "total_increasing", "Wh", 0, false,
+     true},
+    {"energy_in_t2", "Energy import tariff 2", "WIn2", "energy", "total_increasing", "Wh", 0, false,
+     true},
+    {"energy_out_t1", "Energy export tariff 1", "WOut1", "energy", "total_increasing", "Wh", 0,
+     false, true},
+    {"energy_out_t2", "Energy export tariff 2", "WOut2", "energy", "total_increasing", "Wh", 0,
+     false, true},
 };
 
 constexpr const char* kDiagnosisObject = "diagnosis";
@@ -139,6 +159,17 @@ std::string ha_cost_topic(const HaMeter& meter, const HaDiscoveryOptions& option
   return options.status_topic + "/" + upper(meter.system_title) + "/cost";
 }
 
+const std::vector<std::string>& ha_optional_keys() {
+  static const std::vector<std::string> kKeys = [] {
+    std::vector<std::string> keys;
+    for (const SensorSpec& sensor : kSensors) {
+      if (sensor.optional) keys.emplace_back(sensor.json_key);
+    }
+    return keys;
+  }();
+  return kKeys;
+}
+
 std::vector<HaEntity> ha_discovery_entities(const HaMeter& meter,
                                             const HaDiscoveryOptions& options) {
   if (!valid_title(meter.system_title)) return {};
@@ -146,10 +177,15 @@ std::vector<HaEntity> ha_discovery_entities(const HaMeter& meter,
   std::vector<HaEntity> entities;
   for (const SensorSpec& sensor : kSensors) {
     if (sensor.third_phase && !options.three_phase) continue;
+    if (sensor.optional &&
+        std::find(options.sent_optional_keys.begin(), options.sent_optional_keys.end(),
+                  sensor.json_key) == options.sent_optional_keys.end()) {
+      continue;
+    }
     HaEntity entity = common(meter, options, sensor.object, sensor.name);
     entity.state_topic = options.values_topic;
     entity.value_template = value_template(title, sensor.json_key);
-    entity.device_class = sensor.device_class;
+    if (sensor.device_class != nullptr) entity.device_class = sensor.device_class;
     entity.state_class = sensor.state_class;
     if (sensor.unit != nullptr) entity.unit = sensor.unit;
     entity.display_precision = sensor.precision;
@@ -200,7 +236,8 @@ std::vector<HaMessage> ha_discovery_messages(const HaMeter& meter,
 std::vector<HaMessage> ha_removal_messages(const HaMeter& meter,
                                            const HaDiscoveryOptions& options) {
   if (!valid_title(meter.system_title)) return {};
-  // Every sensor, also L2/L3 of a meter now announced as single-phase.
+  // Every sensor, also L2/L3 of a meter now announced as single-phase and registers it no
+  // longer sends.
   std::vector<HaMessage> messages;
   for (const SensorSpec& sensor : kSensors) {
     messages.push_back({config_topic(meter, options, sensor.object), "", true});

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -39,6 +40,9 @@ struct CosemDateTime {
   std::int64_t to_utc_epoch() const;
   // "2021-09-27T09:47:15+02:00" (the offset the epoch conversion used).
   std::string to_iso_local() const;
+  // The same text written to `out` (at least kIsoLocalMaxChars); returns its length.
+  static constexpr std::size_t kIsoLocalMaxChars = 40;
+  std::size_t write_iso_local(char* out) const;
 };
 
 // Parses and validates the 12 bytes; kBadDateTime (at the offending byte) for a time that is

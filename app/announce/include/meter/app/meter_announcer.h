@@ -16,6 +16,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "meter/app/ha_discovery.h"
 #include "meter/app/live_state.h"
@@ -44,6 +45,7 @@ class MeterAnnouncer {
   struct Known {
     bool announced = false;
     bool three_phase = true;
+    std::vector<std::string> optional_keys;  // announced beyond the original eleven
     bool diagnosis_published = false;
     Diagnosis diagnosis = Diagnosis::kNoSignal;
     bool diagnosis_logged = false;

@@ -6,7 +6,8 @@
 //
 // Sensors: energy_in / energy_out (device_class energy, state_class total_increasing, Wh: what
 // the Energy dashboard accepts for grid consumption and return), power_in / power_out (W),
-// voltage_l1..l3 (V), current_l1..l3 (A), power_factor, and a diagnostic enum sensor
+// voltage_l1..l3 (V), current_l1..l3 (A), power_factor, those of reactive energy and power and
+// the tariff registers that the meter sends (options.sent_optional_keys), a diagnostic enum sensor
 // "diagnosis" (ok / no_signal / line_noise / wrong_key / stale) read from a per-meter text topic.
 // With a tariff file (options.cost): price_now (the gross import price, EUR/kWh, state_class
 // measurement, no device class: Home Assistant's monetary class takes a currency only),
@@ -48,11 +49,17 @@ struct HaDiscoveryOptions {
   // ha_diagnosis_topic()'s default <status_topic>/<SYSTEMTITLE>.
   std::string diagnosis_topic;
   bool three_phase = true;  // false: no L2/L3 voltage and current sensors
-  bool cost = false;        // price now, cost today, cost this month (a tariff file is set)
+  // Keys of the registers beyond the original eleven that this meter sends (RIn, ROut, QIn,
+  // QOut, WIn1, WIn2, WOut1, WOut2; see ha_optional_keys()): a sensor each.
+  std::vector<std::string> sent_optional_keys;
+  bool cost = false;  // price now, cost today, cost this month (a tariff file is set)
   // expire_after of the value sensors in seconds (0: left out): Home Assistant shows a sensor
   // as unavailable when no message came for this long. See ha_expire_after_seconds().
   int expire_after_s = 0;
 };
+
+// The values JSON keys that get a sensor only when the meter sends them.
+const std::vector<std::string>& ha_optional_keys();
 
 // How a meter's telegrams reach Home Assistant: EVN's meters send one every 5 s.
 inline constexpr int kMeterTelegramSeconds = 5;
