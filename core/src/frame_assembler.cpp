@@ -171,7 +171,7 @@ void FrameAssembler::release_telegram() {
 
 FrameCheck FrameAssembler::check_frame(const uint8_t* data, size_t size, Checked* checked) {
   if (data[0] == kHdlcFlag) {
-    HdlcFrame frame;
+    HdlcFrame frame{};
     FrameCheck check = check_hdlc_frame(data, size, &frame);
     // 7E without a format type 3 byte after it: a closing flag or junk, not an error of its own.
     if (check.status == FrameStatus::kInvalid && check.error == DecodeError::kHdlcBadFormat &&
@@ -210,7 +210,7 @@ FrameCheck FrameAssembler::check_frame(const uint8_t* data, size_t size, Checked
     checked->first = true;
     return check;
   }
-  MbusSegment segment;
+  MbusSegment segment{};
   const FrameCheck check = check_mbus_frame(data, size, &segment);
   if (check.status != FrameStatus::kComplete) return check;
   *checked = {};
@@ -273,7 +273,7 @@ bool FrameAssembler::take_in_place(const uint8_t* data, size_t size, size_t* con
   size_t end = 0;
   for (;;) {
     if (end >= available) return give_up_in_place();
-    Checked frame;
+    Checked frame{};
     const FrameCheck check = check_frame(telegram + end, available - end, &frame);
     if (check.status != FrameStatus::kComplete || fit(frame) != Fit::kNext ||
         end + frame.frame_size > kCapacity) {
@@ -308,7 +308,7 @@ FrameAssembler::Event FrameAssembler::process() {
     }
     if (pending < needed_) return Event::kNone;
 
-    Checked checked;
+    Checked checked{};
     const FrameCheck check = check_frame(frame, pending, &checked);
     if (check.status == FrameStatus::kNeedMore) {
       needed_ = check.needed;

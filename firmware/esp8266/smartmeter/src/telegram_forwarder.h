@@ -8,9 +8,9 @@
 // The core's FrameAssembler does the framing, M-Bus (start bytes, both L fields, checksum, stop
 // byte, segment order, the old Sagemcom L + 256 quirk), HDLC (flags, HCS, FCS, segments, block
 // transfer blocks in frames of their own) or P1 text (/ .. !CRC), recognised from the bytes, so a
-// telegram is only forwarded when all its frames are intact; a fragment from booting mid-telegram, a damaged frame or line noise is
-// dropped and counted. Memory is fixed: the assembler's buffer plus one hex copy of the
-// largest telegram it can hold.
+// telegram is only forwarded when all its frames are intact; a fragment from booting mid-telegram,
+// a damaged frame or line noise is dropped and counted. Memory is fixed: the assembler's buffer
+// plus one hex copy of the largest telegram it can hold.
 //
 // Freestanding (cross-compiled for the ESP8266): <stddef.h>, <stdint.h> and the core's
 // freestanding assembler only.
