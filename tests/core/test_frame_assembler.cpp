@@ -663,6 +663,23 @@ TEST(FrameAssembler, HdlcSegmentsAreJoinedUntilTheSegmentationBitIsClear) {
   }
 }
 
+TEST(FrameAssembler, JoinsTheSegmentsOfARealIskraCapture) {
+  const Bytes stream = hdlc_frames(test::kIskraAm550Segmented);
+  // Information fields: [12, 163) after the LLC, [175, 329) and [341, 376) (frames at 0, 166, 332).
+  const ByteSpan all(stream);
+  const Bytes message =
+      test::join({all.subspan(12, 151), all.subspan(175, 154), all.subspan(341, 35)});
+  for (const std::size_t chunk : {std::size_t{1}, std::size_t{64}, stream.size()}) {
+    auto assembler = std::make_unique<FrameAssembler>();
+    const Output out = feed(*assembler, stream, chunk);
+    ASSERT_EQ(out.telegrams.size(), 1u) << "chunk " << chunk;
+    EXPECT_EQ(out.telegrams[0], stream);
+    EXPECT_EQ(out.segment_counts[0], 3u);
+    EXPECT_EQ(out.apdus[0], message);
+    EXPECT_EQ(out.apdus[0][0], 0x0F);  // a plaintext data-notification
+  }
+}
+
 TEST(FrameAssembler, HdlcSegmentWithoutItsFirstFrameIsReported) {
   const Bytes payload = hdlc_payload(300, 0x42);
   const Bytes frames = encode_hdlc_frames(payload, {.max_information_bytes = 120});

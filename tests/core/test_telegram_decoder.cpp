@@ -511,6 +511,26 @@ TEST_F(TelegramDecoderTest, BlockTransferInHdlcFramesIsFramedAsOneTelegram) {
   expect_framed(status);
 }
 
+TEST_F(TelegramDecoderTest, DecodesARealSegmentedHdlcCapture) {
+  TelegramDecoder decoder(cipher_, KeyRing(doc_keys()));
+  const Status status = decoder.decode_hex(test::kIskraAm550Segmented.telegram_hex, *telegram_);
+  ASSERT_TRUE(status) << describe(status.failure());
+  EXPECT_EQ(t().framing, Framing::kHdlc);
+  EXPECT_EQ(t().segment_count, 3);
+  EXPECT_FALSE(t().encrypted);
+  EXPECT_EQ(t().meter_number.view(), "78344537");
+  expect_measurement(t()[Quantity::kVoltageL1], 2336, -1, kUnitVolt);
+  // Its energy registers are channel 1 (1-1:1.8.0 06 0000E3A4 {0, Wh}): kept under their OBIS.
+  bool import_seen = false;
+  for (std::size_t i = 0; i < t().extra_count; ++i) {
+    if (t().extras[i].obis == Obis::of(1, 1, 1, 8, 0)) {
+      expect_measurement(t().extras[i].measurement, 0xE3A4, 0, kUnitWattHour);
+      import_seen = true;
+    }
+  }
+  EXPECT_TRUE(import_seen);
+}
+
 TEST_F(TelegramDecoderTest, DecodesAnApduCarriedInHdlcFrames) {
   const Bytes apdu = encrypt(kSecurityEncryption, doc_keys());
   for (const std::size_t segment : {std::size_t{0}, std::size_t{100}}) {
