@@ -59,7 +59,13 @@ bool TelegramDecoder::frame_starts_at(std::size_t offset) const {
   if (offset >= loaded_size_) return false;
   const std::uint8_t* header = bytes_.data() + offset;
   const std::size_t left = loaded_size_ - offset;
-  if (is_text_start(header[0])) return true;
+  if (is_text_start(header[0])) {
+    // '/' and the three letters of the manufacturer, as the assembler frames a text telegram.
+    const auto is_letter = [](std::uint8_t c) {
+      return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+    };
+    return left >= 4 && is_letter(header[1]) && is_letter(header[2]) && is_letter(header[3]);
+  }
   if (header[0] == kHdlcFlag) return left >= 2 && (header[1] & 0xF0U) == 0xA0U;
   return left >= kMbusHeaderBytes && header[0] == kMbusStart && header[3] == kMbusStart &&
          header[1] == header[2];

@@ -584,6 +584,10 @@ TEST_F(TelegramDecoderTest, PayloadWithMbusHdlcAndMbusTelegramsYieldsEach) {
             (std::vector<std::int64_t>{7, 8, 9}));
   EXPECT_EQ(read_payload(decoder, hdlc + "\n" + mbus[0] + hdlc, *telegram_),
             (std::vector<std::int64_t>{8, 7, 8}));
+  // After a telegram, bytes that only look like a start of HDLC or text stay ignored.
+  EXPECT_EQ(read_payload(decoder, mbus[0] + "7E00" + hdlc + "2F01", *telegram_),
+            (std::vector<std::int64_t>{7}));
+  EXPECT_EQ(read_payload(decoder, hdlc + "2F41420D", *telegram_), (std::vector<std::int64_t>{8}));
 }
 
 TEST_F(TelegramDecoderTest, PayloadGoesOnAfterATelegramThatFailsAfterFraming) {
