@@ -24,10 +24,12 @@ bool is_oms_ci(uint8_t ci) {
     case 0x7A:  // response, short transport header
     case 0x5A:  // command, short transport header
     case 0x5B:  // command, long transport header
-    case 0x8A:  // transport layer only, short header
-    case 0x8B:  // transport layer only, long header
-    case 0x8C:  // extended link layer, short
-    case 0x8D:  // extended link layer, long
+    case 0x8A:  // transport layer from the device, short header
+    case 0x8B:  // transport layer from the device, long header
+    case 0x8C:  // extended link layer, 2 bytes
+    case 0x8D:  // extended link layer, 8 bytes
+    case 0x8E:  // extended link layer, 10 bytes
+    case 0x8F:  // extended link layer, 16 bytes
     case 0x90:  // authentication and fragmentation layer
       return true;
     default:

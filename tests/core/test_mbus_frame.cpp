@@ -161,7 +161,7 @@ TEST(MbusFrame, RejectsCiOutsideTheDlmsRange) {
 TEST(MbusFrame, NamesOmsApplicationLayersAsOms) {
   // EN 13757-3 CI fields: responses with long, no and short transport header, the extended link
   // layer, the authentication and fragmentation layer.
-  for (const int ci : {0x72, 0x78, 0x7A, 0x5A, 0x5B, 0x8C, 0x8D, 0x90}) {
+  for (const int ci : {0x72, 0x78, 0x7A, 0x5A, 0x5B, 0x8C, 0x8D, 0x8E, 0x8F, 0x90}) {
     const Bytes frame = test::mbus_frame(kFragment, static_cast<std::uint8_t>(ci));
     expect_invalid(check(frame), DecodeError::kOmsTelegram, 6);
   }
