@@ -5,8 +5,9 @@
 //   n = input[0] % 16; n = 0 pushes the whole stream at once.
 //
 // Invariants: a push that does not complete a telegram takes all its bytes; telegram_size() stays
-// within kCapacity; a ready telegram re-checks as a chain of complete frames (the last one with
-// the FIN bit) whose fragments are exactly what copy_apdu() returns; stats never go down.
+// within kCapacity; a ready M-Bus telegram re-checks as a chain of complete frames (the last one
+// with the FIN bit) whose fragments are exactly what copy_apdu() returns (HDLC: see fuzz_hdlc);
+// a text telegram is its own payload; stats never go down.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -46,12 +47,18 @@ void check_telegram(const FrameAssembler& assembler) {
   std::vector<std::uint8_t> apdu(size);
   const std::size_t apdu_size = assembler.copy_apdu(apdu.data(), apdu.size());
   METER_FUZZ_CHECK(apdu_size <= size);
-  METER_FUZZ_CHECK(apdu_size > 0 || assembler.segment_count() * 11 == size);
   // Too small a buffer is refused, never overrun.
   if (apdu_size > 0) {
     std::vector<std::uint8_t> short_buffer(apdu_size - 1);
     METER_FUZZ_CHECK(assembler.copy_apdu(short_buffer.data(), short_buffer.size()) == 0);
   }
+  // HDLC telegrams are re-checked by fuzz_hdlc; a text telegram is its own payload.
+  if (assembler.framing() == meter::core::Framing::kText) {
+    METER_FUZZ_CHECK(apdu_size == size &&
+                     std::memcmp(apdu.data(), assembler.telegram(), size) == 0);
+  }
+  if (assembler.framing() != meter::core::Framing::kMbus) return;
+  METER_FUZZ_CHECK(apdu_size > 0 || assembler.segment_count() * 11 == size);
 
   // Oracle: walk the telegram frame by frame with check_mbus_frame.
   const auto telegram = exact_copy(assembler.telegram(), size);

@@ -48,9 +48,11 @@ void check(const meter::core::Status& status, const meter::core::Telegram& teleg
   METER_FUZZ_CHECK(telegram.extra_count <= meter::core::kMaxExtraRegisters);
   METER_FUZZ_CHECK(telegram.meter_number.size <= telegram.meter_number.chars.size());
   METER_FUZZ_CHECK(telegram.logical_device_name.size <= telegram.logical_device_name.chars.size());
-  // A bare APDU has no link-layer segments; M-Bus frames have at least one.
+  // Frames of a link layer: at least one; a bare APDU or unframed text has none.
+  const bool framed = telegram.framing == meter::core::Framing::kMbus ||
+                      telegram.framing == meter::core::Framing::kHdlc;
+  METER_FUZZ_CHECK(!framed || telegram.segment_count >= 1);
   METER_FUZZ_CHECK(telegram.framing != meter::core::Framing::kApdu || telegram.segment_count == 0);
-  METER_FUZZ_CHECK(telegram.framing != meter::core::Framing::kMbus || telegram.segment_count >= 1);
   METER_FUZZ_CHECK(telegram.segment_count <= meter::core::FrameAssembler::kMaxSegments);
   METER_FUZZ_CHECK(telegram.block_count <= meter::core::kMaxGbtBlocks);
   // Flags follow the security byte; a tag announced was verified (the fixture has the

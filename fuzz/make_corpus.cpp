@@ -6,6 +6,7 @@
 //
 // Output is deterministic, so re-running it changes nothing unless the encoder changed. Files
 // it does not write (minimised crash inputs added by hand) are left alone.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -247,6 +248,40 @@ Bytes concat(std::initializer_list<std::span<const std::uint8_t>> parts) {
   return out;
 }
 
+// fuzz_hdlc's input: mode byte (bit 0: fix the check sequences, bits 1..4: chunk count).
+Bytes hdlc_input(bool fix, std::initializer_list<std::uint8_t> sizes,
+                 std::span<const std::uint8_t> s) {
+  Bytes out = with_chunking(sizes, s);
+  out[0] = static_cast<std::uint8_t>((sizes.size() << 1U) | (fix ? 1U : 0U));
+  return out;
+}
+
+// General block transfer blocks (E0, block control with the last-block bit, block number,
+// acknowledged block 0, length, data), each in its own HDLC frame as the Landis+Gyr E450 sends
+// them; only the first frame carries the LLC.
+Bytes hdlc_block_frames(std::span<const std::uint8_t> apdu, std::size_t block_bytes) {
+  Bytes out;
+  std::size_t number = 1;
+  for (std::size_t at = 0; at < apdu.size(); at += block_bytes, ++number) {
+    const std::size_t size = std::min(block_bytes, apdu.size() - at);
+    const bool last = at + size == apdu.size();
+    Bytes block = {0xE0,
+                   static_cast<std::uint8_t>(last ? 0xC0 : 0x40),
+                   0x00,
+                   static_cast<std::uint8_t>(number),
+                   0x00,
+                   0x00,
+                   static_cast<std::uint8_t>(size)};
+    block.insert(block.end(), apdu.begin() + static_cast<std::ptrdiff_t>(at),
+                 apdu.begin() + static_cast<std::ptrdiff_t>(at + size));
+    meter::core::HdlcSpec spec;
+    spec.llc = number == 1;
+    const Bytes frame = meter::core::encode_hdlc_frames(block, spec);
+    out.insert(out.end(), frame.begin(), frame.end());
+  }
+  return out;
+}
+
 Bytes flipped(Bytes bytes, std::size_t at) {
   bytes[at] ^= 0x01;
   return bytes;
@@ -393,6 +428,38 @@ int main(int argc, char** argv) {
   {
     const std::string hex = to_hex(evn.frames);
     out.write_text("fuzz_telegram", "broken-odd-digits.hex", hex.substr(0, hex.size() - 1) + "\n");
+  }
+
+  // HDLC (Wiener Netze style addresses): one frame, S-bit segments, block transfer blocks in
+  // frames of their own, a stream mixing them with M-Bus and noise, broken ones; plus templates
+  // with wrong check sequences that fuzz_hdlc fixes up before reading (mode bit 0).
+  {
+    const Bytes single = meter::core::encode_hdlc_frames(evn.apdu);
+    meter::core::HdlcSpec segmented_spec;
+    segmented_spec.max_information_bytes = 100;
+    segmented_spec.destination = {0x00, 0x02, 0x00, 0x23};
+    const Bytes segmented = meter::core::encode_hdlc_frames(evn.apdu, segmented_spec);
+    const Bytes blocks = hdlc_block_frames(tagged.apdu, 120);
+    const Bytes noise = {0x7E, 0x68, 0x05, 0x06, 0x68, 0x7E, 0xA0, 0x2F, 0x00};
+    const Bytes mixed = concat({noise, single, evn.frames, noise, blocks, segmented});
+    const Bytes broken_fcs = flipped(single, 40);
+    const Bytes cut(single.begin(), single.end() - 2);
+    Bytes unfixed = single;
+    unfixed[8] ^= 0xFF;                   // HCS
+    unfixed[unfixed.size() - 3] ^= 0xFF;  // FCS
+    for (const auto& [name, bytes] : {std::pair<std::string, const Bytes&>{"hdlc-single", single},
+                                      {"hdlc-segmented", segmented},
+                                      {"hdlc-block-transfer", blocks},
+                                      {"hdlc-mixed-with-mbus-and-noise", mixed},
+                                      {"hdlc-broken-fcs", broken_fcs},
+                                      {"hdlc-broken-truncated", cut}}) {
+      out.write("fuzz_hdlc", name + ".bin", hdlc_input(false, {}, bytes));
+      out.write("fuzz_frame_assembler", name + ".bin", with_chunking({}, bytes));
+      out.write_text("fuzz_telegram", name + ".hex", to_hex(bytes) + "\n");
+    }
+    out.write("fuzz_hdlc", "hdlc-segmented-chunks.bin", hdlc_input(false, {1, 7, 64}, segmented));
+    out.write("fuzz_hdlc", "hdlc-template-fixed-up.bin", hdlc_input(true, {}, unfixed));
+    out.write("fuzz_hdlc", "hdlc-mixed-fixed-up-chunks.bin", hdlc_input(true, {13, 100}, mixed));
   }
 
   write_text_corpus(out, cipher);

@@ -15,7 +15,7 @@
 # other directory is configured with the same settings), JOBS (build parallelism, default 2).
 set -euo pipefail
 
-targets=(fuzz_frame_assembler fuzz_mbus_frame fuzz_apdu fuzz_axdr fuzz_gbt fuzz_telegram)
+targets=(fuzz_frame_assembler fuzz_mbus_frame fuzz_hdlc fuzz_apdu fuzz_axdr fuzz_gbt fuzz_p1_text fuzz_telegram)
 if [[ $# -ne 2 || ! " ${targets[*]} all " =~ " $1 " || ! $2 =~ ^[0-9]+$ ]]; then
   echo "usage: $0 TARGET|all SECONDS   (TARGET: ${targets[*]})" >&2
   exit 2

@@ -14,6 +14,29 @@ FrameCheck invalid(DecodeError error, size_t offset) {
   return {FrameStatus::kInvalid, error, static_cast<uint16_t>(offset), 0};
 }
 
+// CI fields of the EN 13757-3 / OMS application and transport layers (responses with no, short
+// and long header, the extended link layer, the authentication and fragmentation layer): a meter
+// that sends these (Netz OÖ's AMIS meters) speaks OMS, not DLMS.
+bool is_oms_ci(uint8_t ci) {
+  switch (ci) {
+    case 0x72:  // response, long transport header
+    case 0x78:  // response, no transport header
+    case 0x7A:  // response, short transport header
+    case 0x5A:  // command, short transport header
+    case 0x5B:  // command, long transport header
+    case 0x8A:  // transport layer from the device, short header
+    case 0x8B:  // transport layer from the device, long header
+    case 0x8C:  // extended link layer, 2 bytes
+    case 0x8D:  // extended link layer, 8 bytes
+    case 0x8E:  // extended link layer, 10 bytes
+    case 0x8F:  // extended link layer, 16 bytes
+    case 0x90:  // authentication and fragmentation layer
+      return true;
+    default:
+      return false;
+  }
+}
+
 uint8_t checksum(const uint8_t* data, size_t size) {
   unsigned sum = 0;
   for (size_t i = 0; i < size; ++i) sum += data[i];
@@ -67,7 +90,9 @@ FrameCheck check_mbus_frame(const uint8_t* data, size_t size, MbusSegment* segme
   }
 
   const uint8_t ci = data[6];
-  if (ci > (kCiFinBit | kCiSequenceMask)) return invalid(DecodeError::kNotDlms, 6);
+  if (ci > (kCiFinBit | kCiSequenceMask)) {
+    return invalid(is_oms_ci(ci) ? DecodeError::kOmsTelegram : DecodeError::kNotDlms, 6);
+  }
   segment->control = data[4];
   segment->address = data[5];
   segment->ci = ci;

@@ -49,14 +49,26 @@ Status TelegramDecoder::decode_loaded(std::size_t& offset, Telegram& out) {
   const std::span<const std::uint8_t> rest{bytes_.data() + offset, loaded_size_ - offset};
   std::size_t consumed = 0;
   const Status status = decode_frames_from(rest, out, consumed);
-  offset = status ? offset + consumed : loaded_size_;
+  // A telegram that was framed but failed later (a wrong key, an unknown layout) does not hide
+  // the telegrams after it; a framing failure ends the bytes.
+  offset = consumed > 0 ? offset + consumed : loaded_size_;
   return status;
 }
 
 bool TelegramDecoder::frame_starts_at(std::size_t offset) const {
-  if (offset + kMbusHeaderBytes > loaded_size_) return false;
+  if (offset >= loaded_size_) return false;
   const std::uint8_t* header = bytes_.data() + offset;
-  return header[0] == kMbusStart && header[3] == kMbusStart && header[1] == header[2];
+  const std::size_t left = loaded_size_ - offset;
+  if (is_text_start(header[0])) {
+    // '/' and the three letters of the manufacturer, as the assembler frames a text telegram.
+    const auto is_letter = [](std::uint8_t c) {
+      return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+    };
+    return left >= 4 && is_letter(header[1]) && is_letter(header[2]) && is_letter(header[3]);
+  }
+  if (header[0] == kHdlcFlag) return left >= 2 && (header[1] & 0xF0U) == 0xA0U;
+  return left >= kMbusHeaderBytes && header[0] == kMbusStart && header[3] == kMbusStart &&
+         header[1] == header[2];
 }
 
 Status TelegramDecoder::decode_frames(std::span<const std::uint8_t> bytes, Telegram& out) {
@@ -66,19 +78,26 @@ Status TelegramDecoder::decode_frames(std::span<const std::uint8_t> bytes, Teleg
 
 Status TelegramDecoder::decode_frames_from(std::span<const std::uint8_t> bytes, Telegram& out,
                                            std::size_t& consumed) {
-  if (!bytes.empty() && is_apdu_tag(bytes[0])) {
-    // A bare APDU without a link layer (a capture of the APDU alone, a test's input).
+  // The whole input as what a link layer carries, without one.
+  const auto decode_unframed = [&](Framing framing) -> Status {
     if (bytes.size() > apdu_.size()) return failure_at(DecodeError::kTooLarge, apdu_.size());
     std::copy(bytes.begin(), bytes.end(), apdu_.begin());
     consumed = bytes.size();
     auto status = decode_payload({apdu_.data(), bytes.size()}, out);
-    out.framing = Framing::kApdu;
+    out.framing = framing;
     return status;
-  }
+  };
+  // A bare APDU without a link layer (a capture of the APDU alone, a test's input).
+  if (!bytes.empty() && is_apdu_tag(bytes[0])) return decode_unframed(Framing::kApdu);
   FrameAssembler& assembler = *assembler_;
   assembler.reset();
   const FrameAssembler::PushResult pushed = assembler.push(bytes.data(), bytes.size());
-  if (pushed.event != FrameAssembler::Event::kTelegram) return assembler.finish();
+  if (pushed.event != FrameAssembler::Event::kTelegram) {
+    // Text that the assembler does not frame (no CR LF after the CRC, a cut or damaged
+    // telegram): the text parser says what is wrong with it.
+    if (!bytes.empty() && is_text_start(bytes[0])) return decode_unframed(Framing::kText);
+    return assembler.finish();
+  }
   consumed = pushed.consumed;
   const std::size_t size = assembler.copy_apdu(apdu_.data(), apdu_.size());
   if (size == 0) return failure_at(DecodeError::kUnsupportedApdu, 0);

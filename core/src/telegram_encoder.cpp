@@ -370,11 +370,4 @@ std::vector<std::uint8_t> encode_mbus_frames(std::span<const std::uint8_t> apdu,
   return out;
 }
 
-// Not yet written: the formats below come with their decoders.
-
-std::vector<std::uint8_t> encode_hdlc_frames(std::span<const std::uint8_t> /*payload*/,
-                                             const HdlcSpec& /*spec*/) {
-  return {};
-}
-
 }  // namespace meter::core

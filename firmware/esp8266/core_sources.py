@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 # PlatformIO pre-script: compiles the core's freestanding sources (the core/ lines of
-# freestanding_sources.txt: hex, M-Bus frame, frame assembler) straight from the repository's
+# freestanding_sources.txt: hex, M-Bus and HDLC frame, frame assembler) straight from the repository's
 # core/, and puts core/include on the include path. The firmware's own sources are in the
 # sketch folder (src_dir) and are built by PlatformIO as usual.
 import os

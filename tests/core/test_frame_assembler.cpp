@@ -5,9 +5,12 @@
 
 #include <algorithm>
 #include <memory>
+#include <string_view>
 #include <vector>
 
 #include "frame_builder.h"
+#include "hdlc_vectors.h"
+#include "meter/core/telegram_encoder.h"
 #include "meter/crypto/openssl_gcm_cipher.h"
 
 namespace meter::core {
@@ -59,6 +62,7 @@ struct Output {
   std::vector<Bytes> apdus;
   std::vector<std::size_t> segment_counts;
   std::vector<bool> length_quirks;
+  std::vector<Framing> framings;
 };
 
 void collect(const FrameAssembler& assembler, Output& out) {
@@ -69,6 +73,7 @@ void collect(const FrameAssembler& assembler, Output& out) {
   out.apdus.push_back(apdu);
   out.segment_counts.push_back(assembler.segment_count());
   out.length_quirks.push_back(assembler.length_quirk());
+  out.framings.push_back(assembler.framing());
 }
 
 // Feeds `stream` in chunks of `chunk_size` the way a caller must: after kTelegram it pushes the
@@ -330,7 +335,7 @@ TEST(FrameAssembler, FinishPrefersARecordedChecksumErrorOverLaterTruncation) {
 TEST(FrameAssembler, ErrorOffsetsCountFromTheStreamStart) {
   auto assembler = std::make_unique<FrameAssembler>();
   const Bytes junk = {0x01, 0x02, 0x03, 0x04, 0x05};
-  const Bytes not_dlms = test::mbus_frame(Bytes(20, 0x33), 0x72);
+  const Bytes not_dlms = test::mbus_frame(Bytes(20, 0x33), 0x20);
   const Bytes stream = test::join({junk, doc_telegram(), junk, not_dlms});
   const Output out = feed(*assembler, stream, 64);
   ASSERT_EQ(out.telegrams.size(), 1u);
@@ -496,6 +501,348 @@ TEST(FrameAssembler, TelegramsInTheLookAheadAreAllDelivered) {
   }
   ASSERT_EQ(telegrams.size(), 8u);
   for (std::size_t i = 0; i < 8; ++i) EXPECT_EQ(telegrams[i], singles[i]) << i;
+}
+
+// ---- HDLC and text framing ----
+
+// The HDLC frames of a published vector, without what the capture holds after them.
+Bytes hdlc_frames(const test::HdlcVector& vector) {
+  Bytes bytes = test::from_hex(vector.telegram_hex);
+  bytes.resize(vector.frame_bytes);
+  return bytes;
+}
+
+// The information field of the one-frame Wiener Netze telegrams: after 7E A0 67, three address
+// bytes, control, HCS and the LLC; before FCS and flag.
+Bytes wn_apdu(const Bytes& frame) { return Bytes(frame.begin() + 12, frame.end() - 3); }
+
+// An HDLC message of `size` bytes starting like a ciphered APDU, with M-Bus look-alikes inside.
+Bytes hdlc_payload(std::size_t size, std::uint8_t fill) {
+  Bytes payload(size, fill);
+  payload[0] = 0xDB;
+  for (std::size_t i = 4; i + 4 < size; i += 37) {
+    payload[i] = 0x68;
+    payload[i + 1] = 0x05;
+    payload[i + 2] = 0x06;
+    payload[i + 3] = 0x68;
+  }
+  return payload;
+}
+
+Bytes p1_text() {
+  constexpr std::string_view kText =
+      "/EST5\\253717584_A\r\n\r\n"
+      "0-0:1.0.0(230817152425S)\r\n"
+      "1-0:1.8.0(007112944*Wh)\r\n"
+      "!ED42\r\n";
+  return Bytes(kText.begin(), kText.end());
+}
+
+TEST(FrameAssembler, HdlcFrameComesOutInAnyChunking) {
+  const Bytes frame = hdlc_frames(test::kWnIskraAm550);
+  for (const std::size_t chunk : {1u, 2u, 3u, 13u, 64u, 104u, 105u, 1000u}) {
+    auto assembler = std::make_unique<FrameAssembler>();
+    const Output out = feed(*assembler, frame, chunk);
+    ASSERT_EQ(out.telegrams.size(), 1u) << "chunk " << chunk;
+    EXPECT_EQ(out.telegrams[0], frame);
+    EXPECT_EQ(out.apdus[0], wn_apdu(frame));
+    EXPECT_EQ(out.framings[0], Framing::kHdlc);
+    EXPECT_EQ(out.segment_counts[0], 1u);
+    EXPECT_EQ(assembler->stats().frames, 1u);
+  }
+}
+
+TEST(FrameAssembler, HdlcFrameInRandomPiecesGivesTheSameTelegrams) {
+  const Bytes stream =
+      test::join({Bytes{0x16, 0x7E, 0x00}, hdlc_frames(test::kWnPockiExample),
+                  hdlc_frames(test::kWnIskraAm550), Bytes{0x68, 0x7E},
+                  hdlc_frames(test::kLgzE450Gbt), hdlc_frames(test::kWnSiemensIm350)});
+  auto whole = std::make_unique<FrameAssembler>();
+  const Output expected = feed(*whole, stream, stream.size());
+  ASSERT_EQ(expected.telegrams.size(), 4u);
+  std::uint32_t seed = 12345;
+  for (int round = 0; round < 20; ++round) {
+    auto assembler = std::make_unique<FrameAssembler>();
+    Output out;
+    for (std::size_t at = 0; at < stream.size();) {
+      seed = seed * 1103515245U + 12345U;
+      const std::size_t piece = std::min<std::size_t>(1 + (seed >> 16U) % 90, stream.size() - at);
+      const Output part = feed(*assembler, ByteSpan(stream).subspan(at, piece), piece);
+      out.telegrams.insert(out.telegrams.end(), part.telegrams.begin(), part.telegrams.end());
+      out.apdus.insert(out.apdus.end(), part.apdus.begin(), part.apdus.end());
+      at += piece;
+    }
+    EXPECT_EQ(out.telegrams, expected.telegrams) << "round " << round;
+    EXPECT_EQ(out.apdus, expected.apdus) << "round " << round;
+  }
+}
+
+TEST(FrameAssembler, HdlcResyncsOverJunkBeforeAndBetween) {
+  // 68 .. 68 and 7E bytes in the junk: false starts of both framings.
+  const Bytes junk = {0x00, 0x68, 0x05, 0x06, 0x68, 0x7E, 0x00, 0x7E, 0x7E, 0x2F, 0x01};
+  const Bytes a = hdlc_frames(test::kWnPockiExample);
+  const Bytes b = hdlc_frames(test::kWnLandisGyrE450);
+  const Bytes stream = test::join({junk, a, junk, b, junk});
+  for (const std::size_t chunk : {std::size_t{1}, std::size_t{17}, stream.size()}) {
+    auto assembler = std::make_unique<FrameAssembler>();
+    const Output out = feed(*assembler, stream, chunk);
+    ASSERT_EQ(out.telegrams.size(), 2u) << "chunk " << chunk;
+    EXPECT_EQ(out.telegrams[0], a);
+    EXPECT_EQ(out.telegrams[1], b);
+    EXPECT_EQ(assembler->stats().checksum_errors + assembler->stats().other_errors +
+                  assembler->stats().sequence_errors,
+              0u);
+    EXPECT_EQ(assembler->stats().skipped_bytes, 3 * junk.size());
+  }
+}
+
+// What users saw on every HDLC telegram: a 68 inside it read as an M-Bus header.
+TEST(FrameAssembler, A68InsideAnHdlcFrameIsNotAnMbusError) {
+  const Bytes frame = encode_hdlc_frames(hdlc_payload(200, 0x11));
+  ASSERT_FALSE(frame.empty());
+  auto assembler = std::make_unique<FrameAssembler>();
+  const Output out = feed(*assembler, frame, 1);
+  ASSERT_EQ(out.telegrams.size(), 1u);
+  EXPECT_EQ(out.apdus[0], hdlc_payload(200, 0x11));
+
+  // Damaged, it is reported as what it is.
+  Bytes damaged = frame;
+  damaged[100] ^= 0x01;
+  auto second = std::make_unique<FrameAssembler>();
+  EXPECT_EQ(second->push(damaged.data(), damaged.size()).event, Event::kError);
+  expect_failure(second->finish(), DecodeError::kHdlcBadFcs,
+                 static_cast<std::uint32_t>(damaged.size() - 3));
+  EXPECT_EQ(second->stats().checksum_errors, 1u);
+
+  // Cut, it is truncated.
+  auto third = std::make_unique<FrameAssembler>();
+  EXPECT_EQ(third->push(frame.data(), 150).event, Event::kNone);
+  expect_failure(third->finish(), DecodeError::kTruncated, 150);
+}
+
+TEST(FrameAssembler, HdlcBadHcsIsCountedAndTheNextFrameDelivered) {
+  Bytes damaged = hdlc_frames(test::kWnIskraAm550);
+  damaged[6] ^= 0x04;  // control byte: HCS at 7 no longer matches
+  const Bytes good = hdlc_frames(test::kWnLandisGyrE450);
+  const Bytes stream = test::join({damaged, good});
+  for (const std::size_t chunk : {std::size_t{1}, stream.size()}) {
+    auto assembler = std::make_unique<FrameAssembler>();
+    const Output out = feed(*assembler, stream, chunk);
+    ASSERT_EQ(out.telegrams.size(), 1u);
+    EXPECT_EQ(out.telegrams[0], good);
+    EXPECT_EQ(assembler->stats().checksum_errors, 1u);
+    expect_failure(assembler->last_error(), DecodeError::kHdlcBadHcs, 7);
+  }
+}
+
+TEST(FrameAssembler, HdlcCutFrameThenAGoodOne) {
+  const Bytes a = hdlc_frames(test::kWnIskraAm550);
+  const Bytes b = hdlc_frames(test::kWnSiemensIm350);
+  const Bytes stream = test::join({Bytes(a.begin(), a.begin() + 50), b});
+  for (const std::size_t chunk : {std::size_t{1}, std::size_t{64}, stream.size()}) {
+    auto assembler = std::make_unique<FrameAssembler>();
+    const Output out = feed(*assembler, stream, chunk);
+    ASSERT_EQ(out.telegrams.size(), 1u) << "chunk " << chunk;
+    EXPECT_EQ(out.telegrams[0], b);
+    EXPECT_EQ(out.framings[0], Framing::kHdlc);
+  }
+}
+
+TEST(FrameAssembler, HdlcSegmentsAreJoinedUntilTheSegmentationBitIsClear) {
+  const Bytes payload = hdlc_payload(300, 0x42);
+  const Bytes frames = encode_hdlc_frames(payload, {.max_information_bytes = 120});
+  ASSERT_FALSE(frames.empty());
+  for (const std::size_t chunk : {std::size_t{1}, std::size_t{50}, frames.size()}) {
+    auto assembler = std::make_unique<FrameAssembler>();
+    const Output out = feed(*assembler, frames, chunk);
+    ASSERT_EQ(out.telegrams.size(), 1u) << "chunk " << chunk;
+    EXPECT_EQ(out.telegrams[0], frames);
+    EXPECT_EQ(out.apdus[0], payload);
+    EXPECT_EQ(out.segment_counts[0], 3u);
+    EXPECT_EQ(assembler->stats().frames, 3u);
+  }
+}
+
+TEST(FrameAssembler, JoinsTheSegmentsOfARealIskraCapture) {
+  const Bytes stream = hdlc_frames(test::kIskraAm550Segmented);
+  // Information fields: [12, 163) after the LLC, [175, 329) and [341, 376) (frames at 0, 166, 332).
+  const ByteSpan all(stream);
+  const Bytes message =
+      test::join({all.subspan(12, 151), all.subspan(175, 154), all.subspan(341, 35)});
+  for (const std::size_t chunk : {std::size_t{1}, std::size_t{64}, stream.size()}) {
+    auto assembler = std::make_unique<FrameAssembler>();
+    const Output out = feed(*assembler, stream, chunk);
+    ASSERT_EQ(out.telegrams.size(), 1u) << "chunk " << chunk;
+    EXPECT_EQ(out.telegrams[0], stream);
+    EXPECT_EQ(out.segment_counts[0], 3u);
+    EXPECT_EQ(out.apdus[0], message);
+    EXPECT_EQ(out.apdus[0][0], 0x0F);  // a plaintext data-notification
+  }
+}
+
+TEST(FrameAssembler, HdlcSegmentWithoutItsFirstFrameIsReported) {
+  const Bytes payload = hdlc_payload(300, 0x42);
+  const Bytes frames = encode_hdlc_frames(payload, {.max_information_bytes = 120});
+  // 7E A8 LL, CF, 02 23, control, HCS, 120 information bytes, FCS, 7E
+  const std::size_t first_size = 3 + 1 + 2 + 1 + 2 + 120 + 2 + 1;
+  ASSERT_EQ(frames[first_size - 1], 0x7E);
+  ASSERT_EQ(frames[first_size], 0x7E);
+  const Bytes orphans(frames.begin() + static_cast<std::ptrdiff_t>(first_size), frames.end());
+  const Bytes good = hdlc_frames(test::kWnPockiExample);
+  const Bytes stream = test::join({orphans, good});
+  auto assembler = std::make_unique<FrameAssembler>();
+  const Output out = feed(*assembler, stream, stream.size());
+  ASSERT_EQ(out.telegrams.size(), 1u);
+  EXPECT_EQ(out.telegrams[0], good);
+  // Both orphans are reported; the information of the second (a frame of 132 bytes later)
+  // starts after 7E A? LL CF 02 23 13 HCS HCS.
+  expect_failure(assembler->last_error(), DecodeError::kHdlcBadSegment, 132 + 9);
+  EXPECT_EQ(assembler->stats().sequence_errors, 2u);
+}
+
+TEST(FrameAssembler, HdlcFirstFrameWithoutLlcIsNamed) {
+  const Bytes frame = encode_hdlc_frames(hdlc_payload(60, 0x01), {.llc = false});
+  const Bytes stream = test::join({Bytes{0x00, 0x00}, frame});
+  auto assembler = std::make_unique<FrameAssembler>();
+  EXPECT_EQ(assembler->push(stream.data(), stream.size()).event, Event::kError);
+  expect_failure(assembler->finish(), DecodeError::kHdlcNoLlc, 2 + 9);
+}
+
+TEST(FrameAssembler, HdlcMessageCutByANewOneIsIncomplete) {
+  const Bytes segmented =
+      encode_hdlc_frames(hdlc_payload(300, 0x42), {.max_information_bytes = 120});
+  const Bytes first(segmented.begin(), segmented.begin() + 132);
+  const Bytes good = hdlc_frames(test::kWnPockiExample);
+  auto assembler = std::make_unique<FrameAssembler>();
+  const Output out = feed(*assembler, test::join({first, good}), 1);
+  ASSERT_EQ(out.telegrams.size(), 1u);
+  EXPECT_EQ(out.telegrams[0], good);
+  EXPECT_EQ(out.segment_counts[0], 1u);
+  expect_failure(assembler->last_error(), DecodeError::kIncomplete, 132);
+}
+
+// Landis+Gyr E450: each general block transfer block in its own unsegmented HDLC frame; only
+// the first has the LLC, the third has the last-block bit (E0 C0).
+TEST(FrameAssembler, JoinsBlockTransferBlocksSentInSeparateHdlcFrames) {
+  const Bytes stream = hdlc_frames(test::kLgzE450Gbt);
+  // Information fields: [12, 138), [150, 279), [291, 329) (frames at 0, 141 and 282).
+  const Bytes blocks =
+      test::join({ByteSpan(stream).subspan(12, 126), ByteSpan(stream).subspan(150, 129),
+                  ByteSpan(stream).subspan(291, 38)});
+  for (const std::size_t chunk : {std::size_t{1}, std::size_t{100}, stream.size()}) {
+    auto assembler = std::make_unique<FrameAssembler>();
+    const Output out = feed(*assembler, stream, chunk);
+    ASSERT_EQ(out.telegrams.size(), 1u) << "chunk " << chunk;
+    EXPECT_EQ(out.telegrams[0], stream);
+    EXPECT_EQ(out.framings[0], Framing::kHdlc);
+    EXPECT_EQ(out.segment_counts[0], 3u);
+    EXPECT_EQ(assembler->stats().frames, 3u);
+    ASSERT_EQ(out.apdus[0], blocks);
+    EXPECT_EQ(Bytes(out.apdus[0].begin(), out.apdus[0].begin() + 4),
+              (Bytes{0xE0, 0x40, 0x00, 0x01}));
+    EXPECT_EQ(Bytes(out.apdus[0].begin() + 126, out.apdus[0].begin() + 130),
+              (Bytes{0xE0, 0x40, 0x00, 0x02}));
+    EXPECT_EQ(Bytes(out.apdus[0].begin() + 255, out.apdus[0].begin() + 259),
+              (Bytes{0xE0, 0xC0, 0x00, 0x03}));
+  }
+}
+
+TEST(FrameAssembler, BlockTransferWithALostMiddleFrameStillEndsAtTheLastBlock) {
+  const Bytes all = hdlc_frames(test::kLgzE450Gbt);
+  const Bytes stream = test::join({ByteSpan(all).subspan(0, 141), ByteSpan(all).subspan(282)});
+  auto assembler = std::make_unique<FrameAssembler>();
+  const Output out = feed(*assembler, stream, stream.size());
+  // The blocks' own numbers tell the block transfer layer that block 2 is missing.
+  ASSERT_EQ(out.telegrams.size(), 1u);
+  EXPECT_EQ(out.segment_counts[0], 2u);
+}
+
+TEST(FrameAssembler, BlockTransferMiddleFrameAloneIsOutOfSequence) {
+  const Bytes all = hdlc_frames(test::kLgzE450Gbt);
+  const Bytes stream(all.begin() + 141, all.begin() + 282);
+  auto assembler = std::make_unique<FrameAssembler>();
+  EXPECT_EQ(assembler->push(stream.data(), stream.size()).event, Event::kError);
+  expect_failure(assembler->finish(), DecodeError::kHdlcBadSegment, 9);
+}
+
+TEST(FrameAssembler, MixedMbusAndHdlcTelegramsBackToBack) {
+  const Bytes hdlc = hdlc_frames(test::kWnIskraAm550);
+  const Bytes stream = test::join({doc_telegram(), hdlc, Bytes{0x00}, next_telegram(), p1_text()});
+  for (const std::size_t chunk : {std::size_t{1}, std::size_t{100}, stream.size()}) {
+    auto assembler = std::make_unique<FrameAssembler>();
+    const Output out = feed(*assembler, stream, chunk);
+    ASSERT_EQ(out.telegrams.size(), 4u) << "chunk " << chunk;
+    EXPECT_EQ(out.framings, (std::vector<Framing>{Framing::kMbus, Framing::kHdlc, Framing::kMbus,
+                                                  Framing::kText}));
+    EXPECT_EQ(out.telegrams[1], hdlc);
+    EXPECT_EQ(out.apdus[0], doc_apdu());
+    EXPECT_EQ(out.apdus[1], wn_apdu(hdlc));
+    EXPECT_EQ(out.telegrams[2], next_telegram());
+    EXPECT_EQ(out.apdus[3], p1_text());
+  }
+}
+
+TEST(FrameAssembler, FramesTextTelegramsFromSlashToTheCrcLine) {
+  const Bytes text = p1_text();
+  const Bytes junk = {0x00, '/', 0x01, '/', 'A', 'B', 0x02, 0x7E, 0x68};
+  const Bytes stream = test::join({junk, text, junk, text});
+  for (const std::size_t chunk : {std::size_t{1}, std::size_t{10}, stream.size()}) {
+    auto assembler = std::make_unique<FrameAssembler>();
+    const Output out = feed(*assembler, stream, chunk);
+    ASSERT_EQ(out.telegrams.size(), 2u) << "chunk " << chunk;
+    EXPECT_EQ(out.telegrams[1], text);
+    EXPECT_EQ(out.apdus[0], text);
+    EXPECT_EQ(out.framings[0], Framing::kText);
+    EXPECT_EQ(out.segment_counts[0], 1u);
+    EXPECT_EQ(assembler->stats().other_errors, 0u);
+  }
+}
+
+TEST(FrameAssembler, TextWithoutItsCrcLineIsNotATelegram) {
+  Bytes text = p1_text();
+  text.resize(text.size() - 2);  // no CR LF after the CRC yet
+  auto assembler = std::make_unique<FrameAssembler>();
+  EXPECT_EQ(assembler->push(text.data(), text.size()).event, Event::kNone);
+  expect_failure(assembler->finish(), DecodeError::kTruncated,
+                 static_cast<std::uint32_t>(text.size()));
+
+  Bytes bad_crc = p1_text();
+  bad_crc[bad_crc.size() - 4] = 'X';  // not a hex digit
+  auto second = std::make_unique<FrameAssembler>();
+  EXPECT_EQ(second->push(bad_crc.data(), bad_crc.size()).event, Event::kError);
+  expect_failure(second->finish(), DecodeError::kTextBadLine,
+                 static_cast<std::uint32_t>(bad_crc.size() - 4));
+}
+
+TEST(FrameAssembler, TextLongerThanTheCapacityIsTooLarge) {
+  Bytes endless = {'/', 'A', 'B', 'C', '5', '\r', '\n'};
+  endless.resize(FrameAssembler::kCapacity + 100, 'x');
+  const Bytes stream = test::join({endless, Bytes{'\r', '\n'}, p1_text()});
+  auto assembler = std::make_unique<FrameAssembler>();
+  const Output out = feed(*assembler, stream, 64);
+  ASSERT_EQ(out.telegrams.size(), 1u);
+  EXPECT_EQ(out.telegrams[0], p1_text());
+  EXPECT_GE(assembler->stats().other_errors, 1u);
+}
+
+TEST(FrameAssembler, NamesAnOmsTelegram) {
+  // Netz OÖ: an M-Bus long frame with the EN 13757-3 CI 0x72 (long transport header).
+  const Bytes oms = test::mbus_frame(Bytes(30, 0x44), 0x72);
+  auto assembler = std::make_unique<FrameAssembler>();
+  EXPECT_EQ(assembler->push(oms.data(), oms.size()).event, Event::kError);
+  expect_failure(assembler->finish(), DecodeError::kOmsTelegram, 6);
+  EXPECT_NE(std::string_view(to_string(DecodeError::kOmsTelegram)).find("not DLMS"),
+            std::string_view::npos);
+}
+
+TEST(FrameAssembler, TooManyHdlcFramesInOneMessageIsTooLarge) {
+  const Bytes frames = encode_hdlc_frames(hdlc_payload(400, 0x42), {.max_information_bytes = 20});
+  auto assembler = std::make_unique<FrameAssembler>();
+  const Output out = feed(*assembler, test::join({frames, hdlc_frames(test::kWnPockiExample)}), 1);
+  ASSERT_EQ(out.telegrams.size(), 1u);
+  EXPECT_EQ(out.framings[0], Framing::kHdlc);
+  EXPECT_EQ(out.telegrams[0], hdlc_frames(test::kWnPockiExample));
+  EXPECT_GE(assembler->stats().other_errors, 1u);
 }
 
 }  // namespace

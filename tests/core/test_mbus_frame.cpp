@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 #include "frame_builder.h"
 
 namespace meter::core {
@@ -149,11 +151,21 @@ TEST(MbusFrame, BadStopByteWaitsForTheQuirkReadingAndCarriesTheError) {
 TEST(MbusFrame, RejectsCiOutsideTheDlmsRange) {
   const Bytes frame = test::mbus_frame(kFragment, 0x20);
   expect_invalid(check(frame), DecodeError::kNotDlms, 6);
-  const Bytes wireless_ci = test::mbus_frame(kFragment, 0x72);
+  const Bytes wireless_ci = test::mbus_frame(kFragment, 0xA0);
   expect_invalid(check(wireless_ci), DecodeError::kNotDlms, 6);
   MbusSegment segment{};
   ASSERT_EQ(check(test::mbus_frame(kFragment, 0x1F), &segment).status, FrameStatus::kComplete);
   EXPECT_EQ(segment.sequence(), 15);
+}
+
+TEST(MbusFrame, NamesOmsApplicationLayersAsOms) {
+  // EN 13757-3 CI fields: responses with long, no and short transport header, the extended link
+  // layer, the authentication and fragmentation layer.
+  for (const int ci : {0x72, 0x78, 0x7A, 0x5A, 0x5B, 0x8C, 0x8D, 0x8E, 0x8F, 0x90}) {
+    const Bytes frame = test::mbus_frame(kFragment, static_cast<std::uint8_t>(ci));
+    expect_invalid(check(frame), DecodeError::kOmsTelegram, 6);
+  }
+  EXPECT_NE(std::string(to_string(DecodeError::kOmsTelegram)).find("OMS"), std::string::npos);
 }
 
 TEST(MbusFrame, AsksForTheHeaderStepByStep) {

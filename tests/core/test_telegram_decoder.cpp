@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "frame_builder.h"
+#include "hdlc_vectors.h"
 #include "meter/crypto/openssl_gcm_cipher.h"
 #include "public_vectors.h"
 
@@ -897,6 +898,144 @@ TEST_F(MapRegisters, WienerNetzeShapeNeedsEightUint32) {
   EXPECT_EQ((*telegram_)[Quantity::kReactivePowerExport].raw, 8);
   EXPECT_EQ((*telegram_)[Quantity::kPowerImport].raw, 5);
 }
+
+}
+
+// ---- HDLC and text framing ----
+
+// A failure, if any, comes from a layer after the framing.
+void expect_framed(const Status& status) {
+  if (!status) {
+    EXPECT_FALSE(is_framing_error(status.failure().code)) << describe(status.failure());
+    EXPECT_NE(status.failure().code, DecodeError::kTooLarge);
+  }
+}
+
+// The Wiener Netze telegrams are framed and decrypted; their values have no OBIS codes, so what
+// is left to fail is the value layer.
+TEST_F(TelegramDecoderTest, WienerNetzeHdlcTelegramsGetThroughFramingAndDecryption) {
+  for (const test::HdlcVector& vector : test::kWienerNetzeVectors) {
+    SCOPED_TRACE(std::string(vector.id));
+    TelegramDecoder decoder(
+        cipher_, KeyRing(MeterKeys{AesKey::from_hex(vector.key_hex).value(), std::nullopt}));
+    const Status status = decoder.decode_hex(vector.telegram_hex, *telegram_);
+    EXPECT_EQ(t().framing, Framing::kHdlc);
+    EXPECT_EQ(t().segment_count, 1);
+    // 7E A0 LL, addresses, control, HCS, E6 E7 00, then DB 08 and the system title.
+    const Bytes telegram = test::from_hex(vector.telegram_hex);
+    const std::size_t title_at = vector.id == "wn_siemens_im350" ? 14 : 12;
+    ASSERT_EQ(telegram[title_at], 0xDB);
+    EXPECT_TRUE(std::equal(t().system_title.begin(), t().system_title.end(),
+                           telegram.begin() + static_cast<std::ptrdiff_t>(title_at) + 2));
+    EXPECT_EQ(t().security_control, 0x20);
+    EXPECT_TRUE(t().encrypted);
+    if (!status) {
+      const DecodeError code = status.failure().code;
+      EXPECT_FALSE(is_framing_error(code)) << to_string(code);
+      EXPECT_NE(code, DecodeError::kTooLarge);
+      EXPECT_NE(code, DecodeError::kNoKey);
+      EXPECT_NE(code, DecodeError::kUnsupportedApdu);
+      EXPECT_NE(code, DecodeError::kUnsupportedSecurity);
+    }
+  }
+}
+
+TEST_F(TelegramDecoderTest, BlockTransferInHdlcFramesIsFramedAsOneTelegram) {
+  MeterKeys keys{AesKey::from_hex(test::kLgzE450Gbt.key_hex).value(),
+                 AesKey::from_hex(test::kLgzE450Gbt.auth_key_hex).value()};
+  TelegramDecoder decoder(cipher_, KeyRing(keys));
+  const Status status = decoder.decode_hex(test::kLgzE450Gbt.telegram_hex, *telegram_);
+  EXPECT_EQ(t().framing, Framing::kHdlc);
+  EXPECT_EQ(t().segment_count, 3);
+  expect_framed(status);
+}
+
+TEST_F(TelegramDecoderTest, DecodesARealSegmentedHdlcCapture) {
+  TelegramDecoder decoder(cipher_, KeyRing(doc_keys()));
+  const Status status = decoder.decode_hex(test::kIskraAm550Segmented.telegram_hex, *telegram_);
+  ASSERT_TRUE(status) << describe(status.failure());
+  EXPECT_EQ(t().framing, Framing::kHdlc);
+  EXPECT_EQ(t().segment_count, 3);
+  EXPECT_FALSE(t().encrypted);
+  EXPECT_EQ(t().meter_number.view(), "78344537");
+  expect_measurement(t()[Quantity::kVoltageL1], 2336, -1, kUnitVolt);
+  // Its energy registers are channel 1 (1-1:1.8.0 06 0000E3A4 {0, Wh}): kept under their OBIS.
+  bool import_seen = false;
+  for (std::size_t i = 0; i < t().extra_count; ++i) {
+    if (t().extras[i].obis == Obis::of(1, 1, 1, 8, 0)) {
+      expect_measurement(t().extras[i].measurement, 0xE3A4, 0, kUnitWattHour);
+      import_seen = true;
+    }
+  }
+  EXPECT_TRUE(import_seen);
+}
+
+TEST_F(TelegramDecoderTest, DecodesAnApduCarriedInHdlcFrames) {
+  const Bytes apdu = encrypt(kSecurityEncryption, doc_keys());
+  for (const std::size_t segment : {std::size_t{0}, std::size_t{100}}) {
+    const Bytes frames = encode_hdlc_frames(apdu, {.max_information_bytes = segment});
+    TelegramDecoder decoder(cipher_, KeyRing(doc_keys()));
+    ASSERT_TRUE(decoder.decode_frames(frames, *telegram_)) << "segment " << segment;
+    EXPECT_EQ(t().framing, Framing::kHdlc);
+    EXPECT_EQ(t().segment_count, segment == 0 ? 1 : 3);
+    EXPECT_EQ(t().frame_counter, test::kDocFrameCounter);
+    expect_measurement(t()[Quantity::kEnergyImport], 12937, 0, kUnitWattHour);
+  }
+}
+
+TEST_F(TelegramDecoderTest, HdlcFramingErrorsNameHdlc) {
+  Bytes frames = encode_hdlc_frames(encrypt(kSecurityEncryption, doc_keys()));
+  frames[40] ^= 0x01;
+  TelegramDecoder decoder(cipher_, KeyRing(doc_keys()));
+  expect_failure(decoder.decode_frames(frames, *telegram_), DecodeError::kHdlcBadFcs,
+                 static_cast<std::uint32_t>(frames.size() - 3));
+  EXPECT_NE(describe(decoder.decode_frames(frames, *telegram_).failure()).find("HDLC"),
+            std::string::npos);
+  EXPECT_TRUE(is_framing_error(DecodeError::kHdlcBadFcs));
+  EXPECT_TRUE(is_framing_error(DecodeError::kOmsTelegram));
+  EXPECT_FALSE(is_framing_error(DecodeError::kUnknownLayout));
+  EXPECT_FALSE(is_framing_error(DecodeError::kWrongKey));
+}
+
+TEST_F(TelegramDecoderTest, TextInputIsFramedAsText) {
+  const std::string text = "/EST5\\253717584_A\r\n\r\n1-0:1.8.0(007112944*Wh)\r\n!ED42\r\n";
+  const Bytes bytes(text.begin(), text.end());
+  TelegramDecoder decoder(cipher_, KeyRing(doc_keys()));
+  const Status framed = decoder.decode_frames(bytes, *telegram_);
+  EXPECT_EQ(t().framing, Framing::kText);
+  expect_framed(framed);
+  // Without the CR LF after the CRC the assembler does not frame it; the text parser reads it.
+  const Bytes cut(bytes.begin(), bytes.end() - 2);
+  const Status unframed = decoder.decode_frames(cut, *telegram_);
+  EXPECT_EQ(t().framing, Framing::kText);
+  expect_framed(unframed);
+}
+
+TEST_F(TelegramDecoderTest, PayloadWithMbusHdlcAndMbusTelegramsYieldsEach) {
+  const auto mbus = counted_telegrams(cipher_, 7, 3);
+  CipherSpec spec = test::doc_cipher();
+  spec.frame_counter = 8;
+  const Bytes apdu =
+      encode_general_glo_ciphering(encode_data_notification(test::doc_spec()), spec, cipher_);
+  const std::string hdlc = test::to_hex(encode_hdlc_frames(apdu, {.max_information_bytes = 120}));
+  TelegramDecoder decoder(cipher_, KeyRing(doc_keys()));
+  EXPECT_EQ(read_payload(decoder, mbus[0] + hdlc + mbus[2], *telegram_),
+            (std::vector<std::int64_t>{7, 8, 9}));
+  EXPECT_EQ(read_payload(decoder, hdlc + "\n" + mbus[0] + hdlc, *telegram_),
+            (std::vector<std::int64_t>{8, 7, 8}));
+  // After a telegram, bytes that only look like a start of HDLC or text stay ignored.
+  EXPECT_EQ(read_payload(decoder, mbus[0] + "7E00" + hdlc + "2F01", *telegram_),
+            (std::vector<std::int64_t>{7}));
+  EXPECT_EQ(read_payload(decoder, hdlc + "2F41420D", *telegram_), (std::vector<std::int64_t>{8}));
+}
+
+TEST_F(TelegramDecoderTest, PayloadGoesOnAfterATelegramThatFailsAfterFraming) {
+  const auto mbus = counted_telegrams(cipher_, 7, 2);
+  TelegramDecoder decoder(cipher_, KeyRing(doc_keys()));
+  // The Wiener Netze frame has no key here: kNoKey, and the telegram after it still comes out.
+  const std::string wn(test::kWnPockiExample.telegram_hex);
+  EXPECT_EQ(read_payload(decoder, mbus[0] + wn + mbus[1], *telegram_),
+            (std::vector<std::int64_t>{7, -1, 8}));
 
 }  // namespace
 }  // namespace meter::core

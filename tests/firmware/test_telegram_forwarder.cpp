@@ -3,11 +3,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "frame_builder.h"
+#include "hdlc_vectors.h"
 #include "recorded_stream.h"
 
 namespace meter::firmware {
@@ -131,6 +133,26 @@ TEST(TelegramForwarder, HexBufferHoldsTheLargestTelegramTheAssemblerAccepts) {
   f.feed(telegram);
   ASSERT_EQ(f.sink.telegrams.size(), 1u);
   EXPECT_EQ(f.sink.telegrams[0], test::to_hex(telegram));
+}
+
+// Wiener Netze (optical interface) and the Landis+Gyr E450 (block transfer in three HDLC frames)
+// between M-Bus telegrams, as a device on either interface would see them, in UART-sized reads.
+TEST(TelegramForwarder, HdlcTelegramsAreForwardedWholeBesideMbus) {
+  const std::string wn(
+      test::kWnIskraAm550.telegram_hex.substr(0, 2 * test::kWnIskraAm550.frame_bytes));
+  const std::string gbt(test::kLgzE450Gbt.telegram_hex);
+  const Bytes stream = test::join(
+      {Bytes{0x00, 0x7E, 0x68}, test::from_hex(wn), doc_telegram(), test::from_hex(gbt)});
+  Forwarding f;
+  for (std::size_t at = 0; at < stream.size(); at += 64) {
+    f.feed(Bytes(stream.begin() + static_cast<std::ptrdiff_t>(at),
+                 stream.begin() + static_cast<std::ptrdiff_t>(std::min(at + 64, stream.size()))));
+  }
+  ASSERT_EQ(f.sink.telegrams.size(), 3u);
+  EXPECT_EQ(f.sink.telegrams[0], wn);
+  EXPECT_EQ(f.sink.telegrams[1], test::kDocTelegramHex);
+  EXPECT_EQ(f.sink.telegrams[2], gbt);
+  EXPECT_EQ(f.forwarder->framing().checksum_errors, 0u);
 }
 
 }  // namespace

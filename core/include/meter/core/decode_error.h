@@ -222,6 +222,33 @@ constexpr bool is_text_error(DecodeError error) {
   return error == DecodeError::kNotHex || error == DecodeError::kOddHexDigits;
 }
 
+// Errors of the link layer (the frame assembler's): their offsets count raw telegram bytes.
+// A line problem (noise, a cut telegram, a wrong interface or a meter that is not DLMS), never
+// a key or layout problem.
+constexpr bool is_framing_error(DecodeError error) {
+  switch (error) {
+    case DecodeError::kNoFrame:
+    case DecodeError::kTruncated:
+    case DecodeError::kBadStartByte:
+    case DecodeError::kLengthMismatch:
+    case DecodeError::kBadChecksum:
+    case DecodeError::kBadStopByte:
+    case DecodeError::kNotDlms:
+    case DecodeError::kBadSegmentSequence:
+    case DecodeError::kIncomplete:
+    case DecodeError::kHdlcBadFormat:
+    case DecodeError::kHdlcBadHcs:
+    case DecodeError::kHdlcBadFcs:
+    case DecodeError::kHdlcNoClosingFlag:
+    case DecodeError::kHdlcNoLlc:
+    case DecodeError::kHdlcBadSegment:
+    case DecodeError::kOmsTelegram:
+      return true;
+    default:
+      return false;
+  }
+}
+
 // What went wrong and where: `offset` counts bytes from the start of the layer's input
 // (raw telegram bytes for framing errors, APDU bytes from the APDU on, characters for hex).
 struct DecodeFailure {

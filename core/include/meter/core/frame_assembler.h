@@ -1,21 +1,30 @@
 // SPDX-License-Identifier: MIT
-// Streaming M-Bus telegram assembler: bytes in any chunking -> complete, checksum-valid telegrams.
+// Streaming telegram assembler: bytes in any chunking -> complete, checked telegrams, the framing
+// recognised from the bytes.
 //
-//   ...junk... | 68 L L 68 .. CI=0x00 .. 16 | 68 L L 68 .. CI=0x11 .. 16 | ...next telegram
-//               `---------- segment 0 ----' `-- segment 1, FIN bit ---'
+//   ...junk... | 68 L L 68 .. CI=0x00 .. 16 | 68 L L 68 .. CI=0x11 .. 16 |   M-Bus (EN 13757-2)
+//   ...junk... | 7E A8 .. (S bit) .. 7E | 7E A0 .. 7E |                        HDLC (IEC 62056-46)
+//   ...junk... | 7E A0 .. E6 E7 00 E0 40 .. 7E | 7E A0 .. E0 C0 .. 7E |       HDLC + block transfer
+//   ...junk... | /XXX5 ident CR LF .. ! CRC4 CR LF |                           text (P1)
 //
-// Resynchronises on `68 L L 68` after garbage, checks checksum and stop byte of every frame (with
-// the old Sagemcom L + 256 quirk, see mbus_frame.h), and joins segments by the CI field's
-// sequence number until the FIN bit. A telegram is the raw bytes of all its frames, so it can be
-// forwarded as is; copy_apdu() joins the APDU fragments. Bytes that arrive after a complete
-// telegram stay buffered for the next one: nothing is lost between telegrams.
+// Resynchronises after garbage on the earliest byte that may start any framing (68, 7E, '/'),
+// so a 68 inside an HDLC frame is never read as an M-Bus header. M-Bus: checksum and stop byte
+// of every frame (with the old Sagemcom L + 256 quirk, see mbus_frame.h), segments joined by the
+// CI field's sequence number until the FIN bit. HDLC: HCS, FCS and flags of every frame (see
+// hdlc_frame.h), frames joined while the segmentation bit is set, and also while a message's
+// information is a general block transfer block (E0) without the last-block bit: the
+// Landis+Gyr E450 sends each block in its own unsegmented frame. Text: '/' .. '!' with four hex
+// digits and CR LF, bounded by kCapacity (its CRC is checked by parse_p1_text).
+//
+// A telegram is the raw bytes of all its frames, so it can be forwarded as is; copy_apdu() joins
+// the payload fragments (M-Bus APDU fragments, HDLC information fields without the LLC, the whole
+// text). Bytes that arrive after a complete telegram stay buffered for the next one.
 //
 // This is the only place that knows the reassembly rules; TelegramDecoder uses it for one-shot
 // decoding too. When nothing is buffered and the input holds whole telegrams (one-shot decoding,
 // a serial read that caught a whole telegram), a telegram is taken where it lies, without copying
 // it; anything else (a frame cut by the end of the input, a bad frame, a segment out of order)
-// goes through the buffer. The framing is read in check_frame() only, and a telegram is kept as
-// fragments (offset and size in the raw bytes), so another framing fits in beside M-Bus.
+// goes through the buffer. The framing is read in check_frame() only.
 //
 // Freestanding (the ESP8266 firmware uses it): no heap, no STL, no exceptions; fixed memory.
 #pragma once
@@ -25,14 +34,17 @@
 
 #include "meter/core/decode_error.h"
 #include "meter/core/framing.h"
+#include "meter/core/hdlc_frame.h"
 #include "meter/core/mbus_frame.h"
 
 namespace meter::core {
 
 class FrameAssembler {
  public:
-  static constexpr size_t kCapacity = 1536;   // raw bytes of one telegram plus look-ahead
-  static constexpr size_t kMaxSegments = 16;  // the CI field numbers segments with 4 bits
+  static constexpr size_t kCapacity = 1536;  // raw bytes of one telegram plus look-ahead
+  // The CI field numbers M-Bus segments with 4 bits; HDLC frames of one telegram are bounded
+  // by the same count.
+  static constexpr size_t kMaxSegments = 16;
 
   enum class Event : uint8_t { kNone, kTelegram, kError };
 
@@ -44,9 +56,9 @@ class FrameAssembler {
   struct Stats {
     uint32_t telegrams;
     uint32_t frames;
-    uint32_t checksum_errors;  // bad checksum or stop byte
+    uint32_t checksum_errors;  // bad checksum or stop byte (M-Bus), HCS or FCS (HDLC)
     uint32_t sequence_errors;  // segment out of order or last segment missing
-    uint32_t other_errors;     // bad header, not DLMS, too large
+    uint32_t other_errors;     // bad header, not DLMS, no closing flag, too large
     uint32_t skipped_bytes;    // bytes dropped while looking for a frame start
   };
 
@@ -85,14 +97,30 @@ class FrameAssembler {
     uint16_t offset;  // from the start of the telegram's raw bytes
     uint16_t size;
   };
-  // What the sequence number of the next checked frame means for the telegram being joined.
-  enum class Fit : uint8_t { kNext, kRestart, kOutOfOrder };
+  // One checked frame of any framing, as the joining rules need it.
+  struct Checked {
+    uint16_t fragment_offset;  // payload start, from the frame start
+    uint16_t fragment_size;
+    uint16_t frame_size;
+    uint16_t information_offset;  // HDLC: information start (before the LLC), for errors
+    Framing framing;
+    uint8_t sequence;   // M-Bus: CI sequence number
+    bool first;         // starts a telegram: M-Bus sequence 0, HDLC with LLC, text
+    bool more;          // M-Bus: no FIN bit; HDLC: S bit set
+    bool block_more;    // HDLC: information is a block transfer block without the last-block bit
+    bool length_quirk;  // M-Bus L + 256
+    bool apdu_start;    // HDLC: information begins like an APDU (DB, 0F, block 1)
+  };
+  // What the next checked frame means for the telegram being joined.
+  enum class Fit : uint8_t { kNext, kRestart, kOutOfOrder, kTooMany };
 
-  static FrameCheck check_frame(const uint8_t* data, size_t size, MbusSegment* segment);
-  Fit fit(const MbusSegment& segment) const;
+  static FrameCheck check_frame(const uint8_t* data, size_t size, Checked* checked);
+  Fit fit(const Checked& frame) const;
   // Adds a checked frame whose fragment starts `fragment_offset` bytes into the telegram; true
-  // when it is the last segment.
-  bool append(const MbusSegment& segment, size_t fragment_offset);
+  // when it completes the telegram.
+  bool append(const Checked& frame, size_t fragment_offset);
+  DecodeFailure out_of_order(const Checked& frame) const;
+  bool give_up_in_place();
   bool take_in_place(const uint8_t* data, size_t size, size_t* consumed);
   Event process();
   void record_error(DecodeError error, uint32_t offset);
@@ -109,6 +137,8 @@ class FrameAssembler {
   const uint8_t* in_place_ = nullptr;  // the ready telegram in the caller's bytes
   size_t segment_count_ = 0;
   uint8_t next_sequence_ = 0;
+  bool chain_open_ = false;   // HDLC: the last frame had the S bit set
+  bool blocks_open_ = false;  // HDLC: the current message is a block transfer block, not the last
   bool ready_ = false;
   bool length_quirk_ = false;
   Framing framing_ = Framing::kMbus;

@@ -34,6 +34,12 @@ struct HdlcFrame {
 uint16_t crc16_x25(const uint8_t* data, size_t size);
 
 // Checks the frame that starts at data[0] (a 7E). Fills `frame` when kComplete.
+// The header is checked as soon as its bytes are there (kNeedMore asks step by step), so a 7E A?
+// inside other data fails after a few bytes. A frame without information has no HCS (its FCS
+// follows the control byte): kComplete with information_size 0. kInvalid offsets: 0 flag,
+// 1 format or length (too short for its header), the first byte of an address without its end
+// bit, the HCS, the FCS, the closing flag; kHdlcNoLlc at the first wrong byte of an information
+// field that starts with E6 but not E6 E7 00.
 FrameCheck check_hdlc_frame(const uint8_t* data, size_t size, HdlcFrame* frame);
 
 }  // namespace meter::core

@@ -54,7 +54,7 @@ class TelegramDecoder {
 
   // The steps PayloadReader takes through a payload of several telegrams: hex text into the
   // decoder's byte buffer, then one telegram at a time from `offset` (moved past it; to the end
-  // on a failure), while a frame header (68 L L 68) starts at `offset`.
+  // on a framing failure), while a frame (68 L L 68, 7E A?, '/') starts at `offset`.
   Status load_hex(std::string_view text);
   Status decode_loaded(std::size_t& offset, Telegram& out);
   bool frame_starts_at(std::size_t offset) const;

@@ -5,11 +5,12 @@
 //   UART read 1: junk .. 68 FA FA 68 53 FF 00 01 67 DB 08 ..     (any chunking, any junk)
 //   UART read 2: .. 16 68 14 14 68 53 FF 11 01 67 .. 16          -> sink("68FAFA68..16")
 //
-// The core's FrameAssembler does the framing (start bytes, both L fields, checksum, stop byte,
-// segment order, the old Sagemcom L + 256 quirk), so a telegram is only forwarded when all its
-// frames are intact; a fragment from booting mid-telegram, a damaged frame or line noise is
-// dropped and counted. Memory is fixed: the assembler's buffer plus one hex copy of the
-// largest telegram it can hold.
+// The core's FrameAssembler does the framing, M-Bus (start bytes, both L fields, checksum, stop
+// byte, segment order, the old Sagemcom L + 256 quirk), HDLC (flags, HCS, FCS, segments, block
+// transfer blocks in frames of their own) or P1 text (/ .. !CRC), recognised from the bytes, so a
+// telegram is only forwarded when all its frames are intact; a fragment from booting mid-telegram,
+// a damaged frame or line noise is dropped and counted. Memory is fixed: the assembler's buffer
+// plus one hex copy of the largest telegram it can hold.
 //
 // Freestanding (cross-compiled for the ESP8266): <stddef.h>, <stdint.h> and the core's
 // freestanding assembler only.
