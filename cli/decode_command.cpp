@@ -90,6 +90,13 @@ std::optional<core::MeterKeys> keys_from_options(const std::string& command,
   return keys;
 }
 
+bool refuse_unreadable_operator(const core::OperatorProfile* profile, const std::string& command) {
+  if (profile == nullptr || core::operator_readable(*profile)) return false;
+  std::cerr << "smartmeter " << command << ": operator " << profile->id << ": "
+            << profile->not_readable << "\n";
+  return true;
+}
+
 void add_decode_command(CLI::App& app, int& exit_status) {
   auto options = std::make_shared<DecodeOptions>();
   CLI::App* command = app.add_subcommand(
