@@ -587,8 +587,6 @@ TEST(Config, NonLoopbackNeedsCredentialsOrTheOptOut) {
       std::string::npos);
 }
 
-}  // namespace
-}  // namespace meter::app
 
 TEST(Config, OperatorProfileGivesTheSerialLineAndTheLayout) {
   const Config wien = load({{"SMARTMETER_KEY", kKey}, {"SMARTMETER_OPERATOR", "wiener-netze"}});
@@ -626,3 +624,6 @@ TEST(Config, UnknownOperatorListsTheValidOnes) {
     EXPECT_NE(error.find(id), std::string::npos) << id << ": " << error;
   }
 }
+
+}  // namespace
+}  // namespace meter::app
