@@ -192,6 +192,20 @@ int run_simulate(const SimulateOptions& options) {
     }
   };
 
+  crypto::OpenSslGcmCipher cipher;
+  const auto encode_failed = [&options] {
+    std::cerr << "smartmeter simulate: could not encode a telegram as --format " << options.format
+              << " with --layout " << options.layout
+              << " (the encoder or the encryption returned nothing)\n";
+  };
+  // A format that cannot be encoded stops the run before it connects.
+  if (app::encode_telegram_hex(meters[0].twin->sample(), meters[0].identity, first, encoding,
+                               cipher)
+          .empty()) {
+    encode_failed();
+    return 1;
+  }
+
   mqtt_adapter::PublisherSettings settings;
   settings.uri = config->mqtt_uri();
   settings.client_id = options.client_id.empty()
@@ -234,7 +248,6 @@ int run_simulate(const SimulateOptions& options) {
     return false;
   };
 
-  crypto::OpenSslGcmCipher cipher;
   std::uint64_t published = 0;
   int status = kExitOk;
   // One round: every meter's telegram at `meter_time` with frame counter `counter`. False when
@@ -247,9 +260,7 @@ int run_simulate(const SimulateOptions& options) {
       const std::string hex =
           app::encode_telegram_hex(sample, meter.identity, counter, encoding, cipher);
       if (hex.empty()) {
-        std::cerr << "smartmeter simulate: could not encode a telegram as --format "
-                  << options.format << " with --layout " << options.layout
-                  << " (the encoder or the encryption returned nothing)\n";
+        encode_failed();
         return false;
       }
       // After a reconnect the same telegram again: unacknowledged, it may be lost.

@@ -174,6 +174,10 @@ constexpr const OperatorProfile* find_operator_profile(const char* id, size_t si
   return nullptr;
 }
 
+constexpr bool is_operator_id(const char* id, size_t size) {
+  return find_operator_profile(id, size) != nullptr;
+}
+
 constexpr bool operator_readable(const OperatorProfile& profile) {
   return profile.not_readable[0] == '\0';
 }
