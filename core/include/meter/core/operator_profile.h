@@ -71,8 +71,6 @@ inline constexpr LineSettings kOptical9600{9600, 8, 'N', 1};
 inline constexpr LineSettings kP1Line{115200, 8, 'N', 1};
 
 inline constexpr char kKsmWestMeters[] = "Kaifa MA309M(H), MA110M, Honeywell HS3300/HS3400";
-inline constexpr char kKsmWestNote[] =
-    "Kooperation Smart Meter West: M-Bus frames 250 + 114, security 0x21, nested OBIS list";
 
 }  // namespace operator_detail
 
@@ -134,9 +132,9 @@ inline constexpr OperatorProfile kOperatorProfiles[] = {
      0,
      false,
      "Linz Netz meters are not DLMS: generation 3.1/3.2 speak ANSI C12.19 on the MEP port, "
-     "generation 4 sends wireless M-Bus. This reader cannot decode either. Use Linz Netz's "
-     "customer portal for quarter-hour values, or a reader for ANSI C12.19 MEP or wireless "
-     "M-Bus (see docs/operators.md)."},
+     "generation 4 sends wireless M-Bus. This reader cannot decode either. Take the "
+     "quarter-hour values from Linz Netz's customer portal, or use a reader for ANSI C12.19 "
+     "(MEP) or wireless M-Bus (see docs/operators.md)."},
     {"netz-ooe",
      "Netz Oberösterreich (Energie AG)",
      "Siemens TD-3511/TD-3512 (AMIS)",
