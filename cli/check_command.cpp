@@ -131,17 +131,6 @@ std::string diagnose(const serial::SerialStats& stats, const CheckOptions& optio
          std::to_string(decoded + failed) + " decoded with the key.";
 }
 
-// The --operator profile (nullptr when not given); false after a message for an unknown one.
-bool operator_option(const CheckOptions& options, const core::OperatorProfile*& profile) {
-  profile = nullptr;
-  if (options.operator_id.empty()) return true;
-  profile = core::find_operator_profile(options.operator_id.c_str(), options.operator_id.size());
-  if (profile != nullptr) return true;
-  std::cerr << "smartmeter check: --operator '" << options.operator_id
-            << "' is not a known operator; use one of: " << app::operator_ids() << "\n";
-  return false;
-}
-
 void print_operator(const core::OperatorProfile* profile) {
   if (profile == nullptr) return;
   std::cout << "operator " << profile->id << ":\n"
@@ -150,13 +139,11 @@ void print_operator(const core::OperatorProfile* profile) {
 
 int run_check(const CheckOptions& options) {
   const core::OperatorProfile* profile = nullptr;
-  if (!operator_option(options, profile)) return kExitUsage;
+  if (!operator_from_option("check", options.operator_id, profile)) return kExitUsage;
   if (refuse_unreadable_operator(profile, "check")) return kExitUsage;
   std::string format_text = options.format;
   if (format_text.empty() && profile != nullptr) {
-    const core::LineSettings& line = profile->line;
-    format_text = std::to_string(line.baud) + " " + std::to_string(line.data_bits) + line.parity +
-                  std::to_string(line.stop_bits);
+    format_text = app::serial_format_of(profile->line).text();
   }
   const auto format = app::parse_serial_format(format_text.empty() ? "2400 8E1" : format_text);
   if (!format) {
@@ -169,12 +156,7 @@ int run_check(const CheckOptions& options) {
   if (!options.key_hex.empty()) {
     const auto keys = keys_from_options("check", options.key_hex, options.auth_key_hex);
     if (!keys) return kExitUsage;
-    core::DecoderOptions decoder_options;
-    if (profile != nullptr) {
-      decoder_options.layout =
-          core::provider_layout_from_name(profile->layout).value_or(core::ProviderLayout::kAuto);
-    }
-    decoder.emplace(cipher, core::KeyRing(*keys), decoder_options);
+    decoder.emplace(cipher, core::KeyRing(*keys), app::decoder_options_for(profile));
   }
   print_operator(profile);
 

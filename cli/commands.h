@@ -38,6 +38,10 @@ std::optional<core::MeterKeys> keys_from_options(const std::string& command,
 // True (after saying why on stderr, naming `command`) when the operator's meters cannot be read
 // as DLMS (Linz Netz, Netz OÖ): `run` and `check` stop then.
 bool refuse_unreadable_operator(const core::OperatorProfile* profile, const std::string& command);
+// The profile an --operator option names (nullptr for an empty one); false after a message
+// listing the valid ids when it names none.
+bool operator_from_option(const std::string& command, const std::string& id,
+                          const core::OperatorProfile*& profile);
 
 void add_decode_command(CLI::App& app, int& exit_status);
 void add_run_command(CLI::App& app, int& exit_status);

@@ -299,18 +299,9 @@ class StreamDecoder {
 int run_decode(const DecodeOptions& options) {
   const auto keys = keys_from_options("decode", options.key_hex, options.auth_key_hex);
   if (!keys) return kExitUsage;
-  core::DecoderOptions decoder_options;
-  if (!options.operator_id.empty()) {
-    const core::OperatorProfile* profile =
-        core::find_operator_profile(options.operator_id.c_str(), options.operator_id.size());
-    if (profile == nullptr) {
-      std::cerr << "smartmeter decode: --operator '" << options.operator_id
-                << "' is not a known operator; use one of: " << app::operator_ids() << "\n";
-      return kExitUsage;
-    }
-    decoder_options.layout =
-        core::provider_layout_from_name(profile->layout).value_or(core::ProviderLayout::kAuto);
-  }
+  const core::OperatorProfile* profile = nullptr;
+  if (!operator_from_option("decode", options.operator_id, profile)) return kExitUsage;
+  const core::DecoderOptions decoder_options = app::decoder_options_for(profile);
 
   int fd = STDIN_FILENO;
   if (options.input != "-") {
@@ -363,6 +354,15 @@ bool refuse_unreadable_operator(const core::OperatorProfile* profile, const std:
   std::cerr << "smartmeter " << command << ": operator " << profile->id << ": "
             << profile->not_readable << "\n";
   return true;
+}
+
+bool operator_from_option(const std::string& command, const std::string& id,
+                          const core::OperatorProfile*& profile) {
+  profile = id.empty() ? nullptr : core::find_operator_profile(id.c_str(), id.size());
+  if (id.empty() || profile != nullptr) return true;
+  std::cerr << "smartmeter " << command << ": --operator '" << id
+            << "' is not a known operator; use one of: " << app::operator_ids() << "\n";
+  return false;
 }
 
 void add_decode_command(CLI::App& app, int& exit_status) {

@@ -53,12 +53,16 @@ class CliDecode : public ::testing::Test {
 
   // Runs `smartmeter <args>` with `input` on stdin.
   Outcome smartmeter(const std::string& args, const std::string& input = "") {
+    return smartmeter_command(std::string(METER_SMARTMETER_BIN) + " " + args, input);
+  }
+  // Runs a shell command line with `input` on stdin.
+  Outcome smartmeter_command(const std::string& command_line, const std::string& input = "") {
     const auto in = dir_ / "stdin";
     const auto out = dir_ / "stdout";
     const auto err = dir_ / "stderr";
     std::ofstream(in) << input;
-    const std::string command = std::string(METER_SMARTMETER_BIN) + " " + args + " <" +
-                                in.string() + " >" + out.string() + " 2>" + err.string();
+    const std::string command =
+        command_line + " <" + in.string() + " >" + out.string() + " 2>" + err.string();
     const int raw = std::system(command.c_str());
     return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, read_file(out), read_file(err)};
   }
@@ -320,6 +324,50 @@ TEST_F(CliDecode, MemoryStaysBoundedFor100000Telegrams) {
   EXPECT_LT(usage.ru_maxrss, 30 * 1024) << usage.ru_maxrss << " KiB";
   const std::string printed = read_file(output);
   EXPECT_EQ(static_cast<std::size_t>(std::count(printed.begin(), printed.end(), '\n')), kTelegrams);
+}
+
+// SMARTMETER_OPERATOR and --operator (docs/operators.md).
+TEST_F(CliDecode, RunAndCheckStopForOperatorsThatAreNotDlms) {
+  const auto env = dir_ / "server.env";
+  std::ofstream(env) << "SMARTMETER_KEY=" << kKey << "\nSMARTMETER_OPERATOR=linz-netz\n";
+  std::filesystem::permissions(
+      env, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  // `timeout`: a run that failed to stop would otherwise serve until killed.
+  const Outcome run = smartmeter_command("timeout 20 " + std::string(METER_SMARTMETER_BIN) +
+                                         " run --env " + env.string());
+  EXPECT_EQ(run.status, 2) << run.err;
+  EXPECT_NE(run.err.find("not DLMS"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("C12.19"), std::string::npos) << run.err;
+
+  const Outcome check = smartmeter("check --serial /dev/null --operator netz-ooe");
+  EXPECT_EQ(check.status, 2) << check.err;
+  EXPECT_NE(check.err.find("OMS"), std::string::npos) << check.err;
+  EXPECT_NE(check.err.find("AES-128-CBC"), std::string::npos) << check.err;
+}
+
+TEST_F(CliDecode, PrintConfigShowsTheOperatorProfile) {
+  const auto env = dir_ / "server.env";
+  std::ofstream(env) << "SMARTMETER_KEY=" << kKey << "\nSMARTMETER_OPERATOR=wiener-netze\n";
+  const Outcome run = smartmeter("run --print-config --env " + env.string());
+  EXPECT_EQ(run.status, 0) << run.err;
+  EXPECT_NE(run.out.find("SMARTMETER_OPERATOR=wiener-netze"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("SMARTMETER_SERIAL_FORMAT=9600 8N1"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("optical interface"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("smartmeter-web.wienernetze.at"), std::string::npos) << run.out;
+}
+
+TEST_F(CliDecode, UnknownOperatorListsTheValidOnes) {
+  const Outcome run =
+      smartmeter(std::string("decode --operator wien --key ") + kKey, hex(telegram()));
+  EXPECT_EQ(run.status, 2);
+  EXPECT_EQ(run.out, "");
+  EXPECT_NE(run.err.find("'wien' is not a known operator"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("wiener-netze"), std::string::npos) << run.err;
+  // A known operator with an OBIS-led telegram: the bytes decide, as without it.
+  const Outcome evn =
+      smartmeter(std::string("decode --operator evn --key ") + kKey, hex(telegram()));
+  EXPECT_EQ(evn.status, 0) << evn.err;
+  EXPECT_NE(evn.out.find("\"WIn\":{\"value\":12937"), std::string::npos);
 }
 
 }  // namespace

@@ -800,8 +800,7 @@ Config read_settings(const Settings& s, const std::string& host_name, const Load
       throw ConfigError("SMARTMETER_OPERATOR",
                         "'" + id + "' is not a known operator; use one of: " + operator_ids());
     }
-    const core::LineSettings& line = c.operator_profile->line;
-    c.serial_format = {line.baud, line.data_bits, line.parity, line.stop_bits};
+    c.serial_format = serial_format_of(c.operator_profile->line);
   }
   // An explicit SMARTMETER_SERIAL_FORMAT wins over the profile's line settings.
   const std::string serial_format = s.text("SMARTMETER_SERIAL_FORMAT", c.serial_format.text());
@@ -940,13 +939,21 @@ std::string describe_operator_profile(const core::OperatorProfile& p, const std:
   return text;
 }
 
-core::DecoderOptions Config::decoder_options() const {
+core::DecoderOptions decoder_options_for(const core::OperatorProfile* profile) {
   core::DecoderOptions options;
-  if (operator_profile != nullptr) {
-    options.layout = core::provider_layout_from_name(operator_profile->layout)
-                         .value_or(core::ProviderLayout::kAuto);
+  if (profile != nullptr) {
+    options.layout =
+        core::provider_layout_from_name(profile->layout).value_or(core::ProviderLayout::kAuto);
   }
   return options;
+}
+
+core::DecoderOptions Config::decoder_options() const {
+  return decoder_options_for(operator_profile);
+}
+
+SerialFormat serial_format_of(const core::LineSettings& line) {
+  return {line.baud, line.data_bits, line.parity, line.stop_bits};
 }
 
 std::string SerialFormat::text() const {

@@ -78,6 +78,10 @@ struct SerialFormat {
   unsigned stop_bits = 1;
   std::string text() const;
 };
+// What a profile tells the decoder (nullptr: nothing, the bytes decide).
+core::DecoderOptions decoder_options_for(const core::OperatorProfile* profile);
+// A profile's line settings as a serial format.
+SerialFormat serial_format_of(const core::LineSettings& line);
 // Parses "2400 8E1"; nullopt when it is not such a format (or names an unsupported baud rate).
 std::optional<SerialFormat> parse_serial_format(const std::string& text);
 
