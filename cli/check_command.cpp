@@ -111,7 +111,8 @@ std::string diagnose(const serial::SerialStats& stats, const CheckOptions& optio
   if (stats.telegrams == 0 && stats.frames == 0) {
     return std::to_string(stats.bytes) +
            " bytes arrived, but no M-Bus frame. Usually the serial format is wrong (EVN and "
-           "Netz NÖ send 2400 8E1; try --format), or the adapter inverts the signal. Meters that "
+           "Netz NÖ send 2400 8E1; other operators: --operator, or try --format), or the adapter "
+           "inverts the signal. Meters that "
            "send HDLC frames (7E A0 ...) are not read by this version.";
   }
   if (stats.telegrams == 0) {
