@@ -232,6 +232,10 @@ std::string format_case_name(const ::testing::TestParamInfo<FormatCase>& info) {
   return name;
 }
 
+void PrintTo(const FormatCase& c, std::ostream* out) {
+  *out << format_case_name(::testing::TestParamInfo<FormatCase>(c, 0));
+}
+
 class SimulatorFormats : public ::testing::TestWithParam<FormatCase> {};
 
 TEST_P(SimulatorFormats, EachFormatDecodesToTheModelsValues) {

@@ -220,6 +220,29 @@ struct FormatCase {
   const char* prefix;  // how the hex on the raw topic begins
 };
 
+// "--format mbus --layout ksm-west" -> "mbus_ksm_west"; gtest prints it instead of the bytes.
+std::string format_case_name(const FormatCase& c) {
+  std::string name;
+  for (const char* at = c.args; *at != '\0'; ++at) {
+    const char ch = *at;
+    if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9')) {
+      name += ch;
+    } else if (!name.empty() && name.back() != '_') {
+      name += '_';
+    }
+  }
+  for (const char* flag : {"format_", "layout_"}) {
+    for (std::size_t at; (at = name.find(flag)) != std::string::npos;) name.erase(at, 7);
+  }
+  return name;
+}
+
+void PrintTo(const FormatCase& c, std::ostream* out) { *out << c.args; }
+
+std::string format_test_name(const ::testing::TestParamInfo<FormatCase>& info) {
+  return format_case_name(info.param);
+}
+
 class SimulateFormat : public ::testing::TestWithParam<FormatCase> {};
 
 TEST_P(SimulateFormat, TelegramsOnTheRawTopicDecode) {
@@ -247,7 +270,8 @@ INSTANTIATE_TEST_SUITE_P(AllFormats, SimulateFormat,
                                            FormatCase{"--format apdu", "DB08"},
                                            FormatCase{"--format hdlc", "7EA"},
                                            FormatCase{"--format gbt", "7EA"},
-                                           FormatCase{"--format p1", "DB08"}));
+                                           FormatCase{"--format p1", "DB08"}),
+                         format_test_name);
 
 // The frame counter of each telegram (all of one meter, decoded in one `smartmeter decode`).
 std::vector<long> frame_counters(const std::vector<std::string>& telegrams,
