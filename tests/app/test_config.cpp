@@ -587,7 +587,6 @@ TEST(Config, NonLoopbackNeedsCredentialsOrTheOptOut) {
       std::string::npos);
 }
 
-
 TEST(Config, OperatorProfileGivesTheSerialLineAndTheLayout) {
   const Config wien = load({{"SMARTMETER_KEY", kKey}, {"SMARTMETER_OPERATOR", "wiener-netze"}});
   ASSERT_NE(wien.operator_profile, nullptr);

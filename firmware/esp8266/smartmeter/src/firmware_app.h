@@ -34,12 +34,12 @@ namespace meter::firmware {
 
 inline constexpr char kFirmwareVersion[] = "1.0.0";
 inline constexpr char kConfigPath[] = "/config.env";
-inline constexpr uint8_t kPortalPin = D5;           // to GND at reset: open the portal
+inline constexpr uint8_t kPortalPin = D5;  // to GND at reset: open the portal
 // From the METER_OPERATOR profile (meter_operator.h): 2400 Bd and 2048 bytes (8.5 s of meter
 // data while MQTT blocks) for the M-Bus operators, 9600 Bd optical, 115200 Bd P1.
 inline constexpr uint32_t kMeterBaud = kOperator.line.baud;
 inline constexpr size_t kUartRxBufferBytes = kOperator.receive_buffer;
-inline constexpr size_t kUartReadBytes = 256;       // bytes taken per loop()
+inline constexpr size_t kUartReadBytes = 256;  // bytes taken per loop()
 inline constexpr uint32_t kMqttBackoffInitialMs = 1000;
 inline constexpr uint32_t kMqttBackoffMaxMs = 60000;
 inline constexpr uint32_t kRequestedPortalTimeoutMs = 10 * 60 * 1000;
