@@ -41,7 +41,8 @@ namespace {
 struct CheckOptions {
   std::shared_ptr<SettingsFile> settings_file = std::make_shared<SettingsFile>();
   std::string device;
-  std::string format = "2400 8E1";
+  std::string format;       // empty: the operator's, else 2400 8E1
+  std::string operator_id;  // --operator; empty: SMARTMETER_OPERATOR (MQTT check)
   std::string key_hex;
   std::string auth_key_hex;
   int seconds = 30;
@@ -110,7 +111,8 @@ std::string diagnose(const serial::SerialStats& stats, const CheckOptions& optio
   if (stats.telegrams == 0 && stats.frames == 0) {
     return std::to_string(stats.bytes) +
            " bytes arrived, but no M-Bus frame. Usually the serial format is wrong (EVN and "
-           "Netz NÖ send 2400 8E1; try --format), or the adapter inverts the signal. Meters that "
+           "Netz NÖ send 2400 8E1; other operators: --operator, or try --format), or the adapter "
+           "inverts the signal. Meters that "
            "send HDLC frames (7E A0 ...) are not read by this version.";
   }
   if (stats.telegrams == 0) {
@@ -130,8 +132,21 @@ std::string diagnose(const serial::SerialStats& stats, const CheckOptions& optio
          std::to_string(decoded + failed) + " decoded with the key.";
 }
 
+void print_operator(const core::OperatorProfile* profile) {
+  if (profile == nullptr) return;
+  std::cout << "operator " << profile->id << ":\n"
+            << app::describe_operator_profile(*profile, "  ");
+}
+
 int run_check(const CheckOptions& options) {
-  const auto format = app::parse_serial_format(options.format);
+  const core::OperatorProfile* profile = nullptr;
+  if (!operator_from_option("check", options.operator_id, profile)) return kExitUsage;
+  if (refuse_unreadable_operator(profile, "check")) return kExitUsage;
+  std::string format_text = options.format;
+  if (format_text.empty() && profile != nullptr) {
+    format_text = app::serial_format_of(profile->line).text();
+  }
+  const auto format = app::parse_serial_format(format_text.empty() ? "2400 8E1" : format_text);
   if (!format) {
     std::cerr << "smartmeter check: --format must look like \"2400 8E1\" (baud rate, data bits, "
                  "parity N/E/O, stop bits)\n";
@@ -142,8 +157,9 @@ int run_check(const CheckOptions& options) {
   if (!options.key_hex.empty()) {
     const auto keys = keys_from_options("check", options.key_hex, options.auth_key_hex);
     if (!keys) return kExitUsage;
-    decoder.emplace(cipher, core::KeyRing(*keys));
+    decoder.emplace(cipher, core::KeyRing(*keys), app::decoder_options_for(profile));
   }
+  print_operator(profile);
 
   std::mutex mutex;
   std::condition_variable arrived;
@@ -284,8 +300,13 @@ int run_mqtt_check(const CheckOptions& options) {
   if (!options.auth_key_hex.empty()) {
     flags["SMARTMETER_AUTH_KEY"] = {options.auth_key_hex, "flag --auth-key"};
   }
+  if (!options.operator_id.empty()) {
+    flags["SMARTMETER_OPERATOR"] = {options.operator_id, "flag --operator"};
+  }
   const auto config = load_settings(*options.settings_file, app::Command::kRun, "check", flags);
   if (!config) return kExitUsage;
+  if (refuse_unreadable_operator(config->operator_profile, "check")) return kExitUsage;
+  print_operator(config->operator_profile);
   if (!config->serial_device.empty()) {
     std::cerr << "smartmeter check: the settings read the meter from the serial device "
               << config->serial_device << " (SMARTMETER_SERIAL): check it with --serial "
@@ -307,7 +328,7 @@ int run_mqtt_check(const CheckOptions& options) {
     }
   }
   crypto::OpenSslGcmCipher cipher;
-  core::TelegramDecoder decoder(cipher, keys);
+  core::TelegramDecoder decoder(cipher, keys, config->decoder_options());
 
   std::mutex mutex;
   std::condition_variable arrived;
@@ -416,8 +437,11 @@ void add_check_command(CLI::App& app, int& exit_status) {
                       "Read a USB M-Bus adapter instead of MQTT: its serial device, e.g. "
                       "/dev/ttyUSB0 or /dev/serial/by-id/usb-...");
   command->add_option("--format", options->format,
-                      "With --serial: baud rate, data bits, parity and stop bits (default \"2400 "
-                      "8E1\", what EVN / Netz NÖ send)");
+                      "With --serial: baud rate, data bits, parity and stop bits (default: the "
+                      "operator's, else \"2400 8E1\", what EVN / Netz NÖ send)");
+  command->add_option("--operator", options->operator_id,
+                      "Your grid operator (evn, wiener-netze, ...; default SMARTMETER_OPERATOR): "
+                      "its serial settings and value layout; docs/operators.md");
   command->add_option("--key", options->key_hex,
                       "The meter's key (32 hex digits), instead of the settings' keys; with "
                       "--serial, without it only the unencrypted header is shown");

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "meter/core/key_ring.h"
+#include "meter/core/operator_profile.h"
 
 namespace meter::app {
 struct Config;
@@ -33,6 +34,14 @@ inline constexpr int kExitUsage = 2;
 std::optional<core::MeterKeys> keys_from_options(const std::string& command,
                                                  const std::string& key_hex,
                                                  const std::string& auth_key_hex);
+
+// True (after saying why on stderr, naming `command`) when the operator's meters cannot be read
+// as DLMS (Linz Netz, Netz OÖ): `run` and `check` stop then.
+bool refuse_unreadable_operator(const core::OperatorProfile* profile, const std::string& command);
+// The profile an --operator option names (nullptr for an empty one); false after a message
+// listing the valid ids when it names none.
+bool operator_from_option(const std::string& command, const std::string& id,
+                          const core::OperatorProfile*& profile);
 
 void add_decode_command(CLI::App& app, int& exit_status);
 void add_run_command(CLI::App& app, int& exit_status);

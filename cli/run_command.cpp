@@ -136,6 +136,7 @@ int run_service(const ServiceOptions& options) {
     std::cout << app::describe_config(*config);
     return kExitOk;
   }
+  if (refuse_unreadable_operator(config->operator_profile, "run")) return kExitUsage;
   struct sigaction action {};
   action.sa_handler = request_stop;
   sigemptyset(&action.sa_mask);
@@ -311,7 +312,7 @@ int run_replay(const ServiceOptions& options) {
     return 1;
   }
   crypto::OpenSslGcmCipher cipher;
-  core::TelegramDecoder decoder(cipher, config->keys);
+  core::TelegramDecoder decoder(cipher, config->keys, config->decoder_options());
   // The writer's batch code: the same readings, and the debounced buckets they touch computed
   // again from history.
   auto builder = std::make_unique<app::BatchBuilder>(decoder);

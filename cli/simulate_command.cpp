@@ -92,6 +92,8 @@ struct SimulateOptions {
   double backfill_step_s = 60;
   bool print_keys = false;
   std::string framing = "evn";
+  std::string format = "mbus";
+  std::string layout = "evn";
   bool no_pv = false;
   int qos = 1;
   bool quiet = false;
@@ -143,9 +145,13 @@ int run_simulate(const SimulateOptions& options) {
               << "' is not YYYY-MM-DD[THH:MM[:SS]] (Vienna time) or @EPOCHSECONDS\n";
     return kExitUsage;
   }
-  const app::SimulatedFraming framing = options.framing == "sagemcom-old"
-                                            ? app::SimulatedFraming::kOldSagemcom
-                                            : app::SimulatedFraming::kEvn;
+  app::SimulatedEncoding encoding;
+  encoding.framing = options.framing == "sagemcom-old" ? app::SimulatedFraming::kOldSagemcom
+                                                       : app::SimulatedFraming::kEvn;
+  encoding.format = app::simulated_format_from_name(options.format).value_or(encoding.format);
+  encoding.layout = options.layout == "ksm-west"       ? core::Layout::kKsmWest
+                    : options.layout == "wiener-netze" ? core::Layout::kWienerNetze
+                                                       : core::Layout::kEvn;
 
   // The backfill: telegrams of the hours before the start, one per --backfill-step of meter
   // time, published as fast as the broker takes them before the paced ones.
@@ -185,6 +191,20 @@ int run_simulate(const SimulateOptions& options) {
                 << "; a restart within a few minutes may reuse frame counters (--state)\n";
     }
   };
+
+  crypto::OpenSslGcmCipher cipher;
+  const auto encode_failed = [&options] {
+    std::cerr << "smartmeter simulate: could not encode a telegram as --format " << options.format
+              << " with --layout " << options.layout
+              << " (the encoder or the encryption returned nothing)\n";
+  };
+  // A format that cannot be encoded stops the run before it connects.
+  if (app::encode_telegram_hex(meters[0].twin->sample(), meters[0].identity, first, encoding,
+                               cipher)
+          .empty()) {
+    encode_failed();
+    return 1;
+  }
 
   mqtt_adapter::PublisherSettings settings;
   settings.uri = config->mqtt_uri();
@@ -228,7 +248,6 @@ int run_simulate(const SimulateOptions& options) {
     return false;
   };
 
-  crypto::OpenSslGcmCipher cipher;
   std::uint64_t published = 0;
   int status = kExitOk;
   // One round: every meter's telegram at `meter_time` with frame counter `counter`. False when
@@ -239,9 +258,9 @@ int run_simulate(const SimulateOptions& options) {
     for (auto& meter : meters) {
       const app::MeterSample& sample = meter.twin->advance_to(meter_time);
       const std::string hex =
-          app::encode_telegram_hex(sample, meter.identity, counter, framing, cipher);
+          app::encode_telegram_hex(sample, meter.identity, counter, encoding, cipher);
       if (hex.empty()) {
-        std::cerr << "smartmeter simulate: encryption failed\n";
+        encode_failed();
         return false;
       }
       // After a reconnect the same telegram again: unacknowledged, it may be lost.
@@ -363,6 +382,19 @@ void add_simulate_command(CLI::App& app, int& exit_status) {
       ->add_option("--framing", options->framing,
                    "evn (250 + 20 byte M-Bus frames, default) or sagemcom-old (L + 256 quirk)")
       ->check(CLI::IsMember({"evn", "sagemcom-old"}));
+  command
+      ->add_option("--format", options->format,
+                   "What goes on the raw topic: mbus (M-Bus long frames as EVN, default), hdlc "
+                   "(HDLC frames as Wiener Netze), gbt (general block transfer blocks in HDLC "
+                   "frames, as the Landis+Gyr E450), p1 (a P1 text telegram in a ciphered APDU, "
+                   "as Energienetze Steiermark) or apdu (the bare ciphered APDU)")
+      ->check(CLI::IsMember({"mbus", "hdlc", "gbt", "p1", "apdu"}));
+  command
+      ->add_option("--layout", options->layout,
+                   "The values' layout: evn (OBIS list, default), ksm-west (nested list as "
+                   "TINETZ, Salzburg Netz, VKW, IKB) or wiener-netze (bare values without OBIS "
+                   "codes; decode with SMARTMETER_OPERATOR=wiener-netze)")
+      ->check(CLI::IsMember({"evn", "ksm-west", "wiener-netze"}));
   command->add_flag("--no-pv", options->no_pv, "Households without a PV system (no export)");
   command->add_option("--qos", options->qos, "MQTT QoS of the telegrams (default 1)")
       ->check(CLI::Range(0, 2));

@@ -587,5 +587,42 @@ TEST(Config, NonLoopbackNeedsCredentialsOrTheOptOut) {
       std::string::npos);
 }
 
+TEST(Config, OperatorProfileGivesTheSerialLineAndTheLayout) {
+  const Config wien = load({{"SMARTMETER_KEY", kKey}, {"SMARTMETER_OPERATOR", "wiener-netze"}});
+  ASSERT_NE(wien.operator_profile, nullptr);
+  EXPECT_STREQ(wien.operator_profile->id, "wiener-netze");
+  EXPECT_EQ(wien.serial_format.text(), "9600 8N1");
+  EXPECT_EQ(wien.decoder_options().layout, core::ProviderLayout::kWienerNetze);
+  EXPECT_NE(describe_config(wien).find("SMARTMETER_OPERATOR=wiener-netze  # environment"),
+            std::string::npos);
+
+  const Config graz =
+      load({{"SMARTMETER_KEY", kKey}, {"SMARTMETER_OPERATOR", "energienetze-steiermark"}});
+  EXPECT_EQ(graz.serial_format.text(), "115200 8N1");
+  EXPECT_EQ(graz.decoder_options().layout, core::ProviderLayout::kAuto);
+
+  const Config none = load({{"SMARTMETER_KEY", kKey}});
+  EXPECT_EQ(none.operator_profile, nullptr);
+  EXPECT_EQ(none.decoder_options().layout, core::ProviderLayout::kAuto);
+}
+
+TEST(Config, ExplicitSerialFormatWinsOverTheOperatorProfile) {
+  const Config c = load({{"SMARTMETER_KEY", kKey},
+                         {"SMARTMETER_OPERATOR", "evn"},
+                         {"SMARTMETER_SERIAL_FORMAT", "2400 8N1"}});
+  EXPECT_EQ(c.serial_format.text(), "2400 8N1");
+  EXPECT_STREQ(c.operator_profile->id, "evn");
+}
+
+TEST(Config, UnknownOperatorListsTheValidOnes) {
+  const std::string error =
+      error_of({{"SMARTMETER_KEY", kKey}, {"SMARTMETER_OPERATOR", "wienernetze"}});
+  EXPECT_NE(error.find("SMARTMETER_OPERATOR"), std::string::npos) << error;
+  EXPECT_NE(error.find("'wienernetze' is not a known operator"), std::string::npos) << error;
+  for (const char* id : {"evn", "wiener-netze", "netz-burgenland", "linz-netz", "netz-ooe"}) {
+    EXPECT_NE(error.find(id), std::string::npos) << id << ": " << error;
+  }
+}
+
 }  // namespace
 }  // namespace meter::app

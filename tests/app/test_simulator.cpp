@@ -214,6 +214,84 @@ TEST_P(SimulatorRoundTrip, TelegramsDecodeWithThePrintedKeyToTheModelsValues) {
 INSTANTIATE_TEST_SUITE_P(BothFramings, SimulatorRoundTrip,
                          ::testing::Values(SimulatedFraming::kEvn, SimulatedFraming::kOldSagemcom));
 
+// Every --format of `smartmeter simulate` through the one decoder: mbus and apdu with the
+// encoders of today; hdlc, gbt and p1 need encode_hdlc_frames, encode_general_block_transfer and
+// encode_p1_text (and their decoders).
+struct FormatCase {
+  SimulatedFormat format;
+  core::Layout layout;
+  core::Framing framing;
+  std::uint16_t blocks;
+};
+
+std::string format_case_name(const ::testing::TestParamInfo<FormatCase>& info) {
+  static const char* const kNames[] = {"Mbus", "Hdlc", "Gbt", "P1", "Apdu"};
+  std::string name = kNames[static_cast<int>(info.param.format)];
+  if (info.param.layout == core::Layout::kKsmWest) name += "KsmWest";
+  if (info.param.layout == core::Layout::kWienerNetze) name += "WienerNetze";
+  return name;
+}
+
+void PrintTo(const FormatCase& c, std::ostream* out) {
+  *out << format_case_name(::testing::TestParamInfo<FormatCase>(c, 0));
+}
+
+class SimulatorFormats : public ::testing::TestWithParam<FormatCase> {};
+
+TEST_P(SimulatorFormats, EachFormatDecodesToTheModelsValues) {
+  const FormatCase& c = GetParam();
+  const SimulatedIdentity identity = simulated_identity(5, 1);
+  MeterTwin meter(5, 1, household_profile(5, 1, true), static_cast<double>(kMidsummer));
+  crypto::OpenSslGcmCipher cipher;
+  const auto key = core::AesKey::from_hex(identity.key_hex());
+  ASSERT_TRUE(key);
+  core::DecoderOptions options;
+  if (c.layout == core::Layout::kWienerNetze) options.layout = core::ProviderLayout::kWienerNetze;
+  core::TelegramDecoder decoder(cipher, core::KeyRing(core::MeterKeys{*key, std::nullopt}),
+                                options);
+  auto telegram = std::make_unique<core::Telegram>();
+  SimulatedEncoding encoding;
+  encoding.format = c.format;
+  encoding.layout = c.layout;
+
+  const MeterSample& s = meter.advance_to(static_cast<double>(kMidsummer + 12 * 3600 + 5));
+  const std::string hex = encode_telegram_hex(s, identity, 4242, encoding, cipher);
+  ASSERT_FALSE(hex.empty()) << "the encoder for this format returned nothing";
+  const core::Status status = decoder.decode_hex(hex, *telegram);
+  ASSERT_TRUE(status) << core::describe(status.failure());
+  const core::Telegram& t = *telegram;
+  EXPECT_EQ(t.framing, c.framing);
+  EXPECT_EQ(t.block_count, c.blocks);
+  EXPECT_EQ(t.system_title, identity.system_title);
+  EXPECT_EQ(t.frame_counter, 4242u);
+  EXPECT_EQ(t[Quantity::kEnergyImport].value(), std::floor(s.energy_in_wh));
+  EXPECT_NEAR(t[Quantity::kPowerImport].value(), s.power_in_w, 0.5);
+  EXPECT_NEAR(t[Quantity::kPowerExport].value(), s.power_out_w, 0.5);
+  // Wiener Netze's layout has no voltages; the others carry them.
+  EXPECT_EQ(t[Quantity::kVoltageL1].present, c.layout != core::Layout::kWienerNetze);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    AllFormats, SimulatorFormats,
+    ::testing::Values(
+        FormatCase{SimulatedFormat::kMbus, core::Layout::kEvn, core::Framing::kMbus, 0},
+        FormatCase{SimulatedFormat::kMbus, core::Layout::kKsmWest, core::Framing::kMbus, 0},
+        FormatCase{SimulatedFormat::kApdu, core::Layout::kEvn, core::Framing::kApdu, 0},
+        FormatCase{SimulatedFormat::kHdlc, core::Layout::kEvn, core::Framing::kHdlc, 0},
+        FormatCase{SimulatedFormat::kHdlc, core::Layout::kWienerNetze, core::Framing::kHdlc, 0},
+        FormatCase{SimulatedFormat::kGbt, core::Layout::kEvn, core::Framing::kHdlc, 3},
+        FormatCase{SimulatedFormat::kP1, core::Layout::kEvn, core::Framing::kApdu, 0}),
+    format_case_name);
+
+TEST(SimulatedFormat, NamesAreTheCommandLinesValues) {
+  EXPECT_EQ(simulated_format_from_name("mbus"), SimulatedFormat::kMbus);
+  EXPECT_EQ(simulated_format_from_name("hdlc"), SimulatedFormat::kHdlc);
+  EXPECT_EQ(simulated_format_from_name("gbt"), SimulatedFormat::kGbt);
+  EXPECT_EQ(simulated_format_from_name("p1"), SimulatedFormat::kP1);
+  EXPECT_EQ(simulated_format_from_name("apdu"), SimulatedFormat::kApdu);
+  EXPECT_EQ(simulated_format_from_name("HDLC"), std::nullopt);
+}
+
 TEST(FirstFrameCounter, StartsAboveTheTimeAndAboveWhatAnEarlierRunReserved) {
   constexpr std::int64_t k2026 = 1767225600;  // 2026-01-01 UTC
   const std::uint32_t by_time = first_frame_counter(k2026, k2026, 0);

@@ -1,10 +1,15 @@
 // SPDX-License-Identifier: MIT
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -48,12 +53,16 @@ class CliDecode : public ::testing::Test {
 
   // Runs `smartmeter <args>` with `input` on stdin.
   Outcome smartmeter(const std::string& args, const std::string& input = "") {
+    return smartmeter_command(std::string(METER_SMARTMETER_BIN) + " " + args, input);
+  }
+  // Runs a shell command line with `input` on stdin.
+  Outcome smartmeter_command(const std::string& command_line, const std::string& input = "") {
     const auto in = dir_ / "stdin";
     const auto out = dir_ / "stdout";
     const auto err = dir_ / "stderr";
     std::ofstream(in) << input;
-    const std::string command = std::string(METER_SMARTMETER_BIN) + " " + args + " <" +
-                                in.string() + " >" + out.string() + " 2>" + err.string();
+    const std::string command =
+        command_line + " <" + in.string() + " >" + out.string() + " 2>" + err.string();
     const int raw = std::system(command.c_str());
     return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, read_file(out), read_file(err)};
   }
@@ -199,6 +208,166 @@ TEST_F(CliDecode, HelpExplainsTheKey) {
   EXPECT_EQ(run.status, 0);
   EXPECT_NE(run.out.find("--key"), std::string::npos);
   EXPECT_NE(run.out.find("32 hex digits"), std::string::npos);
+}
+
+TEST_F(CliDecode, RawBinaryInputIsReadThroughTheFrameAssembler) {
+  const auto first = telegram(0x20, 11);
+  const auto second = telegram(0x20, 12);
+  std::string input(first.begin(), first.end());
+  input.append(second.begin(), second.end());
+  const Outcome run = smartmeter(std::string("decode --key ") + kKey, input);
+  EXPECT_EQ(run.status, 0) << run.err;
+  EXPECT_EQ(std::count(run.out.begin(), run.out.end(), '\n'), 2) << run.out;
+  EXPECT_NE(run.out.find("\"frameCounter\":11"), std::string::npos);
+  EXPECT_NE(run.out.find("\"frameCounter\":12"), std::string::npos);
+}
+
+TEST_F(CliDecode, WrappedTelegramFollowedByAnotherLineDecodesBoth) {
+  const std::string text = hex(telegram(0x20, 21));
+  std::string input;
+  for (std::size_t i = 0; i < text.size(); i += 100) input += text.substr(i, 100) + "\n";
+  input += hex(telegram(0x20, 22)) + "\n";
+  const Outcome run = smartmeter(std::string("decode --key ") + kKey, input);
+  EXPECT_EQ(run.status, 0) << run.err;
+  EXPECT_EQ(std::count(run.out.begin(), run.out.end(), '\n'), 2) << run.out;
+  EXPECT_NE(run.out.find("\"frameCounter\":21"), std::string::npos);
+  EXPECT_NE(run.out.find("\"frameCounter\":22"), std::string::npos);
+}
+
+// `smartmeter decode` as a child with pipes for stdin and stdout.
+struct Child {
+  pid_t pid = -1;
+  int in = -1;   // the child's stdin
+  int out = -1;  // the child's stdout
+};
+
+Child spawn_decode(const std::string& key, int stdout_fd = -1) {
+  int in_pipe[2];
+  int out_pipe[2];
+  if (::pipe(in_pipe) != 0 || ::pipe(out_pipe) != 0) return {};
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(in_pipe[0], STDIN_FILENO);
+    ::dup2(stdout_fd >= 0 ? stdout_fd : out_pipe[1], STDOUT_FILENO);
+    ::close(in_pipe[0]);
+    ::close(in_pipe[1]);
+    ::close(out_pipe[0]);
+    ::close(out_pipe[1]);
+    ::execl(METER_SMARTMETER_BIN, METER_SMARTMETER_BIN, "decode", "--key", key.c_str(),
+            static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ::close(in_pipe[0]);
+  ::close(out_pipe[1]);
+  return {pid, in_pipe[1], out_pipe[0]};
+}
+
+TEST_F(CliDecode, PrintsEachTelegramBeforeTheInputEnds) {
+  ::signal(SIGPIPE, SIG_IGN);
+  Child child = spawn_decode(kKey);
+  ASSERT_GT(child.pid, 0);
+  const std::string line = hex(telegram(0x20, 31)) + "\n";
+  ASSERT_EQ(::write(child.in, line.data(), line.size()), static_cast<ssize_t>(line.size()));
+  // stdin stays open: the JSON line must come anyway, within 10 s.
+  std::string out;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (out.find('\n') == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+    pollfd ready{child.out, POLLIN, 0};
+    if (::poll(&ready, 1, 200) <= 0) continue;
+    char buffer[4096];
+    const ssize_t got = ::read(child.out, buffer, sizeof buffer);
+    if (got <= 0) break;
+    out.append(buffer, static_cast<std::size_t>(got));
+  }
+  EXPECT_NE(out.find("\"frameCounter\":31"), std::string::npos) << out;
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;
+  // A second telegram on the still open pipe comes out too; then the end of input ends it.
+  const std::string second = hex(telegram(0x20, 32)) + "\n";
+  ASSERT_EQ(::write(child.in, second.data(), second.size()), static_cast<ssize_t>(second.size()));
+  ::close(child.in);
+  for (char buffer[4096];;) {
+    pollfd ready{child.out, POLLIN, 0};
+    if (::poll(&ready, 1, 10000) <= 0) break;
+    const ssize_t got = ::read(child.out, buffer, sizeof buffer);
+    if (got <= 0) break;
+    out.append(buffer, static_cast<std::size_t>(got));
+  }
+  ::close(child.out);
+  int status = 0;
+  ::waitpid(child.pid, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_NE(out.find("\"frameCounter\":32"), std::string::npos) << out;
+}
+
+TEST_F(CliDecode, MemoryStaysBoundedFor100000Telegrams) {
+  ::signal(SIGPIPE, SIG_IGN);
+  constexpr std::size_t kTelegrams = 100000;
+  const auto output = dir_ / "out.jsonl";
+  const int out_fd = ::open(output.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  ASSERT_GE(out_fd, 0);
+  Child child = spawn_decode(kKey, out_fd);
+  ::close(out_fd);
+  ASSERT_GT(child.pid, 0);
+  ::close(child.out);
+  const std::string line = hex(telegram(0x20, 41)) + "\n";
+  std::string block;
+  for (int i = 0; i < 100; ++i) block += line;
+  for (std::size_t sent = 0; sent < kTelegrams; sent += 100) {
+    ASSERT_EQ(::write(child.in, block.data(), block.size()), static_cast<ssize_t>(block.size()));
+  }
+  ::close(child.in);
+  int status = 0;
+  rusage usage{};
+  ASSERT_EQ(::wait4(child.pid, &status, 0, &usage), child.pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  // ru_maxrss is in KiB: the whole input alone would be 100000 x 541 bytes = 52 MiB.
+  EXPECT_LT(usage.ru_maxrss, 30 * 1024) << usage.ru_maxrss << " KiB";
+  const std::string printed = read_file(output);
+  EXPECT_EQ(static_cast<std::size_t>(std::count(printed.begin(), printed.end(), '\n')), kTelegrams);
+}
+
+// SMARTMETER_OPERATOR and --operator (docs/operators.md).
+TEST_F(CliDecode, RunAndCheckStopForOperatorsThatAreNotDlms) {
+  const auto env = dir_ / "server.env";
+  std::ofstream(env) << "SMARTMETER_KEY=" << kKey << "\nSMARTMETER_OPERATOR=linz-netz\n";
+  std::filesystem::permissions(
+      env, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  // `timeout`: a run that failed to stop would otherwise serve until killed.
+  const Outcome run = smartmeter_command("timeout 20 " + std::string(METER_SMARTMETER_BIN) +
+                                         " run --env " + env.string());
+  EXPECT_EQ(run.status, 2) << run.err;
+  EXPECT_NE(run.err.find("not DLMS"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("C12.19"), std::string::npos) << run.err;
+
+  const Outcome check = smartmeter("check --serial /dev/null --operator netz-ooe");
+  EXPECT_EQ(check.status, 2) << check.err;
+  EXPECT_NE(check.err.find("OMS"), std::string::npos) << check.err;
+  EXPECT_NE(check.err.find("AES-128-CBC"), std::string::npos) << check.err;
+}
+
+TEST_F(CliDecode, PrintConfigShowsTheOperatorProfile) {
+  const auto env = dir_ / "server.env";
+  std::ofstream(env) << "SMARTMETER_KEY=" << kKey << "\nSMARTMETER_OPERATOR=wiener-netze\n";
+  const Outcome run = smartmeter("run --print-config --env " + env.string());
+  EXPECT_EQ(run.status, 0) << run.err;
+  EXPECT_NE(run.out.find("SMARTMETER_OPERATOR=wiener-netze"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("SMARTMETER_SERIAL_FORMAT=9600 8N1"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("optical interface"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("smartmeter-web.wienernetze.at"), std::string::npos) << run.out;
+}
+
+TEST_F(CliDecode, UnknownOperatorListsTheValidOnes) {
+  const Outcome run =
+      smartmeter(std::string("decode --operator wien --key ") + kKey, hex(telegram()));
+  EXPECT_EQ(run.status, 2);
+  EXPECT_EQ(run.out, "");
+  EXPECT_NE(run.err.find("'wien' is not a known operator"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("wiener-netze"), std::string::npos) << run.err;
+  // A known operator with an OBIS-led telegram: the bytes decide, as without it.
+  const Outcome evn =
+      smartmeter(std::string("decode --operator evn --key ") + kKey, hex(telegram()));
+  EXPECT_EQ(evn.status, 0) << evn.err;
+  EXPECT_NE(evn.out.find("\"WIn\":{\"value\":12937"), std::string::npos);
 }
 
 }  // namespace

@@ -212,6 +212,67 @@ TEST(Simulate, SeveralMetersWithTheOldSagemcomFraming) {
   for (const auto& [title, key] : keys) EXPECT_EQ(per_meter[title], 2) << title;
 }
 
+// --format: what the raw topic carries starts as that kind of meter sends it, and decodes
+// without a flag. mbus and apdu use today's encoders; hdlc, gbt and p1 need the HDLC, block
+// transfer and P1 text encoders.
+struct FormatCase {
+  const char* args;
+  const char* prefix;  // how the hex on the raw topic begins
+};
+
+// "--format mbus --layout ksm-west" -> "mbus_ksm_west"; gtest prints it instead of the bytes.
+std::string format_case_name(const FormatCase& c) {
+  std::string name;
+  for (const char* at = c.args; *at != '\0'; ++at) {
+    const char ch = *at;
+    if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9')) {
+      name += ch;
+    } else if (!name.empty() && name.back() != '_') {
+      name += '_';
+    }
+  }
+  for (const char* flag : {"format_", "layout_"}) {
+    for (std::size_t at; (at = name.find(flag)) != std::string::npos;) name.erase(at, 7);
+  }
+  return name;
+}
+
+void PrintTo(const FormatCase& c, std::ostream* out) { *out << c.args; }
+
+std::string format_test_name(const ::testing::TestParamInfo<FormatCase>& info) {
+  return format_case_name(info.param);
+}
+
+class SimulateFormat : public ::testing::TestWithParam<FormatCase> {};
+
+TEST_P(SimulateFormat, TelegramsOnTheRawTopicDecode) {
+  ASSERT_NE(g_broker->port(), 0U) << "tools/test-servers.sh could not start mosquitto";
+  Subscriber subscriber(g_broker->port(), "test-simulate-format");
+  ASSERT_TRUE(subscriber.subscribe(kRawTopic));
+  const ProcessResult sim =
+      run(simulate_command(g_broker->port(), std::string("--count 2 --seed 3 ") + GetParam().args));
+  ASSERT_EQ(sim.status, 0) << sim.out;
+  const auto keys = printed_keys(sim.out);
+  ASSERT_EQ(keys.size(), 1U) << sim.out;
+  const std::vector<std::string> telegrams = subscriber.receive(2);
+  ASSERT_EQ(telegrams.size(), 2U);
+  for (const std::string& hex : telegrams) {
+    EXPECT_EQ(hex.rfind(GetParam().prefix, 0), 0U) << hex;
+    const ProcessResult decoded = decode(hex, keys.begin()->second);
+    ASSERT_EQ(decoded.status, 0) << hex;
+    EXPECT_NE(decoded.out.find("\"WIn\":{\"value\":"), std::string::npos) << decoded.out;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllFormats, SimulateFormat,
+                         ::testing::Values(FormatCase{"--format mbus", "68FAFA68"},
+                                           FormatCase{"--format mbus --layout ksm-west", "68"},
+                                           FormatCase{"--format apdu", "DB08"},
+                                           FormatCase{"--format hdlc", "7EA"},
+                                           FormatCase{"--format gbt", "7EA"},
+                                           FormatCase{"--format p1", "DB08"}),
+                         format_test_name);
+
 // The frame counter of each telegram (all of one meter, decoded in one `smartmeter decode`).
 std::vector<long> frame_counters(const std::vector<std::string>& telegrams,
                                  const std::string& key) {

@@ -289,20 +289,66 @@ core::TelegramSpec telegram_spec(const MeterSample& sample, const SimulatedIdent
   return spec;
 }
 
+std::optional<SimulatedFormat> simulated_format_from_name(std::string_view name) {
+  if (name == "mbus") return SimulatedFormat::kMbus;
+  if (name == "hdlc") return SimulatedFormat::kHdlc;
+  if (name == "gbt") return SimulatedFormat::kGbt;
+  if (name == "p1") return SimulatedFormat::kP1;
+  if (name == "apdu") return SimulatedFormat::kApdu;
+  return std::nullopt;
+}
+
 std::string encode_telegram_hex(const MeterSample& sample, const SimulatedIdentity& identity,
                                 std::uint32_t frame_counter, SimulatedFraming framing,
                                 core::GcmCipher& cipher) {
-  const auto plaintext = core::encode_data_notification(
-      telegram_spec(sample, identity, 0x80000000U | (frame_counter & 0x7FFFFFFFU)));
+  SimulatedEncoding encoding;
+  encoding.framing = framing;
+  return encode_telegram_hex(sample, identity, frame_counter, encoding, cipher);
+}
+
+std::string encode_telegram_hex(const MeterSample& sample, const SimulatedIdentity& identity,
+                                std::uint32_t frame_counter, const SimulatedEncoding& encoding,
+                                core::GcmCipher& cipher) {
+  core::TelegramSpec spec =
+      telegram_spec(sample, identity, 0x80000000U | (frame_counter & 0x7FFFFFFFU));
+  spec.layout = encoding.layout;
+  const auto plaintext = encoding.format == SimulatedFormat::kP1
+                             ? core::encode_p1_text(spec)
+                             : core::encode_data_notification(spec);
+  if (plaintext.empty()) return {};
   core::CipherSpec cipher_spec;
   cipher_spec.system_title = identity.system_title;
   cipher_spec.frame_counter = frame_counter;
   cipher_spec.keys.encryption = identity.key;
   const auto apdu = core::encode_general_glo_ciphering(plaintext, cipher_spec, cipher);
   if (apdu.empty()) return {};
-  const auto frames = core::encode_mbus_frames(apdu, framing_spec(framing));
-  if (frames.empty()) return {};
-  return hex_upper(frames.data(), frames.size());
+  std::vector<std::uint8_t> out;
+  switch (encoding.format) {
+    case SimulatedFormat::kMbus:
+      out = core::encode_mbus_frames(apdu, framing_spec(encoding.framing));
+      break;
+    case SimulatedFormat::kHdlc:
+      out = core::encode_hdlc_frames(apdu);
+      break;
+    case SimulatedFormat::kGbt: {
+      // Each block in an HDLC frame of its own, the LLC header in the first only.
+      const auto blocks = core::encode_general_block_transfer(apdu, kSimulatedGbtBlockBytes);
+      core::HdlcSpec hdlc;
+      for (const auto& block : blocks) {
+        const auto frames = core::encode_hdlc_frames(block, hdlc);
+        if (frames.empty()) return {};
+        out.insert(out.end(), frames.begin(), frames.end());
+        hdlc.llc = false;
+      }
+      break;
+    }
+    case SimulatedFormat::kP1:  // the P1 port sends the ciphered APDU without a link layer
+    case SimulatedFormat::kApdu:
+      out = apdu;
+      break;
+  }
+  if (out.empty()) return {};
+  return hex_upper(out.data(), out.size());
 }
 
 // "@1790000000" (UTC epoch seconds) or Vienna local "YYYY-MM-DD[THH:MM[:SS]]".

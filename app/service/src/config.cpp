@@ -68,6 +68,8 @@ const std::vector<std::string> kSettings = {
     // Direct serial input (USB M-Bus adapter).
     "SMARTMETER_SERIAL",
     "SMARTMETER_SERIAL_FORMAT",
+    // The grid operator's profile (docs/operators.md).
+    "SMARTMETER_OPERATOR",
     // The local meter feed (EcoTracker local API) for batteries and inverters.
     "SMARTMETER_LOCAL_FEED_LISTEN",
     "SMARTMETER_LOCAL_FEED_METER",
@@ -791,6 +793,16 @@ Config read_settings(const Settings& s, const std::string& host_name, const Load
   c.evict_silent_seconds = s.integer("SMARTMETER_EVICT_SILENT_SECONDS", 86400, 5, 366 * 86400);
   read_price_settings(s, c);
   c.serial_device = s.text("SMARTMETER_SERIAL", "");
+  if (s.has("SMARTMETER_OPERATOR")) {
+    const std::string id = s.text("SMARTMETER_OPERATOR", "");
+    c.operator_profile = core::find_operator_profile(id.c_str(), id.size());
+    if (c.operator_profile == nullptr) {
+      throw ConfigError("SMARTMETER_OPERATOR",
+                        "'" + id + "' is not a known operator; use one of: " + operator_ids());
+    }
+    c.serial_format = serial_format_of(c.operator_profile->line);
+  }
+  // An explicit SMARTMETER_SERIAL_FORMAT wins over the profile's line settings.
   const std::string serial_format = s.text("SMARTMETER_SERIAL_FORMAT", c.serial_format.text());
   const auto format = parse_serial_format(serial_format);
   if (!format) {
@@ -888,6 +900,8 @@ std::string describe_config(const Config& c) {
   line("SMARTMETER_EVICT_SILENT_SECONDS", std::to_string(c.evict_silent_seconds));
   line("SMARTMETER_SERIAL", c.serial_device);
   line("SMARTMETER_SERIAL_FORMAT", c.serial_format.text());
+  line("SMARTMETER_OPERATOR", c.operator_profile == nullptr ? "" : c.operator_profile->id);
+  if (c.operator_profile != nullptr) out << describe_operator_profile(*c.operator_profile, "#   ");
   line("SMARTMETER_LOCAL_FEED_LISTEN", c.local_feed_listen());
   line("SMARTMETER_LOCAL_FEED_METER", c.local_feed_meter);
   line("SMARTMETER_LOCAL_FEED_OPEN", c.local_feed_open ? "1" : "0");
@@ -900,6 +914,46 @@ std::string describe_config(const Config& c) {
                       c.prices_fetch_minute % 60);
   line("SMARTMETER_PRICES_FETCH_AT", fetch_at);
   return out.str();
+}
+
+std::string operator_ids() {
+  std::string ids;
+  for (const core::OperatorProfile& profile : core::kOperatorProfiles) {
+    ids += (ids.empty() ? "" : ", ") + std::string(profile.id);
+  }
+  return ids;
+}
+
+std::string describe_operator_profile(const core::OperatorProfile& p, const std::string& indent) {
+  std::string text = indent + p.name + " (" + p.meters + ")\n";
+  if (!core::operator_readable(p)) return text + indent + p.not_readable + "\n";
+  const core::LineSettings& line = p.line;
+  text +=
+      indent + core::plug_name(p.plug) + ", " + std::to_string(line.baud) + " " +
+      std::to_string(line.data_bits) + line.parity + std::to_string(line.stop_bits) +
+      (p.line_confirmed ? ""
+                        : " (not confirmed for this operator: try 8E1/8N1 if nothing arrives)") +
+      ", " + p.framing + " framing\n";
+  text += indent + "keys: " + core::keys_sent_name(p.keys) + "; from " + p.key_from + "\n";
+  text += indent + "value layout: " + p.layout + "\n";
+  return text;
+}
+
+core::DecoderOptions decoder_options_for(const core::OperatorProfile* profile) {
+  core::DecoderOptions options;
+  if (profile != nullptr) {
+    options.layout =
+        core::provider_layout_from_name(profile->layout).value_or(core::ProviderLayout::kAuto);
+  }
+  return options;
+}
+
+core::DecoderOptions Config::decoder_options() const {
+  return decoder_options_for(operator_profile);
+}
+
+SerialFormat serial_format_of(const core::LineSettings& line) {
+  return {line.baud, line.data_bits, line.parity, line.stop_bits};
 }
 
 std::string SerialFormat::text() const {

@@ -56,10 +56,12 @@ Service::Service(Config config, ReadingStore& store, MqttConnection& mqtt,
       journal_(journal),
       make_cipher_(std::move(make_cipher)),
       receive_cipher_(make_cipher_()),
-      receive_decoder_(std::make_unique<core::TelegramDecoder>(*receive_cipher_, config_.keys)),
+      receive_decoder_(std::make_unique<core::TelegramDecoder>(*receive_cipher_, config_.keys,
+                                                               config_.decoder_options())),
       receive_telegram_(std::make_unique<core::Telegram>()),
       writer_cipher_(make_cipher_()),
-      writer_decoder_(std::make_unique<core::TelegramDecoder>(*writer_cipher_, config_.keys)),
+      writer_decoder_(std::make_unique<core::TelegramDecoder>(*writer_cipher_, config_.keys,
+                                                              config_.decoder_options())),
       writer_batches_(std::make_unique<BatchBuilder>(*writer_decoder_)) {
   if (config_.values_publish_interval_seconds > 0) {
     values_windows_ = std::make_unique<ValuesWindows>(

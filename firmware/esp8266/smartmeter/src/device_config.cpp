@@ -3,6 +3,7 @@
 
 #include <stddef.h>
 
+#include "meter_operator.h"
 #include "text_writer.h"
 
 namespace meter::firmware {
@@ -185,7 +186,8 @@ void set_defaults(DeviceConfig* config) {
   config->mqtt_port = 1883;
   TextWriter(config->raw_topic, sizeof config->raw_topic).append("sensors/smartmeter");
   TextWriter(config->status_topic, sizeof config->status_topic).append("status/smartmeter");
-  config->serial_format = SerialFormat::k8E1;
+  // The build's operator decides until FIRMWARE_SERIAL says otherwise.
+  config->serial_format = kOperator.line.parity == 'N' ? SerialFormat::k8N1 : SerialFormat::k8E1;
   config->uart_swap = false;
   config->status_interval_s = 60;
 }

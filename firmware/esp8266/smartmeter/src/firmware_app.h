@@ -8,10 +8,11 @@
 // Modes, chosen in setup():
 //   portal  no valid /config.env (first boot), or D5 held to GND at reset: access point
 //           "smartmeter-XXXXXX" with the setup form at http://192.168.4.1/; saving restarts.
-//   run     meter UART at 2400 Bd 8E1 (or 8N1) on RX (or D7); every complete, checksum-valid
-//           telegram goes to the raw topic as uppercase hex (QoS 1); the status JSON goes to
-//           the status topic (retained) at connect and every status interval; last will
-//           {"online":false}; MQTT reconnects with exponential backoff (1 s doubling to 60 s).
+//   run     meter UART at the build's operator's rate (meter_operator.h; EVN: 2400 Bd 8E1, or
+//           8N1) on RX (or D7); every complete, checksum-valid telegram goes to the raw topic
+//           as uppercase hex (QoS 1); the status JSON goes to the status topic (retained) at
+//           connect and every status interval; last will {"online":false}; MQTT reconnects
+//           with exponential backoff (1 s doubling to 60 s).
 #pragma once
 
 #include <Arduino.h>
@@ -25,6 +26,7 @@
 
 #include "backoff.h"
 #include "device_config.h"
+#include "meter_operator.h"
 #include "status_json.h"
 #include "telegram_forwarder.h"
 
@@ -32,10 +34,12 @@ namespace meter::firmware {
 
 inline constexpr char kFirmwareVersion[] = "1.0.0";
 inline constexpr char kConfigPath[] = "/config.env";
-inline constexpr uint8_t kPortalPin = D5;           // to GND at reset: open the portal
-inline constexpr uint32_t kMeterBaud = 2400;        // Netz NÖ brochure: fixed 2400 Bd
-inline constexpr size_t kUartRxBufferBytes = 2048;  // 8.5 s of meter data while MQTT blocks
-inline constexpr size_t kUartReadBytes = 256;       // bytes taken per loop()
+inline constexpr uint8_t kPortalPin = D5;  // to GND at reset: open the portal
+// From the METER_OPERATOR profile (meter_operator.h): 2400 Bd and 2048 bytes (8.5 s of meter
+// data while MQTT blocks) for the M-Bus operators, 9600 Bd optical, 115200 Bd P1.
+inline constexpr uint32_t kMeterBaud = kOperator.line.baud;
+inline constexpr size_t kUartRxBufferBytes = kOperator.receive_buffer;
+inline constexpr size_t kUartReadBytes = 256;  // bytes taken per loop()
 inline constexpr uint32_t kMqttBackoffInitialMs = 1000;
 inline constexpr uint32_t kMqttBackoffMaxMs = 60000;
 inline constexpr uint32_t kRequestedPortalTimeoutMs = 10 * 60 * 1000;

@@ -114,6 +114,25 @@ enum class SimulatedFraming : std::uint8_t {
 
 core::FramingSpec framing_spec(SimulatedFraming framing);
 
+// What goes on the raw topic, as each kind of meter sends it (`smartmeter simulate --format`).
+enum class SimulatedFormat : std::uint8_t {
+  kMbus,  // M-Bus long frames (EVN, KSM West)
+  kHdlc,  // HDLC frame format type 3 with the LLC header (Wiener Netze, Kärnten, Burgenland)
+  kGbt,   // general block transfer blocks, each in an HDLC frame (Landis+Gyr E450)
+  kP1,    // a P1 text telegram inside general-glo-ciphering (Energienetze Steiermark)
+  kApdu,  // the bare general-glo-ciphering APDU
+};
+// "mbus", "hdlc", "gbt", "p1", "apdu"; nullopt for anything else.
+std::optional<SimulatedFormat> simulated_format_from_name(std::string_view name);
+
+struct SimulatedEncoding {
+  SimulatedFormat format = SimulatedFormat::kMbus;
+  SimulatedFraming framing = SimulatedFraming::kEvn;  // M-Bus only
+  core::Layout layout = core::Layout::kEvn;           // the A-XDR formats (not P1 text)
+};
+// Data bytes per general block transfer block (three blocks for an EVN-sized telegram).
+inline constexpr std::size_t kSimulatedGbtBlockBytes = 120;
+
 // The register values of a sample in EVN scaling (Wh, W, 0.1 V, 0.01 A, 0.001), with the
 // meter's local time (deviation -60 or -120) at the sample's whole second.
 core::TelegramSpec telegram_spec(const MeterSample& sample, const SimulatedIdentity& identity,
@@ -135,6 +154,10 @@ std::optional<std::int64_t> parse_simulation_start(std::string_view text);
 // frames. Empty when encryption fails.
 std::string encode_telegram_hex(const MeterSample& sample, const SimulatedIdentity& identity,
                                 std::uint32_t frame_counter, SimulatedFraming framing,
+                                core::GcmCipher& cipher);
+// The same in any format. Empty when encryption fails or the format's encoder returns nothing.
+std::string encode_telegram_hex(const MeterSample& sample, const SimulatedIdentity& identity,
+                                std::uint32_t frame_counter, const SimulatedEncoding& encoding,
                                 core::GcmCipher& cipher);
 
 }  // namespace meter::app

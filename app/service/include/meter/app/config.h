@@ -16,6 +16,8 @@
 
 #include "meter/app/values_window.h"
 #include "meter/core/key_ring.h"
+#include "meter/core/operator_profile.h"
+#include "meter/core/telegram_decoder.h"
 
 namespace meter::app {
 
@@ -76,6 +78,10 @@ struct SerialFormat {
   unsigned stop_bits = 1;
   std::string text() const;
 };
+// What a profile tells the decoder (nullptr: nothing, the bytes decide).
+core::DecoderOptions decoder_options_for(const core::OperatorProfile* profile);
+// A profile's line settings as a serial format.
+SerialFormat serial_format_of(const core::LineSettings& line);
 // Parses "2400 8E1"; nullopt when it is not such a format (or names an unsupported baud rate).
 std::optional<SerialFormat> parse_serial_format(const std::string& text);
 
@@ -120,7 +126,10 @@ struct Config {
   // SMARTMETER_SERIAL: read the meter from this serial device (a USB M-Bus adapter) instead of
   // the raw MQTT topic; empty: MQTT input.
   std::string serial_device;
-  SerialFormat serial_format;
+  SerialFormat serial_format;  // default: the operator profile's line settings
+  // SMARTMETER_OPERATOR: the grid operator's profile (core/operator_profile.h); nullptr when not
+  // set (the layout then follows the bytes, the serial line is 2400 8E1).
+  const core::OperatorProfile* operator_profile = nullptr;
   // SMARTMETER_TARIFF_FILE: the tariff file (TOML, docs/tariffs.md) the cost is computed with;
   // empty: no cost. `run` refuses to start when it is set and cannot be read or is wrong.
   std::filesystem::path tariff_file;
@@ -173,6 +182,8 @@ struct Config {
   std::string http_listen() const;        // as the setting reads
   std::string local_feed_listen() const;  // as the setting reads
   std::string mqtt_uri() const;
+  // What the profile tells the decoder (the provider layout where the bytes cannot tell it).
+  core::DecoderOptions decoder_options() const;
 };
 
 // KEY=VALUE lines; `export `, blank lines and # comments allowed; values may be quoted.
@@ -192,6 +203,13 @@ Config load_config(const std::vector<SettingsLayer>& layers, const std::string& 
 // The same with plain NAME=VALUE maps, each taken as the process environment.
 Config load_config(const std::vector<EnvMap>& layers, const std::string& host_name,
                    const LoadOptions& options = {});
+
+// A profile in a few lines ("Wiener Netze: optical interface ..., 9600 8N1, ..."), each line
+// starting with `indent`: for --print-config and `smartmeter check`.
+std::string describe_operator_profile(const core::OperatorProfile& profile,
+                                      const std::string& indent);
+// The profile ids, comma-separated, for error messages.
+std::string operator_ids();
 
 // One line per setting, secrets masked, each with where its value came from:
 // for `smartmeter run --print-config`.
