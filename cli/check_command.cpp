@@ -110,10 +110,9 @@ std::string diagnose(const serial::SerialStats& stats, const CheckOptions& optio
   }
   if (stats.telegrams == 0 && stats.frames == 0) {
     return std::to_string(stats.bytes) +
-           " bytes arrived, but no M-Bus frame. Usually the serial format is wrong (EVN and "
-           "Netz NÖ send 2400 8E1; other operators: --operator, or try --format), or the adapter "
-           "inverts the signal. Meters that "
-           "send HDLC frames (7E A0 ...) are not read by this version.";
+           " bytes arrived, but no M-Bus, HDLC or P1 text frame. Usually the serial format is "
+           "wrong (EVN and Netz NÖ send 2400 8E1; other operators: --operator, or try "
+           "--format), or the adapter inverts the signal.";
   }
   if (stats.telegrams == 0) {
     return "Frames arrived but no complete telegram (" + std::to_string(stats.checksum_errors) +
