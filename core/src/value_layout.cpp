@@ -259,14 +259,20 @@ std::array<std::uint8_t, 12> joined_date_time(const AxdrItem& date, const AxdrIt
   return bytes;
 }
 
+// A structure led by the Kärnten push object's logical name.
+bool is_kaernten_led(std::span<const AxdrItem> items, const Children& body) {
+  if (items[0].type != AxdrType::kStructure || body.size == 0) return false;
+  const AxdrItem& first = items[body.index[0]];
+  return is_obis(first) && Obis::from(first.bytes) == kKaerntenPushObis;
+}
+
 // The whole shape, so that neither another meter's body nor a wrong key's garbage matches.
 bool is_kaernten_netz(std::span<const AxdrItem> items, const Children& body) {
-  if (items[0].type != AxdrType::kStructure || body.size != kKaerntenElements) return false;
+  if (!is_kaernten_led(items, body) || body.size != kKaerntenElements) return false;
   const auto element = [&](std::size_t k) -> const AxdrItem& { return items[body.index[k]]; };
   const auto octets = [&](std::size_t k, std::size_t size) {
     return element(k).type == AxdrType::kOctetString && element(k).bytes.size() == size;
   };
-  if (!octets(0, 6) || Obis::from(element(0).bytes) != kKaerntenPushObis) return false;
   if (element(1).type != AxdrType::kOctetString || !is_digits(element(1).bytes)) return false;
   if (!octets(2, 4) || !octets(3, 5)) return false;
   if (!parse_cosem_datetime(joined_date_time(element(3), element(2))).ok()) return false;
@@ -356,11 +362,13 @@ bool store_register(const Obis& obis, const Measurement& measurement, Telegram& 
 Status map_values(std::span<const AxdrItem> items, Telegram& out, ProviderLayout hint) {
   if (is_capture_list(items)) return map_capture_list(items, out);
   if (!items.empty()) {
-    // Its one OBIS code names the push object, not a value: read by OBIS it would give nothing.
+    // Its one OBIS code names the push object, not a value: read by OBIS it would give nothing,
+    // so a body led by it is the Kärnten table's or no known layout.
     Children body;
     children_of(items, 0, body);
-    if (is_kaernten_netz(items, body)) {
-      if (hint != ProviderLayout::kAuto && hint != ProviderLayout::kKaerntenNetz) {
+    if (is_kaernten_led(items, body)) {
+      const bool table = hint == ProviderLayout::kAuto || hint == ProviderLayout::kKaerntenNetz;
+      if (!table || !is_kaernten_netz(items, body)) {
         return failure_at(DecodeError::kUnknownLayout, items[0].offset);
       }
       map_kaernten_netz(items, body, out);
