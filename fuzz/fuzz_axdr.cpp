@@ -124,7 +124,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   for (const auto hint :
        {meter::core::ProviderLayout::kAuto, meter::core::ProviderLayout::kWienerNetze,
-        meter::core::ProviderLayout::kNetzBurgenland}) {
+        meter::core::ProviderLayout::kNetzBurgenland, meter::core::ProviderLayout::kKaerntenNetz}) {
     telegram->clear();
     const meter::core::Status values = meter::core::map_values(list, *telegram, hint);
     if (!values) {

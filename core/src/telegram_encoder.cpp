@@ -135,6 +135,27 @@ void put_wiener_netze_body(Bytes& out, const TelegramSpec& spec,
   }
 }
 
+// structure(12){0-6:25.9.0.255, meter number, time(4), date(5), 6 bare uint32 +A -A +R -R +P -P,
+// two empty strings}: the Kärnten Netz AM550 (pocki80 gist 941fa090a8d6269a9b3b68c195f8750f).
+// The body's date and time are the header's without deviation; the weekday byte as the meter's.
+void put_kaernten_netz_body(Bytes& out, const TelegramSpec& spec,
+                            std::span<const std::uint8_t> time) {
+  constexpr std::array<Quantity, 6> kOrder = {
+      Quantity::kEnergyImport,         Quantity::kEnergyExport, Quantity::kReactiveEnergyImport,
+      Quantity::kReactiveEnergyExport, Quantity::kPowerImport,  Quantity::kPowerExport};
+  out.insert(out.end(), {static_cast<std::uint8_t>(AxdrType::kStructure), 12});
+  put_octets(out, Obis::of(0, 6, 25, 9, 0).bytes);
+  put_text(out, spec.meter_number);
+  put_octets(out, time.subspan(5, 4));
+  put_octets(out, time.subspan(0, 5));
+  for (const Quantity q : kOrder) {
+    out.push_back(static_cast<std::uint8_t>(AxdrType::kUint32));
+    put_u32(out, static_cast<std::uint32_t>(spec.raw[static_cast<std::size_t>(q)].value_or(0)));
+  }
+  put_text(out, "");
+  put_text(out, "");
+}
+
 // The registers of the capture-list layout: the EVN fifteen, then the tariff registers.
 constexpr std::array<Quantity, 4> kTariffOrder = {
     Quantity::kEnergyImportT1, Quantity::kEnergyImportT2, Quantity::kEnergyExportT1,
@@ -248,6 +269,10 @@ std::vector<std::uint8_t> encode_data_notification(const TelegramSpec& spec) {
 
   if (spec.layout == Layout::kWienerNetze) {
     put_wiener_netze_body(out, spec, time);
+    return out;
+  }
+  if (spec.layout == Layout::kKaerntenNetz) {
+    put_kaernten_netz_body(out, spec, time);
     return out;
   }
   if (spec.layout == Layout::kCaptureList) {

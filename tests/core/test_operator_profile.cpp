@@ -55,6 +55,7 @@ TEST(OperatorProfile, TheDocumentedLineSettings) {
   EXPECT_EQ(line("energienetze-steiermark").baud, 115200u);
   EXPECT_STREQ(find_operator_profile("wiener-netze", 12)->layout, "wiener-netze");
   EXPECT_STREQ(find_operator_profile("netz-burgenland", 15)->layout, "netz-burgenland");
+  EXPECT_STREQ(find_operator_profile("kaernten-netz", 13)->layout, "kaernten-netz");
   EXPECT_EQ(find_operator_profile("netz-burgenland", 15)->keys,
             KeysSent::kEncryptionAndAuthentication);
 }

@@ -85,10 +85,11 @@ inline constexpr OperatorProfile kOperatorProfiles[] = {
      "wiener-netze", "Wiener Netze Smart Meter Webportal (smartmeter-web.wienernetze.at)",
      operator_detail::kOpticalBuffer, true, ""},
     {"kaernten-netz", "Kärnten Netz (KNG-Kärnten Netz)", "Siemens IM350/IM150, Iskraemeco AM550E/T",
-     Plug::kP1Rj12, operator_detail::kP1Line, false, "hdlc", KeysSent::kEncryptionOnly, "auto",
+     Plug::kP1Rj12, operator_detail::kP1Line, false, "hdlc", KeysSent::kEncryptionOnly,
+     "kaernten-netz",
      "Kärnten Netz customer service or its smart meter portal (ask for the customer interface "
      "to be enabled)",
-     operator_detail::kP1Buffer, false, ""},
+     operator_detail::kP1Buffer, true, ""},
     {"netz-burgenland", "Netz Burgenland", "Landis+Gyr E450, E360", Plug::kOpticalHead,
      operator_detail::kOptical9600, false, "hdlc", KeysSent::kEncryptionAndAuthentication,
      "netz-burgenland",

@@ -22,8 +22,9 @@ namespace meter::core {
 enum class Layout : std::uint8_t {
   kEvn,      // structure{date-time, 11 x (OBIS, value, {scaler, unit}), meter number}
   kKsmWest,  // structure{{clock}, {meter number}, {device name}, n x {OBIS, value, {scaler, unit}}}
-  kWienerNetze,  // structure{[meter number,] date-time, 8 bare uint32 +A -A +R -R +P -P +Q -Q}
-  kCaptureList,  // the capture objects' OBIS codes, then the values in that order
+  kWienerNetze,   // structure{[meter number,] date-time, 8 bare uint32 +A -A +R -R +P -P +Q -Q}
+  kCaptureList,   // the capture objects' OBIS codes, then the values in that order
+  kKaerntenNetz,  // structure{0-6:25.9.0.255, meter number, time, date, 6 bare uint32, 2 strings}
 };
 
 struct TelegramSpec {

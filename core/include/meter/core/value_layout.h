@@ -19,15 +19,20 @@ namespace meter::core {
 
 // Provider tables; kAuto lets the shape of the body choose (an OBIS-led body never needs one).
 // kAuto takes the Wiener Netze table for a structure of a date-time and exactly eight uint32
-// (after a meter id or not): no other meter known to send bare values has that shape.
+// (after a meter id or not): no other meter known to send bare values has that shape. It takes
+// the Kärnten Netz table only for its full shape: 12 elements led by the push object's logical
+// name 0-6:25.9.0.255, a meter number of digits, a valid time and date, six uint32 and two
+// strings (read as OBIS-led, that body would give no values at all).
 enum class ProviderLayout : std::uint8_t {
   kAuto,
   kWienerNetze,     // date-time + 8 bare uint32 (+A, -A, +R, -R, +P, -P, +Q, -Q); Siemens with id
   kNetzBurgenland,  // structure(14) of bare values, meter number last (L+G E450): no public
                     // source gives the slots' meaning, so its bodies are kUnknownLayout
+  kKaerntenNetz,    // 0-6:25.9.0.255, meter number, time, date, 6 bare uint32 (+A -A +R -R +P
+                    // -P), two strings (Iskraemeco AM550 on the P1 port)
 };
 
-// "auto", "wiener-netze", "netz-burgenland"; nullopt for an unknown name.
+// "auto", "wiener-netze", "netz-burgenland", "kaernten-netz"; nullopt for an unknown name.
 const char* provider_layout_name(ProviderLayout layout);
 std::optional<ProviderLayout> provider_layout_from_name(std::string_view name);
 
