@@ -123,8 +123,15 @@ TEST_P(PricesService, AFailingSourceLeavesTheReadingsAlone) {
       << mqtt().count(values_topic_) << " values messages";
   ASSERT_TRUE(wait_rows(static_cast<std::int64_t>(sent.size()), seconds(30)))
       << db().count() << " history rows";
-  ASSERT_TRUE(service().wait_for_log("prices: missing from", seconds(30))) << service().log();
-  EXPECT_NE(service().log().find("cost after that is incomplete"), std::string::npos);
+  const bool fails = GetParam() != PriceServer::Mode::kSlow;  // the slow one answers, late
+  if (fails) {
+    ASSERT_TRUE(service().wait_for_log("prices: missing from", seconds(30))) << service().log();
+    EXPECT_NE(service().log().find("cost after that is incomplete"), std::string::npos);
+  } else {
+    // Its answer holds no price of these days; whether that is reported as missing depends on
+    // the time of day (tomorrow's prices come at 14:00), so only the answer is waited for.
+    ASSERT_TRUE(service().wait_for_log("prices: smartENERGY", seconds(30))) << service().log();
+  }
   EXPECT_GE(server.requests(), 1);
 
   // /api/status and /metrics say so.
@@ -139,7 +146,6 @@ TEST_P(PricesService, AFailingSourceLeavesTheReadingsAlone) {
   ASSERT_EQ(status->status, 200) << status->body;
   const auto prices = nlohmann::json::parse(status->body).at("prices");
   EXPECT_EQ(prices.at("source"), "smartENERGY " + server.base_url()) << prices.dump();
-  const bool fails = GetParam() != PriceServer::Mode::kSlow;  // the slow one answers, late
   EXPECT_EQ(prices.at("last_fetch_ok"), !fails) << prices.dump();
   EXPECT_EQ(prices.at("error").get<std::string>().empty(), !fails) << prices.dump();
   EXPECT_TRUE(prices.at("newest_interval_end").is_null()) << prices.dump();
