@@ -222,9 +222,43 @@ bool map_wiener_netze(std::span<const AxdrItem> items, const Children& body, Tel
   return true;
 }
 
-// Netz Burgenland's L+G E450 sends structure(14){ 3 x uint16, 3 x uint16, 4 x uint32, 3 x uint16,
-// meter number } (UtilitechAS/amsreader-firmware#501), but no public source says which register
-// each slot holds, so it has no table: such a body is kUnknownLayout, not a guess.
+// Netz Burgenland, L+G E450 (UtilitechAS/amsreader-firmware#501, a real telegram with its keys):
+//   structure(14){ 3 x uint16, 3 x uint16, +P W, -P W, +A Wh, -A Wh (uint32), 3 x uint16,
+//   octet-string meter number }
+// The thread names the uint32 in this order (Wirkleistung Bezug, Wirkleistung Rückspeisung,
+// Wirkenergie Bezug gesamt, ...) and their magnitudes agree. The nine uint16 look like voltages,
+// currents and more, but no public source states which they are or their scalers, so they are
+// left unmapped rather than guessed. Only the exact shape is taken, so that neither another
+// meter's body nor a wrong key's garbage matches. kAuto never picks it: one telegram is all that
+// is known of it, and a shape of bare integers is too weak a sign to take without the profile.
+constexpr std::size_t kBurgenlandElements = 14;
+constexpr std::size_t kBurgenlandFirstUint32 = 6;
+constexpr std::array<Quantity, 4> kBurgenlandOrder = {
+    Quantity::kPowerImport, Quantity::kPowerExport, Quantity::kEnergyImport,
+    Quantity::kEnergyExport};
+
+bool is_digits(std::span<const std::uint8_t> bytes) {
+  return !bytes.empty() && std::all_of(bytes.begin(), bytes.end(),
+                                       [](std::uint8_t b) { return b >= '0' && b <= '9'; });
+}
+
+bool map_netz_burgenland(std::span<const AxdrItem> items, const Children& body, Telegram& out) {
+  if (items[0].type != AxdrType::kStructure || body.size != kBurgenlandElements) return false;
+  const auto element = [&](std::size_t k) -> const AxdrItem& { return items[body.index[k]]; };
+  for (std::size_t k = 0; k + 1 < kBurgenlandElements; ++k) {
+    const bool u32 = k >= kBurgenlandFirstUint32 && k < kBurgenlandFirstUint32 + 4;
+    if (element(k).type != (u32 ? AxdrType::kUint32 : AxdrType::kUint16)) return false;
+  }
+  const AxdrItem& number = element(kBurgenlandElements - 1);
+  if (number.type != AxdrType::kOctetString || !is_digits(number.bytes)) return false;
+  out.meter_number.assign(as_text(number.bytes));
+  for (std::size_t k = 0; k < kBurgenlandOrder.size(); ++k) {
+    out[kBurgenlandOrder[k]] = bare(element(kBurgenlandFirstUint32 + k));
+  }
+  out.layout = ValueLayout::kProvider;
+  out.provider_layout = provider_layout_name(ProviderLayout::kNetzBurgenland);
+  return true;
+}
 
 // Kärnten Netz, Iskraemeco AM550 on the P1 port:
 //   structure(12){ octet-string 0-6:25.9.0.255 (the push object's logical name), octet-string
@@ -240,11 +274,6 @@ constexpr std::size_t kKaerntenElements = 12;
 constexpr std::array<Quantity, 6> kKaerntenOrder = {
     Quantity::kEnergyImport,         Quantity::kEnergyExport, Quantity::kReactiveEnergyImport,
     Quantity::kReactiveEnergyExport, Quantity::kPowerImport,  Quantity::kPowerExport};
-
-bool is_digits(std::span<const std::uint8_t> bytes) {
-  return !bytes.empty() && std::all_of(bytes.begin(), bytes.end(),
-                                       [](std::uint8_t b) { return b >= '0' && b <= '9'; });
-}
 
 // Date(5) and time(4) as the 12 bytes of a COSEM date-time, deviation not specified. The weekday
 // is left out: the date says it, and the gist's example sends 0 there.
@@ -301,6 +330,9 @@ Status map_provider(std::span<const AxdrItem> items, Telegram& out, ProviderLayo
       map_wiener_netze(items, body, out)) {
     out.layout = ValueLayout::kProvider;
     out.provider_layout = provider_layout_name(ProviderLayout::kWienerNetze);
+    return Status::success();
+  }
+  if (hint == ProviderLayout::kNetzBurgenland && map_netz_burgenland(items, body, out)) {
     return Status::success();
   }
   return failure_at(DecodeError::kUnknownLayout, items[0].offset);

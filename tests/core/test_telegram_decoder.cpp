@@ -203,8 +203,8 @@ class TelegramDecoderTest : public ::testing::Test {
     return encode_general_glo_ciphering(encode_data_notification(spec), cipher_spec, cipher_);
   }
 
-  Status decode_apdu(KeyRing ring, Bytes apdu) {
-    TelegramDecoder decoder(cipher_, std::move(ring));
+  Status decode_apdu(KeyRing ring, Bytes apdu, ProviderLayout layout = ProviderLayout::kAuto) {
+    TelegramDecoder decoder(cipher_, std::move(ring), DecoderOptions{layout});
     return decoder.decode_apdu(apdu, *telegram_);
   }
 
@@ -693,9 +693,31 @@ Bytes burgenland_apdu() {
   return test::glo_apdu(title, 0x30, counter, test::from_hex(kBurgenlandCipherAndTag));
 }
 
-TEST_F(PublicVectorTest, BurgenlandTagVerifiesButItsOrderIsNotPublished) {
+// Its plaintext: invocation id, header date-time 2022-12-12 12:35:45, then the body at offset 18.
+constexpr std::string_view kBurgenlandPlaintext =
+    "0F00057E410C07E60C0C010C232DFF800000020E1200EC1200EC1200EC12000012002E12001A060000007D060000"
+    "00000601A96EBD0600001DC312019012000312012009083330313337313831";
+
+TEST_F(PublicVectorTest, BurgenlandReadsWithItsOperatorsTable) {
   const MeterKeys keys{*AesKey::from_hex(kBurgenlandKey), AesKey::from_hex(kBurgenlandAuthKey)};
-  // The tag checks out, the body parses: a structure(14) of bare values no source explains.
+  ASSERT_TRUE(decode_apdu(KeyRing(keys), burgenland_apdu(), ProviderLayout::kNetzBurgenland));
+  EXPECT_TRUE(t().authenticated);
+  EXPECT_EQ(t().layout, ValueLayout::kProvider);
+  EXPECT_STREQ(t().provider_layout, "netz-burgenland");
+  expect_bare(Quantity::kPowerImport, 125);
+  expect_bare(Quantity::kPowerExport, 0);
+  expect_bare(Quantity::kEnergyImport, 27881149);
+  expect_bare(Quantity::kEnergyExport, 7619);
+  EXPECT_EQ(t().meter_number.view(), "30137181");
+  // The uint16 slots have no documented meaning: nothing else is filled in.
+  EXPECT_FALSE(t()[Quantity::kVoltageL1].present);
+  EXPECT_FALSE(t()[Quantity::kCurrentL1].present);
+  EXPECT_EQ(t().extra_count, 0u);
+}
+
+TEST_F(PublicVectorTest, BurgenlandWithoutTheOperatorIsUnknownLayout) {
+  const MeterKeys keys{*AesKey::from_hex(kBurgenlandKey), AesKey::from_hex(kBurgenlandAuthKey)};
+  // The tag checks out and the body parses, but bare values are not taken by their shape alone.
   expect_failure(decode_apdu(KeyRing(keys), burgenland_apdu()), DecodeError::kUnknownLayout,
                  16 + 18);  // the body's structure tag, after 16 header and 18 plaintext bytes
   EXPECT_TRUE(t().authenticated);
@@ -705,12 +727,32 @@ TEST_F(PublicVectorTest, BurgenlandTagVerifiesButItsOrderIsNotPublished) {
   expect_failure(decode_apdu(KeyRing(MeterKeys{keys.encryption, std::nullopt}), burgenland_apdu()),
                  DecodeError::kUnknownLayout, 16 + 18);
   EXPECT_TRUE(t().tag_unverified);
+  EXPECT_FALSE(any_value_present(t()));
 
   MeterKeys wrong_auth = keys;
   wrong_auth.authentication = test::auth_key();
   const Bytes apdu = burgenland_apdu();
-  expect_failure(decode_apdu(KeyRing(wrong_auth), apdu), DecodeError::kAuthFailed,
-                 static_cast<std::uint32_t>(apdu.size() - 12));
+  expect_failure(decode_apdu(KeyRing(wrong_auth), apdu, ProviderLayout::kNetzBurgenland),
+                 DecodeError::kAuthFailed, static_cast<std::uint32_t>(apdu.size() - 12));
+}
+
+TEST_F(PublicVectorTest, BurgenlandTableTakesOnlyItsExactShape) {
+  ASSERT_TRUE(decode_plaintext(kBurgenlandPlaintext, ProviderLayout::kNetzBurgenland));
+  expect_bare(Quantity::kEnergyImport, 27881149);
+  // First element int16 instead of uint16 (tag 0x10 for 0x12 at offset 20).
+  std::string broken(kBurgenlandPlaintext);
+  broken.replace(2 * 20, 2, "10");
+  expect_failure(decode_plaintext(broken, ProviderLayout::kNetzBurgenland),
+                 DecodeError::kUnknownLayout, 18);
+  EXPECT_FALSE(any_value_present(t()));
+  // A meter number that is not digits.
+  std::string letters(kBurgenlandPlaintext);
+  letters.replace(letters.size() - 2, 2, "41");
+  expect_failure(decode_plaintext(letters, ProviderLayout::kNetzBurgenland),
+                 DecodeError::kUnknownLayout, 18);
+  // Another operator's table does not read it.
+  expect_failure(decode_plaintext(kBurgenlandPlaintext, ProviderLayout::kWienerNetze),
+                 DecodeError::kUnknownLayout, 18);
 }
 
 const MeterKeys kE450Keys{*AesKey::from_hex("5C316162209EBB790B52EB0E7FC5B11C"),
@@ -899,7 +941,7 @@ TEST_F(MapRegisters, WienerNetzeShapeNeedsEightUint32) {
   EXPECT_EQ((*telegram_)[Quantity::kPowerImport].raw, 5);
 }
 
-}
+}  // namespace
 
 // ---- HDLC and text framing ----
 

@@ -17,6 +17,7 @@
 #include "meter/core/hex.h"
 #include "meter/core/p1_text.h"
 #include "meter/core/telegram_decoder.h"
+#include "meter/core/value_layout.h"
 #include "meter/crypto/openssl_gcm_cipher.h"
 
 namespace meter::core {
@@ -263,7 +264,7 @@ TEST_F(PublicVectors, HdlcCarriedApdusDecryptToTheirDocumentedPlaintext) {
   EXPECT_EQ(checked, 4);
 }
 
-TEST_F(PublicVectors, BurgenlandTagVerifiesWithItsAuthenticationKey) {
+TEST_F(PublicVectors, BurgenlandVerifiesAndReadsWithTheOperatorsTable) {
   for (const json& vector : vectors_) {
     if (vector["id"] != "burgenland_lgz_e450_ciphertext_only") continue;
     const auto iv = bytes(vector["iv_hex"]);
@@ -275,14 +276,26 @@ TEST_F(PublicVectors, BurgenlandTagVerifiesWithItsAuthenticationKey) {
     apdu.insert(apdu.end(), iv.begin() + 8, iv.end());
     apdu.insert(apdu.end(), sealed.begin(), sealed.end());
     std::vector<std::uint8_t> tampered = apdu;
+    std::vector<std::uint8_t> sealed_copy = apdu;  // decode_apdu decrypts in place
 
-    TelegramDecoder decoder(cipher_, KeyRing(keys_of(vector)));
-    const Status status = decoder.decode_apdu(apdu, *telegram_);
-    // The tag verifies and the body parses, but no public source says which register each of
-    // its 14 bare values is: refused as an unknown layout, after the header was read.
+    // Without the operator's table the 14 bare values are not read: unknown layout.
+    TelegramDecoder guessing(cipher_, KeyRing(keys_of(vector)));
+    const Status status = guessing.decode_apdu(apdu, *telegram_);
     ASSERT_FALSE(status);
     EXPECT_EQ(status.failure().code, DecodeError::kUnknownLayout);
     EXPECT_TRUE(telegram_->authenticated);
+
+    // With it (the netz-burgenland profile's layout): the power and energy the thread names.
+    TelegramDecoder decoder(cipher_, KeyRing(keys_of(vector)),
+                            DecoderOptions{ProviderLayout::kNetzBurgenland});
+    const Status read = decoder.decode_apdu(sealed_copy, *telegram_);
+    ASSERT_TRUE(read) << describe(read.failure());
+    EXPECT_TRUE(telegram_->authenticated);
+    EXPECT_EQ((*telegram_)[Quantity::kPowerImport].raw, 125);
+    EXPECT_EQ((*telegram_)[Quantity::kPowerExport].raw, 0);
+    EXPECT_EQ((*telegram_)[Quantity::kEnergyImport].raw, 27881149);
+    EXPECT_EQ((*telegram_)[Quantity::kEnergyExport].raw, 7619);
+    EXPECT_EQ(telegram_->meter_number.view(), "30137181");
     // 2022-12-12 12:35:45 with deviation unspecified: Vienna winter time, UTC+1.
     EXPECT_EQ(telegram_->timestamp_utc,
               days_from_civil(2022, 12, 12) * 86400 + 11 * 3600 + 35 * 60 + 45);

@@ -90,6 +90,7 @@ inline constexpr OperatorProfile kOperatorProfiles[] = {
      "Kärnten Netz customer service or its smart meter portal (ask for the customer interface "
      "to be enabled)",
      operator_detail::kP1Buffer, true, ""},
+    // Its table reads +P, -P, +A, -A and the meter number; the nine uint16 have no public meaning.
     {"netz-burgenland", "Netz Burgenland", "Landis+Gyr E450, E360", Plug::kOpticalHead,
      operator_detail::kOptical9600, false, "hdlc", KeysSent::kEncryptionAndAuthentication,
      "netz-burgenland",

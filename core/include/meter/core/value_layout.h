@@ -26,8 +26,9 @@ namespace meter::core {
 enum class ProviderLayout : std::uint8_t {
   kAuto,
   kWienerNetze,     // date-time + 8 bare uint32 (+A, -A, +R, -R, +P, -P, +Q, -Q); Siemens with id
-  kNetzBurgenland,  // structure(14) of bare values, meter number last (L+G E450): no public
-                    // source gives the slots' meaning, so its bodies are kUnknownLayout
+  kNetzBurgenland,  // structure(14): 6 uint16, +P -P +A -A (uint32), 3 uint16, meter number
+                    // (L+G E450); the uint16 are not mapped (no source gives them). Only by
+                    // name: kAuto leaves such a body kUnknownLayout
   kKaerntenNetz,    // 0-6:25.9.0.255, meter number, time, date, 6 bare uint32 (+A -A +R -R +P
                     // -P), two strings (Iskraemeco AM550 on the P1 port)
 };
