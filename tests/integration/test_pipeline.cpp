@@ -142,5 +142,55 @@ TEST_P(Pipeline, ABacklogGetsEveryValuesMessage) {
 INSTANTIATE_TEST_SUITE_P(Storage, Pipeline, ::testing::Values(Backend::kSqlite, Backend::kMariaDb),
                          backend_name);
 
+// Every framing the bytes identify, with no setting but the keys: the service stores and
+// publishes the same readings whether they came in M-Bus or HDLC frames, in block transfer
+// blocks with an authentication tag, or as the P1 text telegram in a ciphered APDU.
+struct LinkCase {
+  Link link;
+  const char* name;
+};
+
+class PipelineLinks : public ServiceTest, public ::testing::WithParamInterface<LinkCase> {};
+
+TEST_P(PipelineLinks, StoresAndPublishesEveryFramingWithoutAFormatSetting) {
+  TestMeter meter;
+  meter.link = GetParam().link;
+  env_["SMARTMETER_AUTH_KEY"] = kAuthKeyHex;
+  ASSERT_TRUE(start_service());
+  const auto sent = meter.telegrams(0, 12);
+  publish(sent);
+  ASSERT_TRUE(mqtt().wait_count(values_topic_, sent.size(), seconds(30)))
+      << mqtt().count(values_topic_) << " values messages\n"
+      << service().log();
+  ASSERT_TRUE(wait_rows(static_cast<std::int64_t>(sent.size()), seconds(30)))
+      << db().count() << " history rows";
+  expect_history_is(sent, meter);
+
+  std::string input;
+  for (const auto& t : sent) input += t.hex + "\n";
+  const CommandResult decoded =
+      run_smartmeter({"decode", "--key", kKey, "--auth-key", kAuthKeyHex}, dir_, input);
+  ASSERT_EQ(decoded.status, 0) << decoded.err;
+  std::vector<std::string> expected = lines_of(decoded.out);
+  std::vector<std::string> published = mqtt().messages(values_topic_);
+  for (auto& payload : published) {
+    while (!payload.empty() && (payload.back() == '\n' || payload.back() == '\r')) {
+      payload.pop_back();
+    }
+  }
+  std::sort(expected.begin(), expected.end());
+  std::sort(published.begin(), published.end());
+  EXPECT_EQ(published, expected);
+  EXPECT_EQ(service().stop(SIGTERM, seconds(10)), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Framings, PipelineLinks,
+                         ::testing::Values(LinkCase{Link::kHdlc, "hdlc"},
+                                           LinkCase{Link::kGbtInHdlc, "gbt_in_hdlc_sc30"},
+                                           LinkCase{Link::kP1TextApdu, "p1_text_apdu"}),
+                         [](const ::testing::TestParamInfo<LinkCase>& param) {
+                           return std::string(param.param.name);
+                         });
+
 }  // namespace
 }  // namespace meter::it

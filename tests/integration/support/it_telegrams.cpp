@@ -109,10 +109,35 @@ TestTelegram TestMeter::with_key(std::size_t index, const std::string& key) cons
   cipher_spec.system_title = parse_title(system_title_);
   cipher_spec.frame_counter = t.frame_counter;
   cipher_spec.keys = {*core::AesKey::from_hex(key), std::nullopt};
+  if (link == Link::kGbtInHdlc) {
+    cipher_spec.security_control = 0x30;
+    cipher_spec.keys.authentication = core::AesKey::from_hex(kAuthKeyHex);
+  }
   crypto::OpenSslGcmCipher cipher;
-  const auto apdu =
-      core::encode_general_glo_ciphering(core::encode_data_notification(spec), cipher_spec, cipher);
-  t.bytes = core::encode_mbus_frames(apdu);
+  const auto plaintext =
+      link == Link::kP1TextApdu ? core::encode_p1_text(spec) : core::encode_data_notification(spec);
+  const auto apdu = core::encode_general_glo_ciphering(plaintext, cipher_spec, cipher);
+  switch (link) {
+    case Link::kMbus:
+      t.bytes = core::encode_mbus_frames(apdu);
+      break;
+    case Link::kHdlc:
+      t.bytes = core::encode_hdlc_frames(apdu);
+      break;
+    case Link::kGbtInHdlc: {
+      // One block per HDLC frame, the LLC header in the first frame only (as the E450 sends).
+      core::HdlcSpec hdlc;
+      for (const auto& block : core::encode_general_block_transfer(apdu, 120)) {
+        const auto frame = core::encode_hdlc_frames(block, hdlc);
+        t.bytes.insert(t.bytes.end(), frame.begin(), frame.end());
+        hdlc.llc = false;
+      }
+      break;
+    }
+    case Link::kP1TextApdu:
+      t.bytes = apdu;
+      break;
+  }
   if (t.bytes.empty()) throw std::runtime_error("the encoder refused the telegram");
   t.hex = to_hex(t.bytes);
   return t;
