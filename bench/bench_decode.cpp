@@ -62,11 +62,14 @@ Bytes frame(Format format, std::span<const std::uint8_t> apdu) {
     case Format::kWienerNetzeHdlc:
       return meter::core::encode_hdlc_frames(apdu);
     case Format::kGbtHdlc: {
+      // One block per HDLC frame, the LLC header in the first frame only (as the E450 sends).
       Bytes frames;
+      meter::core::HdlcSpec hdlc;
       for (const Bytes& block : meter::core::encode_general_block_transfer(apdu, 120)) {
-        const Bytes one = meter::core::encode_hdlc_frames(block);
+        const Bytes one = meter::core::encode_hdlc_frames(block, hdlc);
         if (one.empty()) return {};
         frames.insert(frames.end(), one.begin(), one.end());
+        hdlc.llc = false;
       }
       return frames;
     }

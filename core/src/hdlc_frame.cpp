@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "meter/core/hdlc_frame.h"
 
+#include "crc16.h"
+
 namespace meter::core {
 namespace {
 
@@ -37,15 +39,8 @@ size_t address_end(const uint8_t* data, size_t at, size_t limit) {
 }  // namespace
 
 uint16_t crc16_x25(const uint8_t* data, size_t size) {
-  uint16_t crc = 0xFFFF;
-  for (size_t i = 0; i < size; ++i) {
-    crc ^= data[i];
-    for (int bit = 0; bit < 8; ++bit) {
-      crc = (crc & 1U) != 0 ? static_cast<uint16_t>((crc >> 1U) ^ 0x8408U)
-                            : static_cast<uint16_t>(crc >> 1U);
-    }
-  }
-  return static_cast<uint16_t>(crc ^ 0xFFFFU);
+  static constexpr Crc16Table kTable = make_crc16_table(0x8408);
+  return static_cast<uint16_t>(crc16_update(kTable, 0xFFFF, data, size) ^ 0xFFFFU);
 }
 
 FrameCheck check_hdlc_frame(const uint8_t* data, size_t size, HdlcFrame* frame) {

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <string_view>
 
+#include "crc16.h"
 #include "meter/core/value_layout.h"
 
 namespace meter::core {
@@ -315,15 +316,8 @@ std::string_view line_at(std::string_view text, std::size_t at, std::size_t end,
 }  // namespace
 
 std::uint16_t crc16_arc(std::span<const std::uint8_t> bytes) {
-  std::uint16_t crc = 0;
-  for (const std::uint8_t byte : bytes) {
-    crc ^= byte;
-    for (int bit = 0; bit < 8; ++bit) {
-      crc = (crc & 1U) != 0 ? static_cast<std::uint16_t>((crc >> 1U) ^ 0xA001U)
-                            : static_cast<std::uint16_t>(crc >> 1U);
-    }
-  }
-  return crc;
+  static constexpr Crc16Table kTable = make_crc16_table(0xA001);
+  return crc16_update(kTable, 0, bytes.data(), bytes.size());
 }
 
 Status parse_p1_text(std::span<const std::uint8_t> bytes, std::size_t base_offset, Telegram& out) {

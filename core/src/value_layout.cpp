@@ -289,15 +289,17 @@ std::array<std::uint8_t, 12> joined_date_time(const AxdrItem& date, const AxdrIt
 }
 
 // A structure led by the Kärnten push object's logical name.
-bool is_kaernten_led(std::span<const AxdrItem> items, const Children& body) {
-  if (items[0].type != AxdrType::kStructure || body.size == 0) return false;
-  const AxdrItem& first = items[body.index[0]];
-  return is_obis(first) && Obis::from(first.bytes) == kKaerntenPushObis;
+// The body's first element (depth first: the item after the structure) is the push OBIS.
+bool is_kaernten_led(std::span<const AxdrItem> items) {
+  if (items.size() < 2 || items[0].type != AxdrType::kStructure || items[0].count == 0) {
+    return false;
+  }
+  return is_obis(items[1]) && Obis::from(items[1].bytes) == kKaerntenPushObis;
 }
 
 // The whole shape, so that neither another meter's body nor a wrong key's garbage matches.
 bool is_kaernten_netz(std::span<const AxdrItem> items, const Children& body) {
-  if (!is_kaernten_led(items, body) || body.size != kKaerntenElements) return false;
+  if (!is_kaernten_led(items) || body.size != kKaerntenElements) return false;
   const auto element = [&](std::size_t k) -> const AxdrItem& { return items[body.index[k]]; };
   const auto octets = [&](std::size_t k, std::size_t size) {
     return element(k).type == AxdrType::kOctetString && element(k).bytes.size() == size;
@@ -393,19 +395,17 @@ bool store_register(const Obis& obis, const Measurement& measurement, Telegram& 
 
 Status map_values(std::span<const AxdrItem> items, Telegram& out, ProviderLayout hint) {
   if (is_capture_list(items)) return map_capture_list(items, out);
-  if (!items.empty()) {
+  if (is_kaernten_led(items)) {
     // Its one OBIS code names the push object, not a value: read by OBIS it would give nothing,
     // so a body led by it is the Kärnten table's or no known layout.
     Children body;
     children_of(items, 0, body);
-    if (is_kaernten_led(items, body)) {
-      const bool table = hint == ProviderLayout::kAuto || hint == ProviderLayout::kKaerntenNetz;
-      if (!table || !is_kaernten_netz(items, body)) {
-        return failure_at(DecodeError::kUnknownLayout, items[0].offset);
-      }
-      map_kaernten_netz(items, body, out);
-      return Status::success();
+    const bool table = hint == ProviderLayout::kAuto || hint == ProviderLayout::kKaerntenNetz;
+    if (!table || !is_kaernten_netz(items, body)) {
+      return failure_at(DecodeError::kUnknownLayout, items[0].offset);
     }
+    map_kaernten_netz(items, body, out);
+    return Status::success();
   }
   if (has_bare_values_only(items)) return map_provider(items, out, hint);
   // The nested layout opens with a structure holding structures; the flat one is a list.

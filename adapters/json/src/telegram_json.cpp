@@ -15,6 +15,42 @@ namespace {
 using core::Measurement;
 using core::Quantity;
 
+constexpr char kDigitPairs[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+constexpr std::size_t kMaxDigits = 20;  // of 2^64 - 1
+
+// The decimal digits of `value` at `out`, returning their end. They are made right-aligned in a
+// scratch array and copied with one fixed-size copy: `out` must have kMaxDigits bytes of room
+// (the line buffer's slack), and what lands beyond the end is overwritten by what follows.
+char* write_digits(char* out, std::uint64_t value) {
+  char scratch[2 * kMaxDigits] = {};
+  char* const end = scratch + kMaxDigits;
+  char* p = end;
+  while (value >= 100) {
+    p -= 2;
+    std::memcpy(p, kDigitPairs + 2 * (value % 100), 2);
+    value /= 100;
+  }
+  if (value >= 10) {
+    p -= 2;
+    std::memcpy(p, kDigitPairs + 2 * value, 2);
+  } else {
+    *--p = static_cast<char>('0' + value);
+  }
+  std::memcpy(out, p, kMaxDigits);
+  return out + (end - p);
+}
+
+char* write_integer(char* out, std::int64_t value) {
+  if (value < 0) *out++ = '-';
+  // Negated as unsigned, so the most negative value has its magnitude too.
+  const auto magnitude =
+      value < 0 ? 0 - static_cast<std::uint64_t>(value) : static_cast<std::uint64_t>(value);
+  return write_digits(out, magnitude);
+}
+
 // raw * 10^scaler for -4 <= scaler < 0 written by moving the decimal point of the integer,
 // trailing zeros dropped but one digit kept (2337, -1 -> 233.7; 1000, -3 -> 1.0). For these
 // magnitudes that is exactly the shortest round-trip text of the double, without formatting
@@ -23,20 +59,24 @@ char* write_decimal(char* out, std::int64_t raw, int scaler) {
   constexpr std::int64_t kExact = 1'000'000'000'000'000;  // well inside a double's 2^53
   if (scaler < -4 || scaler >= 0 || raw <= -kExact || raw >= kExact) return nullptr;
   const auto places = static_cast<std::size_t>(-scaler);
-  char digits[24];
-  const auto magnitude = static_cast<std::uint64_t>(raw < 0 ? -raw : raw);
-  // The digits, zero-padded to at least places + 1 so that there is a digit before the point.
-  const fmt::format_int text(magnitude);
-  const std::size_t pad = text.size() < places + 1 ? places + 1 - text.size() : 0;
-  std::memset(digits, '0', pad);
-  std::memcpy(digits + pad, text.data(), text.size());
-  const std::size_t length = pad + text.size();
-  std::size_t fraction_end = length;
-  while (fraction_end > length - places + 1 && digits[fraction_end - 1] == '0') --fraction_end;
   if (raw < 0) *out++ = '-';
-  out = std::copy(digits, digits + (length - places), out);
-  *out++ = '.';
-  return std::copy(digits + (length - places), digits + fraction_end, out);
+  char* const digits = out;
+  std::size_t length = static_cast<std::size_t>(
+      write_digits(digits, static_cast<std::uint64_t>(raw < 0 ? -raw : raw)) - digits);
+  // Zero-padded to at least places + 1 digits, so that there is a digit before the point.
+  if (length < places + 1) {
+    const std::size_t pad = places + 1 - length;
+    for (std::size_t i = length; i-- > 0;) digits[i + pad] = digits[i];
+    for (std::size_t i = 0; i < pad; ++i) digits[i] = '0';
+    length = places + 1;
+  }
+  // The point goes before the last `places` digits; trailing zeros of the fraction go, one stays.
+  const std::size_t whole = length - places;
+  for (std::size_t i = length; i-- > whole;) digits[i + 1] = digits[i];
+  digits[whole] = '.';
+  std::size_t end = length + 1;
+  while (end > whole + 2 && digits[end - 1] == '0') --end;
+  return digits + end;
 }
 
 std::string unit_of(const Measurement& m, const char* fallback) {
@@ -67,16 +107,47 @@ constexpr std::size_t kMaxLineChars = 64 + core::kQuantityCount * (12 + kMaxValu
                                       2 * (16 + kMaxTextChars) + 200 +
                                       core::kMaxExtraRegisters * (30 + kMaxValueChars);
 
-// The product's keys with their lengths, worked out at compile time.
-constexpr auto kKeys = [] {
-  std::array<std::string_view, core::kQuantityCount> keys{};
-  for (std::size_t i = 0; i < keys.size(); ++i) keys[i] = core::kQuantities[i].key;
-  return keys;
+// A short text padded to a fixed size, so that it is copied with one constant-size copy (a
+// couple of vector stores) rather than a call with a run-time length; the buffer has the slack.
+struct Piece {
+  std::array<char, 32> text{};
+  std::size_t size = 0;
+};
+constexpr std::size_t kSlackChars = 64;  // beyond the longest line, for fixed-size copies
+
+constexpr Piece piece(std::string_view a, std::string_view b = {}, std::string_view c = {}) {
+  Piece out;
+  for (const std::string_view part : {a, b, c}) {
+    for (const char ch : part) out.text[out.size++] = ch;
+  }
+  return out;
+}
+
+// "WIn":{"value":   and   ,"unit":"Wh"}   per quantity, for the unit it has without scaler-unit.
+constexpr auto kValueOpen = [] {
+  std::array<Piece, core::kQuantityCount> pieces{};
+  for (std::size_t i = 0; i < pieces.size(); ++i) {
+    pieces[i] = piece("\"", core::kQuantities[i].key, "\":{\"value\":");
+  }
+  return pieces;
 }();
-constexpr auto kDefaultUnits = [] {
-  std::array<std::string_view, core::kQuantityCount> units{};
-  for (std::size_t i = 0; i < units.size(); ++i) units[i] = core::kQuantities[i].default_unit;
-  return units;
+constexpr auto kDefaultUnitClose = [] {
+  std::array<Piece, core::kQuantityCount> pieces{};
+  for (std::size_t i = 0; i < pieces.size(); ++i) {
+    pieces[i] = piece(",\"unit\":\"", core::kQuantities[i].default_unit, "\"}");
+  }
+  return pieces;
+}();
+constexpr Piece kNoUnitClose = piece(",\"unit\":\"\"}");
+// ,"unit":"<symbol>"} per DLMS unit code; size 0 where the code has no symbol.
+const std::array<Piece, 256> kUnitClose = [] {
+  std::array<Piece, 256> pieces{};
+  for (std::size_t code = 0; code < pieces.size(); ++code) {
+    if (const char* symbol = core::unit_symbol(static_cast<std::uint8_t>(code))) {
+      pieces[code] = piece(",\"unit\":\"", symbol, "\"}");
+    }
+  }
+  return pieces;
 }();
 
 class LineWriter {
@@ -86,10 +157,13 @@ class LineWriter {
     std::memcpy(at_, text.data(), text.size());
     at_ += text.size();
   }
+  void put(const Piece& piece) {
+    std::memcpy(at_, piece.text.data(), piece.text.size());
+    at_ += piece.size;
+  }
   template <typename Integer>
   void integer(Integer value) {
-    const fmt::format_int text(value);
-    put(std::string_view(text.data(), text.size()));
+    at_ = write_integer(at_, static_cast<std::int64_t>(value));
   }
 
   // ,"key": (no comma before the first key)
@@ -139,20 +213,31 @@ class LineWriter {
     }
   }
 
-  // {"value":<number>,"unit":"<unit>"}; a meter's unit without a symbol reads "unit <code>".
-  void value(const Measurement& m, std::string_view fallback_unit) {
-    put(std::string_view("{\"value\":"));
+  // <number>,"unit":"<unit>"}; a meter's unit without a symbol reads "unit <code>".
+  void value_rest(const Measurement& m, const Piece& fallback_unit) {
     number(m);
-    put(std::string_view(",\"unit\":\""));
     if (!m.has_scaler_unit) {
       put(fallback_unit);
-    } else if (const char* symbol = core::unit_symbol(m.unit); symbol != nullptr) {
-      put(std::string_view(symbol));
+    } else if (const Piece& unit = kUnitClose[m.unit]; unit.size != 0) {
+      put(unit);
     } else {
-      put(std::string_view("unit "));
+      put(std::string_view(",\"unit\":\"unit "));
       integer(m.unit);
+      put(std::string_view("\"}"));
     }
-    put(std::string_view("\"}"));
+  }
+
+  // {"value":<number>,"unit":"<unit>"}
+  void value(const Measurement& m, const Piece& fallback_unit) {
+    put(std::string_view("{\"value\":"));
+    value_rest(m, fallback_unit);
+  }
+
+  // ,"<key>":{"value":<number>,"unit":"<unit>"} for quantity `i`.
+  void quantity(std::size_t i, const Measurement& m) {
+    if (at_ != buffer_.data() + 1) put(',');
+    put(kValueOpen[i]);
+    value_rest(m, kDefaultUnitClose[i]);
   }
 
   void obis(const core::Obis& code) {
@@ -174,7 +259,7 @@ class LineWriter {
   std::string str() const { return std::string(buffer_.data(), static_cast<const char*>(at_)); }
 
  private:
-  std::array<char, kMaxLineChars> buffer_;
+  std::array<char, kMaxLineChars + kSlackChars> buffer_;
   char* at_ = buffer_.data();
 };
 
@@ -202,8 +287,7 @@ std::string telegram_to_json_line(const core::Telegram& t) {
     }
     const Measurement& m = t.values[i];
     if (!m.present) continue;
-    out.key(kKeys[i]);
-    out.value(m, kDefaultUnits[i]);
+    out.quantity(i, m);
   }
   if (!t.meter_number.empty()) {
     out.key("meterNumber");
@@ -238,7 +322,7 @@ std::string telegram_to_json_line(const core::Telegram& t) {
       if (i > 0) out.put(',');
       out.obis(extra.obis);
       out.put(':');
-      out.value(extra.measurement, "");
+      out.value(extra.measurement, kNoUnitClose);
     }
     out.put('}');
   }
