@@ -411,6 +411,7 @@ TEST(LiveState, NamesAndAdviceForEveryDiagnosis) {
   }
   EXPECT_STREQ(diagnosis_name(Diagnosis::kWrongKey), "wrong_key");
   EXPECT_TRUE(is_line_error(DecodeError::kBadChecksum));
+  EXPECT_TRUE(is_line_error(DecodeError::kHdlcBadFcs));  // an HDLC meter's noisy line too
   EXPECT_FALSE(is_line_error(DecodeError::kWrongKey));
   EXPECT_TRUE(is_key_error(DecodeError::kAuthFailed));
   EXPECT_FALSE(is_key_error(DecodeError::kBadChecksum));

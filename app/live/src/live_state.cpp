@@ -66,23 +66,7 @@ const char* diagnosis_advice(Diagnosis diagnosis) {
   return "";
 }
 
-bool is_line_error(core::DecodeError error) {
-  using core::DecodeError;
-  switch (error) {
-    case DecodeError::kNoFrame:
-    case DecodeError::kTruncated:
-    case DecodeError::kBadStartByte:
-    case DecodeError::kLengthMismatch:
-    case DecodeError::kBadChecksum:
-    case DecodeError::kBadStopByte:
-    case DecodeError::kNotDlms:
-    case DecodeError::kBadSegmentSequence:
-    case DecodeError::kIncomplete:
-      return true;
-    default:
-      return false;
-  }
-}
+bool is_line_error(core::DecodeError error) { return core::is_framing_error(error); }
 
 bool is_key_error(core::DecodeError error) {
   using core::DecodeError;

@@ -58,7 +58,8 @@ const char* diagnosis_name(Diagnosis diagnosis);
 // One sentence for people: what it means and what to do.
 const char* diagnosis_advice(Diagnosis diagnosis);
 
-// Framing-level causes: what a noisy line or a bad converter produces.
+// Framing-level causes (core::is_framing_error, M-Bus and HDLC): what a noisy line or a bad
+// converter produces.
 bool is_line_error(core::DecodeError error);
 // Causes that mean the key does not fit a checksum-valid frame.
 bool is_key_error(core::DecodeError error);
