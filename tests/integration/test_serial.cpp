@@ -281,7 +281,8 @@ TEST_F(SerialCheckTest, BytesWithoutFramesPointAtTheSerialFormat) {
   for (auto& byte : noise) byte = static_cast<std::uint8_t>(0x80 | (random_() & 0x0F));
   const auto result = check({"--seconds", "2"}, [&] { pty_.write_all(noise); });
   EXPECT_EQ(result.status, 1) << result.out << result.err;
-  EXPECT_NE(result.out.find("600 bytes arrived, but no M-Bus, HDLC or P1 text frame"), std::string::npos)
+  EXPECT_NE(result.out.find("600 bytes arrived, but no M-Bus, HDLC or P1 text frame"),
+            std::string::npos)
       << result.out;
   EXPECT_NE(result.out.find("2400 8E1"), std::string::npos) << result.out;
 }
