@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "it_fixture.h"
+#include "sanitizers.h"
 
 namespace meter::it {
 namespace {
@@ -83,18 +84,7 @@ TEST_F(Payloads, AnExistingReadableDatabaseKeepsItsModeWithAWarning) {
   EXPECT_EQ(stop_service(), 0);
 }
 
-// AddressSanitizer keeps freed memory in quarantine on purpose: RSS says nothing there.
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kAddressSanitizer = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kAddressSanitizer = true;
-#else
-constexpr bool kAddressSanitizer = false;
-#endif
-#else
-constexpr bool kAddressSanitizer = false;
-#endif
+using test::kAddressSanitizer;
 
 std::optional<long> rss_kb(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
