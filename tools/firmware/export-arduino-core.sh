@@ -37,6 +37,10 @@ rm -rf "$target"
 mkdir -p "$target/src/meter/core"
 for src in "${sources[@]}"; do
   cp "$src" "$target/src/"
+  # Private headers next to the source (e.g. crc16.h) go along with it.
+  while IFS= read -r local_header; do
+    cp "$(dirname "$src")/$local_header" "$target/src/"
+  done < <(sed -nE 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"([^"/]+)".*/\1/p' "$src")
 done
 for name in "${!headers[@]}"; do
   cp "core/include/$name" "$target/src/$name"
