@@ -24,6 +24,20 @@ std::vector<std::string> lines_of(const std::string& text) {
   return lines;
 }
 
+// The values messages (line ends dropped) are the lines `smartmeter decode` printed, in any
+// order: the service publishes in arrival order.
+void expect_same_lines(std::vector<std::string> published, const std::string& decoded) {
+  std::vector<std::string> expected = lines_of(decoded);
+  for (auto& payload : published) {
+    while (!payload.empty() && (payload.back() == '\n' || payload.back() == '\r')) {
+      payload.pop_back();
+    }
+  }
+  std::sort(expected.begin(), expected.end());
+  std::sort(published.begin(), published.end());
+  EXPECT_EQ(published, expected);
+}
+
 class Pipeline : public ServiceTest, public ::testing::WithParamInterface<Backend> {};
 
 TEST_P(Pipeline, StoresEveryTelegramWithMeterTimeAndPublishesWhatDecodePrints) {
@@ -46,18 +60,10 @@ TEST_P(Pipeline, StoresEveryTelegramWithMeterTimeAndPublishesWhatDecodePrints) {
   for (const auto& t : sent) input += t.hex + "\n";
   const CommandResult decoded = run_smartmeter({"decode", "--key", kKey}, dir_, input);
   ASSERT_EQ(decoded.status, 0) << decoded.err;
-  std::vector<std::string> expected = lines_of(decoded.out);
-  std::vector<std::string> published = mqtt().messages(values_topic_);
-  ASSERT_EQ(expected.size(), sent.size());
+  const std::vector<std::string> published = mqtt().messages(values_topic_);
+  ASSERT_EQ(lines_of(decoded.out).size(), sent.size());
   EXPECT_EQ(published.size(), sent.size());
-  for (auto& payload : published) {
-    while (!payload.empty() && (payload.back() == '\n' || payload.back() == '\r')) {
-      payload.pop_back();
-    }
-  }
-  std::sort(expected.begin(), expected.end());
-  std::sort(published.begin(), published.end());
-  EXPECT_EQ(published, expected);
+  expect_same_lines(published, decoded.out);
 
   // historyDebounced: the three closed buckets (30, 60, 60 readings), not the open one.
   const auto buckets = expected_buckets(sent, meter.system_title());
@@ -171,16 +177,7 @@ TEST_P(PipelineLinks, StoresAndPublishesEveryFramingWithoutAFormatSetting) {
   const CommandResult decoded =
       run_smartmeter({"decode", "--key", kKey, "--auth-key", kAuthKeyHex}, dir_, input);
   ASSERT_EQ(decoded.status, 0) << decoded.err;
-  std::vector<std::string> expected = lines_of(decoded.out);
-  std::vector<std::string> published = mqtt().messages(values_topic_);
-  for (auto& payload : published) {
-    while (!payload.empty() && (payload.back() == '\n' || payload.back() == '\r')) {
-      payload.pop_back();
-    }
-  }
-  std::sort(expected.begin(), expected.end());
-  std::sort(published.begin(), published.end());
-  EXPECT_EQ(published, expected);
+  expect_same_lines(mqtt().messages(values_topic_), decoded.out);
   EXPECT_EQ(service().stop(SIGTERM, seconds(10)), 0);
 }
 
