@@ -98,7 +98,20 @@ install -D -m 644 "$root/deploy/avahi/smartmeter-ecotracker.service" \
   echo
   echo " -- $maintainer  $(date -R -u -d "@${SOURCE_DATE_EPOCH:-$(git -C "$root" log -1 --format=%ct 2>/dev/null || date +%s)}")"
 } | gzip -9n >"$doc/changelog.gz"
-bash "$root/tools/make-manpage.sh" "$binary" "$version" | gzip -9n >"$tree/usr/share/man/man1/smartmeter.1.gz"
+# A binary of another architecture prints its --help through qemu-user, with the target's
+# libraries from the cross build's sysroot.
+help_binary=$binary
+if [[ "$arch" != "$(dpkg --print-architecture)" ]]; then
+  sysroot=$(sed -n 's/^METER_SYSROOT:PATH=//p' "$build_dir/CMakeCache.txt")
+  qemu=$(sed -n 's/^METER_QEMU_PROGRAM:FILEPATH=//p' "$build_dir/CMakeCache.txt")
+  [[ -d "$sysroot" && -x "$qemu" ]] ||
+    { echo "build-deb: $build_dir names no sysroot and qemu; build it with tools/arm-build.sh" >&2; exit 1; }
+  help_binary="$stage/smartmeter-emulated"
+  printf '#!/bin/sh\nexec "%s" -L "%s" "%s" "$@"\n' "$qemu" "$sysroot" "$binary" >"$help_binary"
+  chmod 755 "$help_binary"
+fi
+bash "$root/tools/make-manpage.sh" "$help_binary" "$version" |
+  gzip -9n >"$tree/usr/share/man/man1/smartmeter.1.gz"
 
 for script in postinst prerm postrm; do
   install -m 755 "$root/deploy/debian/$script" "$tree/DEBIAN/$script"
@@ -113,7 +126,8 @@ if [[ "$arch" == "$(dpkg --print-architecture)" ]]; then
     sed -n 's/^shlibs:Depends=//p')
 else
   depends=$(readelf -d "$binary" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p' | while read -r so; do
-    dpkg -S "/usr/lib/x86_64-linux-gnu/$so" "/lib/x86_64-linux-gnu/$so" 2>/dev/null |
+    # One of the two paths holds the library: dpkg -S fails on the other.
+    { dpkg -S "/usr/lib/x86_64-linux-gnu/$so" "/lib/x86_64-linux-gnu/$so" 2>/dev/null || true; } |
       head -n 1 | cut -d: -f1
   done | sort -u | paste -sd, | sed 's/,/, /g')
 fi

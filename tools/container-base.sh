@@ -2,20 +2,46 @@
 # SPDX-License-Identifier: MIT
 # Makes the base image debian:bookworm-slim from Debian's archive alone (no Docker Hub), for
 # podman or docker. Does nothing when the image is already there (FORCE=1 makes it again).
-#   bash tools/container-base.sh            # podman (default) or ENGINE=docker
-# Needs root and debootstrap (apt-get install debootstrap podman).
+#   bash tools/container-base.sh                # podman (default) or ENGINE=docker
+#   bash tools/container-base.sh --arch arm64   # or ARCH=arm64: localhost/debian-arm64:bookworm-slim
+# Another architecture (arm64, armhf) gets its own name, so it does not replace the host's image;
+# its packages' scripts run under qemu-user (binfmt_misc, registered here if missing), no ARM CPU.
+# Needs root and debootstrap (apt-get install debootstrap podman; qemu-user-static for ARM).
 set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=tools/container-lib.sh
+source "$root/tools/container-lib.sh"
+arch=${ARCH:-$host_arch}
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --arch) arch=${2:?--arch needs an architecture (arm64, armhf)}; shift 2 ;;
+    *) echo "container-base: unknown argument '$1' (--arch ARCH)" >&2; exit 2 ;;
+  esac
+done
 engine=${ENGINE:-podman}
-image=debian:bookworm-slim
+image=$(base_image "$arch")
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+set_platform "$arch"
 if [[ "${FORCE:-0}" != 1 ]] && "$engine" image exists "$image" 2>/dev/null; then
   echo "container-base: $image is already there"
   exit 0
 fi
+bootstrap=(--variant=minbase)
+import=()
+if [[ "$arch" != "$host_arch" ]]; then
+  # debootstrap's second stage runs the target's shell and dpkg in the chroot.
+  ensure_binfmt "$arch"
+  bootstrap+=(--arch "$arch")
+  if [[ "$engine" == docker ]]; then
+    case "$arch" in arm64) import=(--platform linux/arm64) ;; armhf) import=(--platform linux/arm/v7) ;; esac
+  else
+    import=("${platform[@]}")
+  fi
+fi
 rootfs=$(mktemp -d /var/tmp/container-base.XXXXXX)
 trap 'rm -rf "$rootfs"' EXIT
-echo "container-base: debootstrap --variant=minbase bookworm ($mirror)"
-nice -n "${NICE:-15}" debootstrap --variant=minbase bookworm "$rootfs" "$mirror" >"$rootfs.log" 2>&1 ||
+echo "container-base: debootstrap ${bootstrap[*]} bookworm ($mirror)"
+nice -n "${NICE:-15}" debootstrap "${bootstrap[@]}" bookworm "$rootfs" "$mirror" >"$rootfs.log" 2>&1 ||
   { tail -n 20 "$rootfs.log" >&2; exit 1; }
 rm -f "$rootfs.log"
 # The point releases and security fixes too, as in Debian's own images; no downloaded lists or
@@ -26,5 +52,5 @@ deb $mirror bookworm-updates main
 deb http://deb.debian.org/debian-security bookworm-security main
 SOURCES
 rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/log/*.log
-tar -C "$rootfs" -c . | "$engine" import - "$image" >/dev/null
+tar -C "$rootfs" -c . | "$engine" import "${import[@]}" - "$image" >/dev/null
 echo "container-base: made $image ($("$engine" image inspect --format '{{.Size}}' "$image" | numfmt --to=si)B)"

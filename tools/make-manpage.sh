@@ -3,7 +3,7 @@
 # Prints the smartmeter(1) man page, made by help2man from the binary's own --help texts (the
 # program's and each command's), so the page says what --help says.
 #   bash tools/make-manpage.sh BINARY VERSION > smartmeter.1
-# A binary of another architecture runs through qemu-user (binfmt), as it does for the tests.
+# BINARY may be a launcher (tools/build-deb.sh runs another architecture's through qemu-user).
 set -euo pipefail
 binary=$1
 version=$2

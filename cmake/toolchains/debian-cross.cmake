@@ -35,3 +35,7 @@ set(ENV{PKG_CONFIG_LIBDIR}
 # target's shared libraries from the sysroot.
 find_program(METER_QEMU_PROGRAM ${METER_QEMU} REQUIRED)
 set(CMAKE_CROSSCOMPILING_EMULATOR "${METER_QEMU_PROGRAM};-L;${METER_SYSROOT}")
+
+# The target's libraries live in its standard directories, which its loader searches anyway
+# (qemu-user's -L maps them into the sysroot): no RUNPATH, which a Debian package must not carry.
+set(CMAKE_SKIP_RPATH ON)
