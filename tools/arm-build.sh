@@ -22,7 +22,7 @@
 #
 # Needs (tools/install-deps.sh): crossbuild-essential-arm64/-armhf, qemu-user-static, and the
 # architecture known to apt (dpkg --add-architecture arm64 && apt-get update).
-# Environment: JOBS (default 2).
+# Environment: JOBS (default 2), ARM_TEST_DIRS and ARM_TEST_PROGRAMS (see step 2).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -59,13 +59,10 @@ if [[ "$(dpkg --print-architecture)" != "$arch" ]] &&
   fail "apt does not know $arch; run tools/install-deps.sh (dpkg --add-architecture $arch)"
 fi
 
-# The libraries the build links and the tests use (names as in tools/install-deps.sh);
+# The libraries the build links (tools/install-deps.sh's list) and the tests use;
 # apt adds their dependencies.
-packages=(
-  libssl-dev libsqlite3-dev libmariadb-dev libcpp-httplib-dev libpaho-mqttpp-dev
-  libpaho-mqtt-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libcli11-dev libtomlplusplus-dev
-  libgtest-dev libgmock-dev
-)
+mapfile -t packages < <(LIST_LIBRARIES=1 bash tools/install-deps.sh)
+packages+=(libgtest-dev libgmock-dev)
 
 # 1. sysroot ----------------------------------------------------------------------------
 started=$SECONDS
@@ -113,6 +110,12 @@ launcher=()
 if command -v ccache >/dev/null 2>&1; then
   launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 fi
+# A new sysroot (other packages) leaves the cache's found libraries pointing into the old one.
+if [[ -f "$build_dir/CMakeCache.txt" ]] &&
+  ! grep -qxF "METER_SYSROOT:PATH=$sysroot" "$build_dir/CMakeCache.txt"; then
+  say "build: the sysroot changed; configuring $build_dir afresh"
+  rm -f "$build_dir/CMakeCache.txt"
+fi
 cmake -S . -B "$build_dir" -G Ninja \
   -DCMAKE_TOOLCHAIN_FILE="$root_dir/cmake/toolchains/$arch.cmake" \
   -DMETER_SYSROOT="$sysroot" \
@@ -126,9 +129,12 @@ cmake -S . -B "$build_dir" -G Ninja \
     fail "configure failed"
   }
 # smartmeter, the tests of the service (tests/firmware is the ESP's; tests/browser has no
-# programs) and the fuzz corpus replays.
-targets=(smartmeter)
-for dir in core crypto json app golden cli storage http integration security; do
+# programs) and the fuzz corpus replays. ARM_TEST_DIRS narrows the test folders built and
+# ARM_TEST_PROGRAMS adds single programs (CI builds only what its selection runs).
+read -ra test_dirs <<<"${ARM_TEST_DIRS:-core crypto json app cost prices golden cli storage http integration security}"
+read -ra test_programs <<<"${ARM_TEST_PROGRAMS:-}"
+targets=(smartmeter "${test_programs[@]}")
+for dir in "${test_dirs[@]}"; do
   targets+=("tests/$dir/all")
 done
 mapfile -t -O ${#targets[@]} targets < <(ninja -C "$build_dir" -t targets all |

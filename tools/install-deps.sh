@@ -17,16 +17,24 @@ if [[ ! "$profile" =~ ^(build|run|all|package)$ ]]; then
   exit 2
 fi
 
-packages=(
-  # toolchain and build tools
-  build-essential cmake ninja-build pkg-config git python3 ca-certificates
-  # libraries
+# The libraries the build links; tools/arm-build.sh takes the same list (LIST_LIBRARIES=1 prints
+# it) for the Raspberry Pi's sysroot.
+libraries=(
   libssl-dev libcli11-dev nlohmann-json3-dev libfmt-dev libspdlog-dev
   libtomlplusplus-dev  # the tariff file (adapters/tariff)
   libsqlite3-dev libmariadb-dev libmicrohttpd-dev zlib1g-dev
   libsodium-dev  # the dashboard's password hash (argon2id) and API token
   libcpp-httplib-dev  # the price sources' HTTP(S) client (adapters/prices) and the tests' client
   libpaho-mqttpp-dev libpaho-mqtt-dev libmosquitto-dev
+)
+if [[ "${LIST_LIBRARIES:-0}" == 1 ]]; then
+  printf '%s\n' "${libraries[@]}"
+  exit 0
+fi
+packages=(
+  # toolchain and build tools
+  build-essential cmake ninja-build pkg-config git python3 ca-certificates
+  "${libraries[@]}"
 )
 if [[ "$profile" == run || "$profile" == all ]]; then
   packages+=(sqlite3 mosquitto mosquitto-clients)
