@@ -19,6 +19,8 @@
 #    integration (security included) and fuzz-replay: every test but the ESP8266 firmware's
 #    (they test the ESP's sketch against a host shim, not the Pi) and the browser test.
 #    `none` builds only. Example: ... arm64 -L '^(unit|golden)$'
+#    `package` builds only smartmeter, for the Debian package (tools/build-deb.sh --arch):
+#    into build/<arch>-package/, with Debian's hardening flags, no tests.
 #
 # Needs (tools/install-deps.sh): crossbuild-essential-arm64/-armhf, qemu-user-static, and the
 # architecture known to apt (dpkg --add-architecture arm64 && apt-get update).
@@ -33,7 +35,7 @@ case "$arch" in
   arm64) triple=aarch64-linux-gnu qemu=qemu-aarch64-static ;;
   armhf) triple=arm-linux-gnueabihf qemu=qemu-arm-static ;;
   *)
-    echo "usage: bash tools/arm-build.sh arm64|armhf [ctest arguments... | none]" >&2
+    echo "usage: bash tools/arm-build.sh arm64|armhf [ctest arguments... | none | package]" >&2
     exit 2
     ;;
 esac
@@ -106,6 +108,7 @@ say "sysroot: $(wc -l <"$sysroot_dir/packages.txt") packages in ${sysroot_second
 # 2. build ------------------------------------------------------------------------------
 started=$SECONDS
 build_dir="$root_dir/build/$arch"
+if [[ "${ctest_args[*]}" == package ]]; then build_dir="$root_dir/build/$arch-package"; fi
 launcher=()
 if command -v ccache >/dev/null 2>&1; then
   launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
@@ -116,12 +119,24 @@ if [[ -f "$build_dir/CMakeCache.txt" ]] &&
   say "build: the sysroot changed; configuring $build_dir afresh"
   rm -f "$build_dir/CMakeCache.txt"
 fi
+if [[ "${ctest_args[*]}" == package ]]; then
+  # As tools/build-deb.sh builds the host's package: Debian's hardening flags for the target
+  # (fortify, stack protector, full RELRO, PIE), warnings not errors, no tests.
+  export DEB_BUILD_MAINT_OPTIONS=hardening=+all
+  buildflag() { dpkg-architecture -a"$arch" -c dpkg-buildflags --get "$1" 2>/dev/null; }
+  settings=(-DMETER_BUILD_TESTS=OFF -DMETER_WARNINGS_AS_ERRORS=OFF
+    -DCMAKE_C_FLAGS="$(buildflag CPPFLAGS) $(buildflag CFLAGS)"
+    -DCMAKE_CXX_FLAGS="$(buildflag CPPFLAGS) $(buildflag CXXFLAGS)"
+    -DCMAKE_EXE_LINKER_FLAGS="$(buildflag LDFLAGS)")
+else
+  settings=(-DMETER_WARNINGS_AS_ERRORS=ON)
+fi
 cmake -S . -B "$build_dir" -G Ninja \
   -DCMAKE_TOOLCHAIN_FILE="$root_dir/cmake/toolchains/$arch.cmake" \
   -DMETER_SYSROOT="$sysroot" \
   -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_FLAGS_RELEASE="-O2 -DNDEBUG" \
   -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" \
-  -DMETER_WARNINGS_AS_ERRORS=ON \
+  "${settings[@]}" \
   -DMETER_BUILD_BENCH=OFF \
   "${launcher[@]}" >"$build_dir.configure.log" 2>&1 ||
   {
@@ -131,14 +146,17 @@ cmake -S . -B "$build_dir" -G Ninja \
 # smartmeter, the tests of the service (tests/firmware is the ESP's; tests/browser has no
 # programs) and the fuzz corpus replays. ARM_TEST_DIRS narrows the test folders built and
 # ARM_TEST_PROGRAMS adds single programs (CI builds only what its selection runs).
-read -ra test_dirs <<<"${ARM_TEST_DIRS:-core crypto json app cost prices golden cli storage http integration security}"
-read -ra test_programs <<<"${ARM_TEST_PROGRAMS:-}"
-targets=(smartmeter "${test_programs[@]}")
-for dir in "${test_dirs[@]}"; do
-  targets+=("tests/$dir/all")
-done
-mapfile -t -O ${#targets[@]} targets < <(ninja -C "$build_dir" -t targets all |
-  grep -E '^fuzz_[a-z0-9_]+_replay: phony' | cut -d: -f1)
+targets=(smartmeter)
+if [[ "${ctest_args[*]}" != package ]]; then
+  read -ra test_dirs <<<"${ARM_TEST_DIRS:-core crypto json app cost prices golden cli storage http integration security}"
+  read -ra test_programs <<<"${ARM_TEST_PROGRAMS:-}"
+  targets+=("${test_programs[@]}")
+  for dir in "${test_dirs[@]}"; do
+    targets+=("tests/$dir/all")
+  done
+  mapfile -t -O ${#targets[@]} targets < <(ninja -C "$build_dir" -t targets all |
+    grep -E '^fuzz_[a-z0-9_]+_replay: phony' | cut -d: -f1)
+fi
 cmake --build "$build_dir" -j"$jobs" --target "${targets[@]}"
 build_seconds=$((SECONDS - started))
 machine=$("$triple-readelf" -h "$build_dir/smartmeter" | sed -n 's/^ *Machine: *//p')
@@ -146,7 +164,7 @@ say "build: $build_dir/smartmeter ($machine) in ${build_seconds}s"
 
 # 3. test -------------------------------------------------------------------------------
 test_seconds=0
-if [[ "${ctest_args[*]}" != none ]]; then
+if [[ "${ctest_args[*]}" != none && "${ctest_args[*]}" != package ]]; then
   started=$SECONDS
   # The integration fixture starts smartmeter from this variable (tests/integration/support).
   export METER_SMARTMETER_BIN="$build_dir/smartmeter-emulated"

@@ -6,6 +6,8 @@
 #   bash tools/build-deb.sh                       # Release build for this machine, then the .deb
 #   bash tools/build-deb.sh --build-dir DIR       # package DIR/smartmeter (any architecture)
 #   bash tools/build-deb.sh --out DIR             # where the .deb goes (default: build/deb)
+#   bash tools/build-deb.sh --arch all            # amd64, arm64 and armhf (or one of them): the
+#                                                 # Pi's through tools/arm-build.sh ARCH package
 #
 # The architecture is read from the binary itself (amd64, arm64 or armhf), so an ARM cross build
 # directory gives the ARM package with the same script. The package is assembled from the
@@ -19,14 +21,36 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build_dir=""
 out_dir="$root/build/deb"
+archs=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
+    --arch)
+      case "$2" in
+        all) archs=(amd64 arm64 armhf) ;;
+        amd64 | arm64 | armhf) archs=("$2") ;;
+        *) echo "build-deb: --arch takes amd64, arm64, armhf or all, not '$2'" >&2; exit 2 ;;
+      esac
+      shift 2
+      ;;
     --build-dir) build_dir=$(realpath "$2"); shift 2 ;;
     --out) out_dir=$(realpath -m "$2"); shift 2 ;;
-    -h | --help) sed -n '3,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '3,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "build-deb: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
+
+# One package per architecture: the host's built here, the others cross-built for the Pi.
+if [[ ${#archs[@]} -gt 0 ]]; then
+  for arch in "${archs[@]}"; do
+    if [[ "$arch" == "$(dpkg --print-architecture)" ]]; then
+      bash "${BASH_SOURCE[0]}" --out "$out_dir"
+    else
+      bash "$root/tools/arm-build.sh" "$arch" package
+      bash "${BASH_SOURCE[0]}" --build-dir "$root/build/$arch-package" --out "$out_dir"
+    fi
+  done
+  exit 0
+fi
 
 nice_cmd=(nice -n "${NICE:-15}")
 # All of Debian's hardening, bindnow (full RELRO) included.
