@@ -33,7 +33,7 @@ if [[ "$arch" != "$host_arch" ]]; then
   ensure_binfmt "$arch"
   bootstrap+=(--arch "$arch")
   if [[ "$engine" == docker ]]; then
-    case "$arch" in arm64) import=(--platform linux/arm64) ;; armhf) import=(--platform linux/arm/v7) ;; esac
+    import=(--platform "$oci_platform")
   else
     import=("${platform[@]}")
   fi

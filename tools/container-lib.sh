@@ -52,11 +52,11 @@ base_image() {
 }
 
 # Sets the array platform to podman's --arch/--variant for Debian architecture $1 (import, run,
-# build).
+# build), and oci_platform to the same as one OCI platform name (--platform, docker import).
 set_platform() {
   case "$1" in
-    amd64 | arm64) platform=(--arch "$1") ;;
-    armhf) platform=(--arch arm --variant v7) ;;
+    amd64 | arm64) platform=(--arch "$1") oci_platform=linux/$1 ;;
+    armhf) platform=(--arch arm --variant v7) oci_platform=linux/arm/v7 ;;
     *) echo "container-lib: architecture '$1' is not supported (amd64, arm64, armhf)" >&2; return 1 ;;
   esac
 }

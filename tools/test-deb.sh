@@ -9,7 +9,7 @@
 # install, not started without a key, runs as its user once the key is set, stores readings and
 # stops with status 0.
 #   bash tools/test-deb.sh [PACKAGE.deb]      # default: builds it with tools/build-deb.sh
-# A package of another architecture (arm64, armhf: tools/build-deb.sh --build-dir build/arm64) is
+# A package of another architecture (arm64, armhf: tools/build-deb.sh --arch arm64) is
 # tested the same way in a container of its architecture (tools/container-base.sh --arch), where
 # apt, the maintainer scripts and the service run under qemu-user (binfmt_misc); the waits are
 # longer there (WAIT_FACTOR, default 4). systemd runs as init under qemu-user too, so the systemd

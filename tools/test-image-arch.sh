@@ -9,7 +9,7 @@
 # as the user smartmeter, and it stops with status 0. Prints the image's size.
 #   bash tools/test-image-arch.sh [arm64|armhf]     # default arm64
 # The package is build/deb/evn-smartmeter_<version>_<arch>.deb (the Dockerfile's COPY takes it
-# from there): bash tools/build-deb.sh --build-dir build/arm64. The base image comes from
+# from there): bash tools/build-deb.sh --arch arm64. The base image comes from
 # tools/container-base.sh --arch (Debian's archive, no Docker Hub). The image is
 # localhost/evn-smartmeter:<arch>; a second run reuses the build cache.
 # Needs root, podman, debootstrap, qemu-user-static, mosquitto and curl on the host.
@@ -24,8 +24,8 @@ check() { local what=$1; shift; if "$@"; then echo "ok   $what"; else fail "$wha
 
 arch=${1:-arm64}
 case "$arch" in
-  arm64) oci=linux/arm64 machine=aarch64 ;;
-  armhf) oci=linux/arm/v7 machine=armv7l ;;
+  arm64) machine=aarch64 ;;
+  armhf) machine=armv7l ;;
   *) echo "test-image-arch: usage: bash tools/test-image-arch.sh [arm64|armhf]" >&2; exit 2 ;;
 esac
 [[ "$arch" != "$host_arch" ]] || fail "$arch is this machine's architecture; test-compose.sh tests that image"
@@ -55,7 +55,7 @@ cleanup() {
   rm -f "$log" "$log.conf"
 }
 trap cleanup EXIT
-nice -n "${NICE:-15}" podman build --isolation chroot --format docker --platform "$oci" \
+nice -n "${NICE:-15}" podman build --isolation chroot --format docker --platform "$oci_platform" \
   --build-arg TARGETARCH="$arch" --build-arg BASE="$base" -f "$root/deploy/Dockerfile" -t "$tag" \
   "$root" >"$log" 2>&1 || { tail -n 30 "$log" >&2; fail "podman build"; }
 echo "test-image-arch: built in $((SECONDS - t))s"
